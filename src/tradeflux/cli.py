@@ -1,0 +1,363 @@
+"""The ``tradeflux`` command: parse, call the public API, render. Every command takes ``--json``."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tradeflux import countries as _countries
+from tradeflux import products as _products
+from tradeflux import schema
+from tradeflux import store as _store
+from tradeflux.sources import SOURCES, FormatError, find_source
+
+app = typer.Typer(help="tradeflux: a country's merchandise trade, from official data to metrics and scenarios.", no_args_is_help=True)
+fetch_app = typer.Typer(help="Download data from official APIs.", no_args_is_help=True)
+app.add_typer(fetch_app, name="fetch")
+
+console = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="store directory [env TRADEFLUX_STORE; default .tradeflux/store]")]
+DataOpt = Annotated[Path | None, typer.Option("--data-dir", help="source datasets [env TRADEFLUX_DATA; default ../shared/data]")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the full result as JSON")]
+
+
+# ---- rendering ---------------------------------------------------------------------------------
+def _clean(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _fmt(value: Any) -> str:
+    value = _clean(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def show(frame: pd.DataFrame, title: str, *, columns: list[str] | None = None) -> None:
+    table = Table(title=title, show_lines=False, header_style="bold")
+    cols = columns or list(frame.columns)
+    for col in cols:
+        numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
+        table.add_column(col, justify="right" if numeric else "left", overflow="fold")
+    for row in frame[cols].itertuples(index=False):
+        table.add_row(*(_fmt(v) for v in row))
+    console.print(table)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _open(store: Path | None, data_dir: Path | None) -> _store.Store:
+    return _store.open(store, data_dir=data_dir)
+
+
+# ---- ingest ------------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    sources: Annotated[list[str] | None, typer.Argument(help=f"source ids to ingest (default: all found): {', '.join(SOURCES)}")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="ingest this one file (with --source, or --mapping)")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="source id of --file")] = None,
+    dataset: Annotated[str | None, typer.Option("--dataset", help="dataset of --file, if its name does not tell")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="TOML column mapping for a generic CSV/Parquet/.dta --file")] = None,
+    vintage: Annotated[str | None, typer.Option("--vintage", help="release date of --file (YYYY-MM-DD)")] = None,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load source files into the store: every dataset found in the data directory, or one --file."""
+    st = _open(store, data_dir)
+    results: list[_store.IngestResult] = []
+    try:
+        if file is not None:
+            if mapping is not None:
+                from tradeflux.sources.generic import Mapping, source_for
+
+                src = source_for(Mapping.from_file(mapping), source or file.stem, vintage=vintage)
+            elif source is None:
+                fail("--file needs --source (or --mapping for a generic file)", 2)
+            else:
+                src = find_source(source)
+            results.append(st.ingest(src, file, dataset=dataset, vintage=vintage))
+        else:
+            planned = st.plan(sources)
+            with Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=err, transient=True, disable=as_json,
+            ) as bar:
+                task = bar.add_task("ingesting", total=max(len(planned), 1))
+                results = st.ingest_all(
+                    sources,
+                    progress=lambda msg: bar.update(task, description=msg[:80]),
+                    on_file=lambda _src, _path: bar.advance(task),
+                )
+    except (FormatError, FileNotFoundError, KeyError, ValueError) as exc:
+        fail(str(exc).strip("'\""))
+    if as_json:
+        emit_json({"ingested": [r.to_dict() for r in results], "sources": records(st.sources())})
+        return
+    frame = pd.DataFrame(
+        [
+            {"source": r.source, "dataset": r.dataset, "status": r.status,
+             "lines_read": r.lines_read, "staged": r.staged, "loaded": r.loaded, "quarantined": r.quarantined}
+            for r in results
+        ]
+    )
+    if not frame.empty:
+        show(frame, "Ingested (staged = loaded + quarantined)")
+    _show_sources(st)
+
+
+def _show_sources(st: _store.Store) -> None:
+    frame = st.sources()
+    if frame.empty:
+        console.print("The store is empty: run `tradeflux ingest`.")
+        return
+    show(frame, f"Store {st.root}", columns=["source", "dataset", "vintage", "lines_read", "loaded", "quarantined", "first_period", "last_period", "current"])
+
+
+@app.command()
+def sources(store: StoreOpt = None, data_dir: DataOpt = None, as_json: JsonOpt = False) -> None:
+    """What the store holds: one row per ingested file, with its vintage and row accounting."""
+    st = _open(store, data_dir)
+    if as_json:
+        emit_json(records(st.sources()))
+    else:
+        _show_sources(st)
+
+
+@app.command()
+def query(
+    table: Annotated[str, typer.Option("--table", help=f"one of {', '.join(schema.TABLES)}")] = "flows",
+    reporter: Annotated[list[str] | None, typer.Option("--reporter")] = None,
+    partner: Annotated[list[str] | None, typer.Option("--partner")] = None,
+    flow: Annotated[list[str] | None, typer.Option("--flow")] = None,
+    year: Annotated[list[int] | None, typer.Option("--year")] = None,
+    period: Annotated[list[str] | None, typer.Option("--period")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source")] = None,
+    classification: Annotated[list[str] | None, typer.Option("--classification")] = None,
+    product: Annotated[list[str] | None, typer.Option("--product")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", help="indicators only")] = None,
+    vintage: Annotated[str, typer.Option("--vintage", help="latest, all, or an ISO date")] = "latest",
+    limit: Annotated[int | None, typer.Option("--limit", help="rows at most (default 50 for a table on screen)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, parquet or json")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="write to this file (csv, parquet, json)")] = None,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rows of a table, filtered; as a table, CSV, Parquet or JSON."""
+    if as_json:
+        fmt = "json"
+    if fmt not in ("table", "csv", "parquet", "json"):
+        fail(f"--format must be table, csv, parquet or json, not {fmt!r}", 2)
+    if fmt == "parquet" and out is None:
+        fail("--format parquet needs --out FILE", 2)
+    st = _open(store, data_dir)
+    filters = dict(reporter=reporter, partner=partner, flow=flow, year=year, period=period, source=source,
+                   classification=classification, product=product, metric=metric)
+    spec = schema.TABLES.get(table)
+    if spec is None:
+        fail(f"unknown table {table!r}; tables: {', '.join(schema.TABLES)}", 2)
+    filters = {k: v for k, v in filters.items() if v}
+    bad = [k for k in filters if k not in spec.column_names]
+    if bad:
+        fail(f"table {table} has no column {', '.join(bad)}", 2)
+    if limit is None and fmt == "table" and out is None:
+        limit = 50
+    try:
+        frame = st.query(table, vintage=vintage, limit=limit, **filters)
+    except KeyError as exc:
+        fail(str(exc).strip("'\""), 2)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        if fmt == "parquet":
+            frame.to_parquet(tmp, index=False)
+        elif fmt == "json":
+            tmp.write_text(json.dumps(records(frame), indent=1, default=str), encoding="utf-8")
+        else:
+            frame.to_csv(tmp, index=False)
+        tmp.replace(out)
+        err.print(f"wrote {len(frame):,} rows to {out}")
+        return
+    if fmt == "json":
+        emit_json(records(frame))
+    elif fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        cols = {
+            "flows": ["period", "reporter", "partner", "flow", "classification", "product", "value", "currency", "valuation", "declarant", "source", "vintage"],
+            "indicators": ["period", "reporter", "partner", "metric", "flow", "value", "unit", "yoy_pct", "yoy_basis", "source"],
+            "tariffs": ["date_from", "date_to", "imposing", "target", "product", "measure", "rate_pct", "rate_kind", "source"],
+        }[table]
+        show(frame, f"{table} ({len(frame):,} rows{', limited' if limit and len(frame) == limit else ''})", columns=cols)
+
+
+@app.command()
+def quarantine(
+    source: Annotated[str | None, typer.Option("--source")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rows that were not loaded, with file, line, field and reason."""
+    frame = _open(store, data_dir).quarantine(source)
+    if as_json:
+        emit_json(records(frame))
+        return
+    summary = frame.groupby(["source", "dataset", "field"], dropna=False).size().reset_index(name="rows") if not frame.empty else frame
+    if not frame.empty:
+        show(summary, "Quarantine by source and field")
+    show(frame.head(limit), f"Quarantined rows (first {min(limit, len(frame))} of {len(frame):,})",
+         columns=["source", "dataset", "line", "field", "reason"])
+
+
+# ---- reference data ----------------------------------------------------------------------------
+@app.command()
+def countries(
+    names: Annotated[list[str], typer.Argument(help="country names in any usual spelling")],
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Match country names to ISO3 codes."""
+    table = _countries.load(data_dir)
+    rows = [{"name": n, "iso3": table.match(n), "matched_name": table.name(table.match(n)) if table.match(n) else None} for n in names]
+    if as_json:
+        emit_json(rows)
+    else:
+        show(pd.DataFrame(rows), "Country matches")
+    if any(r["iso3"] is None for r in rows):
+        raise typer.Exit(1)
+
+
+@app.command()
+def group(
+    name: Annotated[str, typer.Argument(help="EU27, ASEAN, AFRICA, LATAM, NORTHERN_AMERICA, or a user group")],
+    year: Annotated[int, typer.Option("--year", help="members counted for this year (members on 1 July)")],
+    groups_file: Annotated[Path | None, typer.Option("--groups-file", help="CSV of user-defined groups: group, iso3[, start, end]")] = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Members of a country group in a year."""
+    table = _countries.load(data_dir)
+    try:
+        if groups_file:
+            table.add_groups_from_file(groups_file)
+        members = table.members(name, year)
+    except (KeyError, ValueError) as exc:
+        fail(str(exc).strip("'\""), 2)
+    if as_json:
+        emit_json({"group": table.group_id(name), "year": year, "members": members})
+    else:
+        show(pd.DataFrame({"iso3": members, "name": [table.name(m) for m in members]}), f"{table.group_id(name)} in {year}: {len(members)} members")
+
+
+@app.command()
+def basket(
+    name: Annotated[str, typer.Argument(help=f"one of {', '.join(_products.BASKETS)}")],
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The HS codes of a named product basket in each HS revision."""
+    try:
+        b = _products.basket(name)
+    except KeyError as exc:
+        fail(str(exc).strip("'\""), 2)
+    nomenclature = _products.load(data_dir)
+    rows = [
+        {"part": part.name, "revision": rev, "code": code, "description": nomenclature.describe(code) if rev == "HS2022" else None, "note": part.note}
+        for part in b.parts for rev, codes in part.codes.items() for code in codes
+    ]
+    if as_json:
+        emit_json({"basket": b.name, "description": b.description, "codes": rows})
+    else:
+        show(pd.DataFrame(rows), f"{b.name}: {b.description}", columns=["part", "revision", "code", "description"])
+
+
+# ---- fetch -------------------------------------------------------------------------------------
+@fetch_app.command("comtrade")
+def fetch_comtrade(
+    reporter: Annotated[list[str], typer.Option("--reporter", help="ISO3 or Comtrade code; repeat for several")],
+    period: Annotated[list[str], typer.Option("--period", help="2024 or 202403; repeat for several")],
+    partner: Annotated[str, typer.Option("--partner", help="partner code, 0 = World, all = every partner")] = "0",
+    flow: Annotated[str, typer.Option("--flow", help="X, M, or X,M")] = "X,M",
+    cmd: Annotated[str, typer.Option("--cmd", help="TOTAL, AG2, or HS codes")] = "TOTAL",
+    freq: Annotated[str, typer.Option("--freq", help="A annual, M monthly")] = "A",
+    out: Annotated[Path, typer.Option("--out", help="folder for the JSON files")] = Path("comtrade"),
+    base_url: Annotated[str, typer.Option("--base-url", help="API base URL")] = "https://comtradeapi.un.org",
+    max_attempts: Annotated[int, typer.Option("--max-attempts")] = 5,
+    do_ingest: Annotated[bool, typer.Option("--ingest", help="load the files into the store afterwards")] = False,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Download from the UN Comtrade API (key from COMTRADE_API_KEY); resumes a broken download."""
+    from tradeflux.sources.comtrade_client import ComtradeClient, ComtradeError, plan
+
+    requests = plan(reporter, period, partner=partner, flow=flow, cmd=cmd, freq=freq)
+    done: list[dict] = []
+    try:
+        with ComtradeClient(base_url=base_url, max_attempts=max_attempts) as client, Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=True, disable=as_json,
+        ) as bar:
+            task = bar.add_task("comtrade", total=len(requests))
+
+            def on_done(req, path, fetched):
+                done.append({"request": req.filename, "file": str(path), "fetched": fetched})
+                bar.advance(task)
+
+            client.download(requests, out, on_done=on_done)
+    except (ComtradeError, ValueError) as exc:
+        fail(f"{exc} ({len(done)} of {len(requests)} files done; run the same command again to resume)")
+    ingested = []
+    if do_ingest:
+        st = _open(store, data_dir)
+        for item in done:
+            ingested.append(st.ingest("comtrade", item["file"], dataset="api-json").to_dict())
+    if as_json:
+        emit_json({"files": done, "ingested": ingested})
+    else:
+        show(pd.DataFrame(done), f"Comtrade: {sum(d['fetched'] for d in done)} fetched, {sum(not d['fetched'] for d in done)} already there")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

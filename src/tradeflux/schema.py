@@ -1,0 +1,404 @@
+"""The canonical tables of the store and the rules every staged row must pass.
+
+Three tables:
+
+``flows``
+    One trade flow: what ``reporter`` exported to / imported from ``partner`` in ``period``.
+    ``declarant`` is the country whose statistics the figure comes from: the reporter itself, or
+    the partner (a *mirror* figure, ``mirror = true``: China's exports to the US measured by the
+    US's imports from China). ``value`` is in units of ``currency`` (never thousands or
+    millions: readers scale on the way in); ``valuation`` is how goods were valued at the
+    border (``FOB``, ``CIF``, ``CUSTOMS`` for US customs value, ``BASIC`` for basic prices in
+    input-output tables, ``UNKNOWN``).
+
+``indicators``
+    An officially reported figure that is not a flow (a balance, a growth rate, a share, a
+    count of vehicles), kept exactly as reported with its unit and citation.
+
+``tariffs``
+    A tariff measure or a published tariff average: who imposes it on whom, on which products,
+    from when to when, at what rate (percent ad valorem), and of what kind.
+
+Readers hand over *staged* rows: text columns named as below (``*_raw`` for those parsed here)
+plus ``_line`` (the line of the source file), ``_reason`` and ``_field`` (a problem the reader
+already found). :func:`validate_sql` turns a staged relation into typed rows with ``_reason`` and
+``_field`` set for every row that must go to quarantine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FLOW_KINDS = ("export", "import", "re-export", "re-import")
+VALUATIONS = ("FOB", "CIF", "CUSTOMS", "BASIC", "UNKNOWN")
+PERIOD_KINDS = ("year", "month", "ytd")
+RATE_KINDS = (
+    "additional",  # an additional duty in force (percent ad valorem)
+    "effective",  # a trade-weighted effective rate published by a tracker
+    "applied",  # an applied average (calculated duty / imports)
+    "exemption",  # a product list exempt from a measure (no rate)
+    "scope",  # a product list a measure covers (rate set elsewhere)
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A canonical table: its columns (in order), duplicate key, compared values and partitions."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    compared: tuple[str, ...]
+    partition_by: tuple[str, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+_PROVENANCE = (
+    Column("source", "VARCHAR", "source id (e.g. imf-dots, comtrade, baci)"),
+    Column("dataset", "VARCHAR", "dataset of the source (one kind of file)"),
+    Column("vintage", "VARCHAR", "release date of the data, ISO date"),
+    Column("file", "VARCHAR", "file the row was read from"),
+    Column("line", "BIGINT", "line of that file (header = line 1)"),
+)
+
+FLOWS = TableSpec(
+    name="flows",
+    columns=(
+        Column("period", "VARCHAR", "YYYY, YYYY-MM, or YYYY-MM/YYYY-MM for a cumulative (year-to-date) figure"),
+        Column("period_kind", "VARCHAR", "year | month | ytd"),
+        Column("year", "INTEGER", "calendar year of the period"),
+        Column("month", "INTEGER", "month (last month of a ytd period); null for a year"),
+        Column("reporter", "VARCHAR", "ISO3 of the country whose trade this is (WLD, EUU, AGG:<slug> for aggregates)"),
+        Column("reporter_code", "VARCHAR", "the source's own code or name for the reporter"),
+        Column("partner", "VARCHAR", "ISO3 of the partner (WLD for the world)"),
+        Column("partner_code", "VARCHAR", "the source's own code or name for the partner"),
+        Column("flow", "VARCHAR", "export | import | re-export | re-import, from the reporter's side"),
+        Column("classification", "VARCHAR", "product classification and revision: HS2022, HS2017, HS (as reported), TOTAL, WIOD56, ICIO50, ..."),
+        Column("product", "VARCHAR", "product code at any level (digits, leading zeros kept) or TOTAL"),
+        Column("value", "DOUBLE", "value in units of currency"),
+        Column("currency", "VARCHAR", "ISO 4217 currency of value (USD, CNY)"),
+        Column("valuation", "VARCHAR", "FOB | CIF | CUSTOMS | BASIC | UNKNOWN"),
+        Column("quantity", "DOUBLE", "quantity in quantity_unit, where known"),
+        Column("quantity_unit", "VARCHAR", "unit of quantity (kg, t, u, ...)"),
+        Column("duty", "DOUBLE", "calculated import duty in units of currency, where known"),
+        Column("declarant", "VARCHAR", "ISO3 of the country whose statistics report the figure"),
+        Column("mirror", "BOOLEAN", "true when declarant is the partner, not the reporter"),
+        Column("estimated", "BOOLEAN", "true when the source flags the value as an estimate"),
+        *_PROVENANCE,
+    ),
+    key=("period", "reporter", "partner", "flow", "classification", "product", "declarant", "currency", "valuation"),
+    compared=("value",),
+    partition_by=("source", "classification", "year"),
+)
+
+INDICATORS = TableSpec(
+    name="indicators",
+    columns=(
+        Column("period", "VARCHAR", "YYYY, YYYY-MM, or YYYY-MM/YYYY-MM"),
+        Column("period_kind", "VARCHAR", "year | month | ytd"),
+        Column("year", "INTEGER", "calendar year of the period"),
+        Column("month", "INTEGER", "month, null for a year"),
+        Column("reporter", "VARCHAR", "ISO3 of the country reporting the figure about itself"),
+        Column("partner", "VARCHAR", "partner country or aggregate (WLD, AGG:asean, ...)"),
+        Column("metric", "VARCHAR", "what the figure is (trade_balance, exports_growth, ...)"),
+        Column("flow", "VARCHAR", "export | import | balance | total (exports + imports)"),
+        Column("value", "DOUBLE", "the figure in unit (null when only a growth rate is reported)"),
+        Column("unit", "VARCHAR", "unit of value exactly as reported (billion USD, percent, million vehicles)"),
+        Column("currency", "VARCHAR", "currency of value, if it is money"),
+        Column("yoy_pct", "DOUBLE", "year-on-year change in percent, as reported"),
+        Column("yoy_basis", "VARCHAR", "what yoy_pct was computed on: USD, CNY or units"),
+        Column("source_url", "VARCHAR", "where the figure was read"),
+        Column("note", "VARCHAR", "remarks from the source table"),
+        *_PROVENANCE,
+    ),
+    key=("period", "reporter", "partner", "metric", "flow", "unit", "currency", "yoy_basis"),
+    compared=("value", "yoy_pct"),
+    partition_by=("source", "year"),
+)
+
+TARIFFS = TableSpec(
+    name="tariffs",
+    columns=(
+        Column("date_from", "DATE", "first day the rate applies"),
+        Column("date_to", "DATE", "last day the rate applies (inclusive); null if open"),
+        Column("year", "INTEGER", "year of date_from"),
+        Column("imposing", "VARCHAR", "ISO3 of the country imposing the tariff"),
+        Column("target", "VARCHAR", "ISO3 of the country whose goods are taxed (WLD for all)"),
+        Column("classification", "VARCHAR", "product classification of product (HS, HTS)"),
+        Column("product", "VARCHAR", "product code prefix the row covers, or TOTAL"),
+        Column("measure", "VARCHAR", "name of the measure or series"),
+        Column("authority", "VARCHAR", "legal basis (Section 301, IEEPA, ...) or publisher"),
+        Column("rule_id", "VARCHAR", "the source's own id of the rule or list entry"),
+        Column("rate_pct", "DOUBLE", "rate in percent ad valorem (null for product lists)"),
+        Column("rate_kind", "VARCHAR", "additional | effective | applied | exemption | scope"),
+        Column("note", "VARCHAR", "remarks from the source"),
+        *_PROVENANCE,
+    ),
+    key=("date_from", "imposing", "target", "classification", "product", "measure", "rule_id", "rate_kind"),
+    compared=("rate_pct",),
+    partition_by=("source", "year"),
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (FLOWS, INDICATORS, TARIFFS)}
+
+# Staged columns each reader provides (text unless noted), with the default when it leaves one out.
+STAGED_DEFAULTS: dict[str, dict[str, str]] = {
+    "flows": {
+        "period_raw": "NULL",
+        "reporter": "NULL",
+        "reporter_code": "NULL",
+        "partner": "NULL",
+        "partner_code": "NULL",
+        "flow": "NULL",
+        "classification": "'TOTAL'",
+        "product": "'TOTAL'",
+        "value_raw": "NULL",
+        "value_scale": "1.0",
+        "currency": "'USD'",
+        "valuation": "'UNKNOWN'",
+        "quantity_raw": "NULL",
+        "quantity_unit": "NULL",
+        "duty_raw": "NULL",
+        "declarant": "NULL",
+        "estimated": "false",
+    },
+    "indicators": {
+        "period_raw": "NULL",
+        "reporter": "NULL",
+        "partner": "NULL",
+        "metric": "NULL",
+        "flow": "NULL",
+        "value_raw": "NULL",
+        "unit": "NULL",
+        "currency": "NULL",
+        "yoy_raw": "NULL",
+        "yoy_basis": "NULL",
+        "source_url": "NULL",
+        "note": "NULL",
+    },
+    "tariffs": {
+        "date_from_raw": "NULL",
+        "date_to_raw": "NULL",
+        "imposing": "NULL",
+        "target": "NULL",
+        "classification": "'HS'",
+        "product": "'TOTAL'",
+        "measure": "NULL",
+        "authority": "NULL",
+        "rule_id": "NULL",
+        "rate_raw": "NULL",
+        "rate_kind": "NULL",
+        "note": "NULL",
+    },
+}
+
+
+def staged_select(table: str, exprs: dict[str, str], line: str = "_line") -> str:
+    """A SQL select list giving every staged column of ``table``: ``exprs`` where given, else defaults.
+
+    Reader-found problems go in ``_reason``/``_field`` (pass them in ``exprs``).
+    """
+    defaults = STAGED_DEFAULTS[table]
+    unknown = set(exprs) - set(defaults) - {"_reason", "_field"}
+    if unknown:
+        raise KeyError(f"not staged columns of {table}: {sorted(unknown)}")
+    parts = [f"{exprs.get(name, default)} AS {name}" for name, default in defaults.items()]
+    parts.append(f"{line} AS _line")
+    parts.append(f"{exprs.get('_reason', 'NULL')}::VARCHAR AS _reason")
+    parts.append(f"{exprs.get('_field', 'NULL')}::VARCHAR AS _field")
+    return ",\n  ".join(parts)
+
+
+def _number(field: str, raw: str, *, required: bool) -> list[tuple[str, str, str]]:
+    rules = []
+    if required:
+        rules.append((field, f"{raw} IS NULL OR trim({raw}) = ''", f"'missing {field}'"))
+    rules.append(
+        (
+            field,
+            f"nullif(trim({raw}), '') IS NOT NULL AND TRY_CAST(trim({raw}) AS DOUBLE) IS NULL",
+            f"'non-numeric {field} ' || quote(({raw})::VARCHAR)",
+        )
+    )
+    rules.append(
+        (field, f"TRY_CAST(trim({raw}) AS DOUBLE) < 0", f"'negative {field} ' || trim({raw})")
+    )
+    return rules
+
+
+def _period_cols(raw: str) -> str:
+    """SQL computing period, period_kind, year, month from a raw period text column."""
+    p = f"replace(trim({raw}), ' ', '')"
+    return f"""
+    CASE
+      WHEN regexp_full_match({p}, '[0-9]{{4}}') THEN 'year'
+      WHEN regexp_full_match({p}, '[0-9]{{4}}-?[0-9]{{2}}') THEN 'month'
+      WHEN regexp_full_match({p}, '[0-9]{{4}}-[0-9]{{2}}/[0-9]{{4}}-[0-9]{{2}}') THEN 'ytd'
+    END AS period_kind,
+    TRY_CAST(substr({p}, 1, 4) AS INTEGER) AS year,
+    CASE
+      WHEN regexp_full_match({p}, '[0-9]{{4}}-?[0-9]{{2}}') THEN TRY_CAST(right({p}, 2) AS INTEGER)
+      WHEN regexp_full_match({p}, '[0-9]{{4}}-[0-9]{{2}}/[0-9]{{4}}-[0-9]{{2}}') THEN TRY_CAST(right({p}, 2) AS INTEGER)
+    END AS month,
+    CASE
+      WHEN regexp_full_match({p}, '[0-9]{{4}}-[0-9]{{2}}/[0-9]{{4}}-[0-9]{{2}}')
+        AND (substr({p}, 1, 4) <> substr({p}, 9, 4) OR substr({p}, 6, 2) > right({p}, 2)) THEN false
+      ELSE true
+    END AS _period_ordered,
+    {p} AS _period_text"""
+
+
+def _area_check(col: str) -> str:
+    return f"({col} IS NOT NULL AND NOT ({col} IN (SELECT code FROM _areas) OR regexp_full_match({col}, 'AGG:[a-z0-9][a-z0-9-]*')))"
+
+
+def _period_rules() -> list[tuple[str, str, str]]:
+    return [
+        ("period", "_period_text IS NULL OR _period_text = ''", "'missing period'"),
+        (
+            "period",
+            "period_kind IS NULL OR year NOT BETWEEN 1900 AND 2100 OR (month IS NOT NULL AND month NOT BETWEEN 1 AND 12) OR NOT _period_ordered",
+            "'impossible period ' || quote(_period_text)",
+        ),
+    ]
+
+
+def _rules(table: str) -> list[tuple[str, str, str]]:
+    """(field, condition, reason) in the order they are checked; the first that holds wins."""
+    if table == "flows":
+        kinds = ", ".join(f"'{k}'" for k in FLOW_KINDS)
+        vals = ", ".join(f"'{k}'" for k in VALUATIONS)
+        return [
+            *_period_rules(),
+            ("reporter", "reporter IS NULL OR reporter = ''", "'missing reporter code'"),
+            ("reporter", _area_check("reporter"), "'unknown country code ' || quote(reporter)"),
+            ("partner", "partner IS NULL OR partner = ''", "'missing partner code'"),
+            ("partner", _area_check("partner"), "'unknown country code ' || quote(partner)"),
+            ("declarant", _area_check("declarant"), "'unknown country code ' || quote(declarant)"),
+            ("flow", f"flow IS NULL OR flow NOT IN ({kinds})", "'unknown flow ' || quote(coalesce(flow, ''))"),
+            ("product", "product IS NULL OR product = ''", "'missing product code'"),
+            (
+                "product",
+                "(classification LIKE 'HS%' OR classification = 'HTS') AND product <> 'TOTAL' AND NOT regexp_full_match(product, '[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{8}|[0-9]{10}')",
+                "'malformed HS code ' || quote(product)",
+            ),
+            *_number("value", "value_raw", required=True),
+            *_number("quantity", "quantity_raw", required=False),
+            *_number("duty", "duty_raw", required=False),
+            ("currency", "currency IS NULL OR NOT regexp_full_match(currency, '[A-Z]{3}')", "'bad currency ' || quote(coalesce(currency, ''))"),
+            ("valuation", f"valuation NOT IN ({vals})", "'unknown valuation ' || quote(valuation)"),
+        ]
+    if table == "indicators":
+        return [
+            *_period_rules(),
+            ("reporter", "reporter IS NULL OR reporter = ''", "'missing reporter code'"),
+            ("reporter", _area_check("reporter"), "'unknown country code ' || quote(reporter)"),
+            ("partner", _area_check("partner"), "'unknown country code ' || quote(partner)"),
+            ("metric", "metric IS NULL OR metric = ''", "'missing metric'"),
+            (
+                "value",
+                "nullif(trim(value_raw), '') IS NOT NULL AND TRY_CAST(trim(value_raw) AS DOUBLE) IS NULL",
+                "'non-numeric value ' || quote(value_raw)",
+            ),
+            (
+                "yoy_pct",
+                "nullif(trim(yoy_raw), '') IS NOT NULL AND TRY_CAST(trim(yoy_raw) AS DOUBLE) IS NULL",
+                "'non-numeric yoy_pct ' || quote(yoy_raw)",
+            ),
+            (
+                "value",
+                "nullif(trim(value_raw), '') IS NULL AND nullif(trim(yoy_raw), '') IS NULL",
+                "'neither value nor yoy_pct given'",
+            ),
+        ]
+    if table == "tariffs":
+        kinds = ", ".join(f"'{k}'" for k in RATE_KINDS)
+        return [
+            ("date_from", "TRY_CAST(date_from_raw AS DATE) IS NULL", "'impossible date ' || quote(coalesce(date_from_raw, ''))"),
+            (
+                "date_to",
+                "nullif(date_to_raw, '') IS NOT NULL AND TRY_CAST(date_to_raw AS DATE) IS NULL",
+                "'impossible date ' || quote(date_to_raw)",
+            ),
+            (
+                "date_to",
+                "TRY_CAST(date_to_raw AS DATE) < TRY_CAST(date_from_raw AS DATE)",
+                "'date_to before date_from'",
+            ),
+            ("imposing", "imposing IS NULL OR imposing = ''", "'missing imposing country code'"),
+            ("imposing", _area_check("imposing"), "'unknown country code ' || quote(imposing)"),
+            ("target", "target IS NULL OR target = ''", "'missing target country code'"),
+            ("target", _area_check("target"), "'unknown country code ' || quote(target)"),
+            ("product", "product IS NULL OR product = ''", "'missing product code'"),
+            (
+                "product",
+                "product <> 'TOTAL' AND NOT regexp_full_match(product, '[0-9]{2,10}')",
+                "'malformed HS code ' || quote(product)",
+            ),
+            ("rate_kind", f"rate_kind IS NULL OR rate_kind NOT IN ({kinds})", "'unknown rate kind ' || quote(coalesce(rate_kind, ''))"),
+            ("rate_pct", "rate_kind NOT IN ('exemption', 'scope') AND nullif(trim(rate_raw), '') IS NULL", "'missing rate_pct'"),
+            (
+                "rate_pct",
+                "nullif(trim(rate_raw), '') IS NOT NULL AND TRY_CAST(trim(rate_raw) AS DOUBLE) IS NULL",
+                "'non-numeric rate_pct ' || quote(rate_raw)",
+            ),
+            ("rate_pct", "TRY_CAST(trim(rate_raw) AS DOUBLE) < 0", "'negative rate_pct ' || trim(rate_raw)"),
+        ]
+    raise KeyError(table)
+
+
+def _typed(table: str) -> str:
+    """Select list of the typed canonical columns (before provenance) from a checked stage."""
+    num = "TRY_CAST(trim({0}) AS DOUBLE)"
+    if table == "flows":
+        return f"""
+    CASE WHEN period_kind = 'month' THEN substr(_period_text, 1, 4) || '-' || right(_period_text, 2)
+         ELSE _period_text END AS period,
+    period_kind, year, month, reporter, reporter_code, partner, partner_code, flow, classification,
+    product, {num.format('value_raw')} * value_scale AS value, currency, valuation,
+    {num.format('quantity_raw')} AS quantity, quantity_unit, {num.format('duty_raw')} * value_scale AS duty,
+    coalesce(declarant, reporter) AS declarant, coalesce(declarant, reporter) <> reporter AS mirror,
+    coalesce(estimated, false) AS estimated"""
+    if table == "indicators":
+        return f"""
+    CASE WHEN period_kind = 'month' THEN substr(_period_text, 1, 4) || '-' || right(_period_text, 2)
+         ELSE _period_text END AS period,
+    period_kind, year, month, reporter, coalesce(partner, 'WLD') AS partner, metric, flow,
+    {num.format('value_raw')} AS value, unit, currency, {num.format('yoy_raw')} AS yoy_pct, yoy_basis,
+    source_url, note"""
+    if table == "tariffs":
+        return """
+    TRY_CAST(date_from_raw AS DATE) AS date_from, TRY_CAST(date_to_raw AS DATE) AS date_to,
+    year(TRY_CAST(date_from_raw AS DATE))::INTEGER AS year, imposing, target, classification, product,
+    measure, authority, rule_id, TRY_CAST(trim(rate_raw) AS DOUBLE) AS rate_pct, rate_kind, note"""
+    raise KeyError(table)
+
+
+def validate_sql(table: str, staged: str, *, source: str, dataset: str, vintage: str, file: str) -> str:
+    """SQL over the staged relation named ``staged`` giving typed rows plus ``_reason``/``_field``.
+
+    Needs a table ``_areas(code)`` of known country codes in the same connection.
+    """
+    rules = _rules(table)
+    field_case = " ".join(f"WHEN {cond} THEN '{field}'" for field, cond, _ in rules)
+    reason_case = " ".join(f"WHEN {cond} THEN {reason}" for _, cond, reason in rules)
+    pre = f"SELECT *, {_period_cols('period_raw')} FROM {staged}" if table != "tariffs" else f"SELECT * FROM {staged}"
+    lit = {k: v.replace("'", "''") for k, v in dict(source=source, dataset=dataset, vintage=vintage, file=file).items()}
+    return f"""
+SELECT {_typed(table)},
+    '{lit['source']}' AS source, '{lit['dataset']}' AS dataset, '{lit['vintage']}' AS vintage,
+    '{lit['file']}' AS file, _line AS line,
+    coalesce(_reason, CASE {reason_case} END) AS _reason,
+    CASE WHEN _reason IS NOT NULL THEN coalesce(_field, 'row') ELSE CASE {field_case} END END AS _field
+FROM ({pre}) AS s
+"""

@@ -1,0 +1,211 @@
+"""What a reader is, and the helpers readers share.
+
+A *source* (``imf-dots``) has *datasets* (``bilateral``), each one kind of file found by a
+pattern in the data directory. A dataset's reader registers the file's rows in a DuckDB
+connection (:meth:`ReadContext.load_csv`) and returns one SQL select per canonical table it
+feeds, in the staged form of :mod:`tradeflux.schema`. Readers never write: the store validates,
+quarantines and writes what they stage.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from tradeflux import countries as _countries
+from tradeflux.countries import CountryTable
+
+
+class FormatError(ValueError):
+    """A whole file is not in the format its reader expects."""
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A select of staged rows for one canonical table."""
+
+    table: str
+    sql: str
+
+
+@dataclass
+class ReadContext:
+    """What a reader gets: a connection to register rows in, and the reference data."""
+
+    con: duckdb.DuckDBPyConnection
+    countries: CountryTable
+    lines_read: int = 0
+    notes: list[str] = field(default_factory=list)
+    _n: int = 0
+
+    def name(self, stem: str) -> str:
+        self._n += 1
+        return f"_{stem}_{self._n}"
+
+    def load_csv(
+        self,
+        path: Path,
+        required: Sequence[str],
+        *,
+        stem: str = "raw",
+        delimiter: str = ",",
+        skip_rows: int = 0,
+        count_lines: bool = True,
+    ) -> str:
+        """Read a CSV (optionally gzip-compressed) with every column as text; register it.
+
+        Adds ``_line``, the line number in the file (header = line ``skip_rows + 1``). Raises
+        :class:`FormatError` naming the file when required columns are missing.
+        """
+        try:
+            table = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(skip_rows=skip_rows, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=_all_text(path, delimiter, skip_rows),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
+            raise FormatError(f"{path}: not a readable CSV file ({exc})") from None
+        return self.register(table, path, required, stem=stem, first_line=skip_rows + 2, count_lines=count_lines)
+
+    def register(
+        self,
+        table: pa.Table | pd.DataFrame,
+        path: Path,
+        required: Sequence[str],
+        *,
+        stem: str = "raw",
+        first_line: int = 2,
+        count_lines: bool = True,
+    ) -> str:
+        """Register rows under a fresh name with a ``_line`` column; check required columns."""
+        if isinstance(table, pd.DataFrame):
+            table = pa.Table.from_pandas(table, preserve_index=False)
+        columns = [c.lstrip("\ufeff") for c in table.column_names]
+        table = table.rename_columns(columns)
+        missing = [c for c in required if c not in columns]
+        if missing:
+            raise FormatError(
+                f"{path}: expected columns {', '.join(required)}; missing {', '.join(missing)} "
+                f"(found: {', '.join(columns) or 'none'})"
+            )
+        table = table.append_column("_line", pa.array(range(first_line, first_line + table.num_rows), pa.int64()))
+        name = self.name(stem)
+        self.con.register(name, table)
+        if count_lines:
+            self.lines_read += table.num_rows
+        return name
+
+    def register_map(self, mapping: dict[str, str | None], stem: str = "map") -> str:
+        """Register a two-column lookup table ``(key, code)``."""
+        frame = pd.DataFrame({"key": list(mapping), "code": list(mapping.values())}, dtype="string")
+        name = self.name(stem)
+        self.con.register(name, frame)
+        return name
+
+    def country_map(self, names: Iterable[str | None], *, aggregates: Iterable[str] = ()) -> str:
+        """Register a lookup from names (or codes) to ISO3; aggregates get ``WLD``/``AGG:`` codes."""
+        aggregates = {a.strip().lower() for a in aggregates}
+        mapping: dict[str, str | None] = {}
+        for name in {n for n in names if n}:
+            if name.strip().lower() in aggregates:
+                mapping[name] = _countries.aggregate_code(name)
+            else:
+                mapping[name] = self.countries.match(name)
+        return self.register_map(mapping, "countries")
+
+    def distinct(self, relation: str, column: str) -> list[str]:
+        rows = self.con.execute(f'SELECT DISTINCT "{column}" FROM {relation}').fetchall()
+        return [r[0] for r in rows if r[0] is not None]
+
+
+def _all_text(path: Path, delimiter: str, skip_rows: int) -> dict[str, pa.DataType]:
+    """Column types that read every column of the file's header as text."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+            for _ in range(skip_rows):
+                handle.readline()
+            header = next(csv.reader(handle, delimiter=delimiter), [])
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(f"{path}: not a readable CSV file ({exc})") from None
+    return {name: pa.string() for name in header}
+
+
+Reader = Callable[[ReadContext, Path], list[Staged]]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One kind of file of a source: where to find it and how to read it."""
+
+    name: str
+    pattern: str
+    reader: Reader
+    description: str = ""
+    vintage: str | None = None  # overrides the source's declared vintage
+
+    def find(self, data_dir: Path) -> list[Path]:
+        folder, _, glob = self.pattern.rpartition("/")
+        base = data_dir / folder if folder else data_dir
+        if not base.is_dir():
+            return []
+        return sorted(p for p in base.iterdir() if fnmatch.fnmatch(p.name, glob))
+
+    def matches(self, path: Path) -> bool:
+        return fnmatch.fnmatch(path.name, self.pattern.rpartition("/")[2])
+
+
+@dataclass(frozen=True)
+class Source:
+    """A publisher's data as one source: its datasets, licence note and vintage rule."""
+
+    id: str
+    title: str
+    datasets: tuple[Dataset, ...]
+    vintage: str | None = None
+    vintage_note: str = ""
+    licence: str = ""
+
+    def vintage_for(self, path: Path, dataset: Dataset | None = None) -> str:
+        """The release date of the data in ``path``: from the file name (BACI's ``_V202501``), declared
+        by the dataset or source, or else the file's modification date."""
+        found = re.search(r"_V(\d{4})(\d{2})", path.name)
+        if found:
+            return f"{found.group(1)}-{found.group(2)}-01"
+        if dataset is not None and dataset.vintage:
+            return dataset.vintage
+        if self.vintage:
+            return self.vintage
+        return dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+
+    def dataset(self, name: str) -> Dataset:
+        for ds in self.datasets:
+            if ds.name == name:
+                return ds
+        known = ", ".join(d.name for d in self.datasets)
+        raise KeyError(f"source {self.id!r} has no dataset {name!r} (datasets: {known})")
+
+
+def sql_str(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def union(selects: Iterable[str]) -> str:
+    return "\nUNION ALL\n".join(f"({s})" for s in selects)

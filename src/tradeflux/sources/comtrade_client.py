@@ -1,0 +1,195 @@
+"""A client for the UN Comtrade data API that retries, resumes and raises.
+
+Each request (one reporter and one period) is saved as its own JSON file named after the request,
+written atomically, so a broken multi-request download resumes where it stopped: files already
+there are not fetched again. Failures raise :class:`ComtradeError` after the retries are spent;
+nothing is printed.
+
+The API key is read from ``COMTRADE_API_KEY`` (or given); without one, the public preview endpoint
+is used (at most 500 records a request). The base URL is a setting, so the client also runs against
+a local server or mirror.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from tradeflux import countries as _countries
+
+DEFAULT_BASE_URL = "https://comtradeapi.un.org"
+PREVIEW_LIMIT = 500
+DATA_LIMIT = 100_000
+
+# Comtrade reporter codes that differ from ISO 3166 numeric codes.
+COMTRADE_CODES = {"USA": "842", "FRA": "251", "IND": "699", "CHE": "757", "NOR": "579", "TWN": "490", "WLD": "0"}
+
+
+class ComtradeError(RuntimeError):
+    """The API refused a request, returned an error, or could not be reached after retries."""
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class ComtradeRequest:
+    """One API call: a reporter (ISO3 or Comtrade code) and a period (``2024`` or ``202403``)."""
+
+    reporter: str
+    period: str
+    partner: str = "0"
+    flow: str = "X,M"
+    cmd: str = "TOTAL"
+    type_code: str = "C"
+    freq: str = "A"
+    classification: str = "HS"
+
+    @property
+    def filename(self) -> str:
+        parts = [self.reporter, self.period, self.partner, self.flow, self.cmd, self.type_code, self.freq, self.classification]
+        return "comtrade_" + "_".join(p.replace(",", "-") for p in parts) + ".json"
+
+
+def comtrade_code(code: str) -> str:
+    """Comtrade's numeric code for an ISO3 code (or a numeric code, returned as is)."""
+    if code.isdigit() or code == "all":
+        return code
+    iso3 = code.upper()
+    if iso3 in COMTRADE_CODES:
+        return COMTRADE_CODES[iso3]
+    country = _countries.load().countries.get(iso3)
+    if country is None or country.numeric is None:
+        raise ValueError(f"no Comtrade code known for {code!r}")
+    return str(int(country.numeric))
+
+
+class ComtradeClient:
+    """Fetch Comtrade data. Use as a context manager or call :meth:`close`."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 60.0,
+        max_attempts: int = 5,
+        backoff: float = 1.0,
+        max_backoff: float = 60.0,
+    ):
+        self.api_key = api_key if api_key is not None else os.environ.get("COMTRADE_API_KEY")
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        headers = {"Ocp-Apim-Subscription-Key": self.api_key} if self.api_key else {}
+        self._http = httpx.Client(base_url=base_url, timeout=timeout, headers=headers)
+
+    def __enter__(self) -> ComtradeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    @property
+    def limit(self) -> int:
+        return DATA_LIMIT if self.api_key else PREVIEW_LIMIT
+
+    def url(self, request: ComtradeRequest) -> str:
+        kind = "data/v1/get" if self.api_key else "public/v1/preview"
+        return f"/{kind}/{request.type_code}/{request.freq}/{request.classification}"
+
+    def params(self, request: ComtradeRequest) -> dict[str, str]:
+        return {
+            "reporterCode": comtrade_code(request.reporter),
+            "period": request.period,
+            "partnerCode": comtrade_code(request.partner),
+            "flowCode": request.flow,
+            "cmdCode": request.cmd,
+            "includeDesc": "true",
+        }
+
+    def get(self, request: ComtradeRequest) -> dict:
+        """One request, retried on timeouts, connection errors, 429 and 5xx; returns the JSON payload."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=wait_exponential(multiplier=self.backoff, max=self.max_backoff),
+            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+            reraise=False,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._get_once(request)
+        except RetryError as exc:
+            last = exc.last_attempt.exception()
+            raise ComtradeError(f"{request.filename}: gave up after {self.max_attempts} attempts: {last}") from None
+        raise AssertionError("unreachable")
+
+    def _get_once(self, request: ComtradeRequest) -> dict:
+        try:
+            response = self._http.get(self.url(request), params=self.params(request))
+        except httpx.TransportError as exc:
+            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Retryable(f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise ComtradeError(f"{request.filename}: HTTP {response.status_code}: {response.text[:300]}")
+        try:
+            payload = response.json()
+        except json.JSONDecodeError:
+            raise _Retryable("response is not JSON (truncated?)") from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+            raise ComtradeError(f"{request.filename}: unexpected response: {response.text[:300]}")
+        if payload.get("error"):
+            raise ComtradeError(f"{request.filename}: API error: {payload['error']}")
+        if len(payload["data"]) >= self.limit:
+            raise ComtradeError(
+                f"{request.filename}: {len(payload['data'])} records, the API's limit: the result is truncated; "
+                "split the request (fewer partners, products or periods)"
+            )
+        return payload
+
+    def download(
+        self,
+        requests: Iterable[ComtradeRequest],
+        out_dir: str | os.PathLike[str],
+        *,
+        on_done: Callable[[ComtradeRequest, Path, bool], None] | None = None,
+    ) -> list[Path]:
+        """Fetch every request into ``out_dir`` (one JSON file each); files already there are kept.
+
+        ``on_done(request, path, fetched)`` is called after each request (fetched False = resumed).
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for request in requests:
+            path = out / request.filename
+            fetched = False
+            if not path.exists():
+                payload = self.get(request)
+                tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+                tmp.write_text(json.dumps(payload), encoding="utf-8")
+                os.replace(tmp, path)
+                fetched = True
+            paths.append(path)
+            if on_done:
+                on_done(request, path, fetched)
+        return paths
+
+
+def plan(reporters: Sequence[str], periods: Sequence[str], **options: str) -> list[ComtradeRequest]:
+    """One request per reporter and period."""
+    return [ComtradeRequest(reporter=r, period=p, **options) for r in reporters for p in periods]

@@ -1,0 +1,101 @@
+"""A reader for any CSV, Parquet or Stata ``.dta`` file, driven by a column mapping.
+
+The mapping names, for each staged column of the canonical table, either a column of the file
+(``{"reporter": "exporter"}``) or a constant (``{"currency": "=USD"}``, a leading ``=``). Country
+columns given as names rather than codes are matched with ``"reporter": "~Country Name"`` (a
+leading ``~``). A mapping file is TOML::
+
+    table = "flows"
+    [columns]
+    period_raw = "year"
+    reporter = "exporter"
+    partner = "~importer_name"
+    flow = "=export"
+    value_raw = "trade"
+    value_scale = "=1e6"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from tradeflux.schema import STAGED_DEFAULTS, staged_select
+from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged, sql_str
+
+_COUNTRY_COLUMNS = {"reporter", "partner", "declarant", "imposing", "target"}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    table: str
+    columns: dict[str, str]
+    delimiter: str = ","
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Mapping:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise FormatError(f"{path}: not a valid TOML mapping ({exc})") from None
+        if "columns" not in data:
+            raise FormatError(f"{path}: a mapping needs a [columns] table")
+        return cls(data.get("table", "flows"), dict(data["columns"]), data.get("delimiter", ","))
+
+    def __post_init__(self) -> None:
+        if self.table not in STAGED_DEFAULTS:
+            raise ValueError(f"unknown table {self.table!r}; tables: {', '.join(STAGED_DEFAULTS)}")
+        unknown = set(self.columns) - set(STAGED_DEFAULTS[self.table])
+        if unknown:
+            raise ValueError(f"mapping names columns that {self.table} does not stage: {sorted(unknown)}; staged columns: {', '.join(STAGED_DEFAULTS[self.table])}")
+
+
+def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
+    source_columns = sorted({v.lstrip("~") for v in mapping.columns.values() if not v.startswith("=")})
+    suffix = "".join(path.suffixes[-2:]).lower()
+    if suffix.endswith(".parquet"):
+        table = pq.read_table(path)
+        frame = table.to_pandas().astype("string")
+        raw = ctx.register(frame, path, source_columns, first_line=1)
+    elif suffix.endswith(".dta"):
+        try:
+            frame = pd.read_stata(path, convert_categoricals=False).astype("string")
+        except ValueError as exc:
+            raise FormatError(f"{path}: not a readable Stata file ({exc})") from None
+        raw = ctx.register(frame, path, source_columns, first_line=1)
+    else:
+        raw = ctx.load_csv(path, source_columns, delimiter=mapping.delimiter)
+    exprs: dict[str, str] = {}
+    joins = []
+    for target, spec in mapping.columns.items():
+        if spec.startswith("="):
+            value = spec[1:]
+            exprs[target] = value if target in ("value_scale",) else sql_str(value)
+        elif spec.startswith("~"):
+            column = spec[1:]
+            if target not in _COUNTRY_COLUMNS:
+                raise ValueError(f"name matching (~) is for country columns only, not {target!r}")
+            lookup = ctx.country_map(ctx.distinct(raw, column))
+            alias = f"m_{target}"
+            joins.append(f"LEFT JOIN {lookup} {alias} ON r.\"{column}\" = {alias}.key")
+            exprs[target] = f"{alias}.code"
+            exprs.setdefault(f"{target}_code", f'r."{column}"') if f"{target}_code" in STAGED_DEFAULTS[mapping.table] else None
+        else:
+            exprs[target] = f'r."{spec}"'
+    select = staged_select(mapping.table, exprs, line="r._line")
+    return [Staged(mapping.table, f"SELECT {select} FROM {raw} r {' '.join(joins)}")]
+
+
+def source_for(mapping: Mapping, name: str = "file", *, vintage: str | None = None) -> Source:
+    """A one-dataset source that reads files with ``mapping``."""
+    return Source(
+        id=name,
+        title=f"files read with a column mapping ({name})",
+        vintage=vintage,
+        datasets=(Dataset("mapped", "*", lambda ctx, path: read_mapped(ctx, path, mapping)),),
+    )
