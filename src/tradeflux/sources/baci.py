@@ -42,9 +42,10 @@ def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
             "partner_code": "trim(r.j)", "flow": "'export'", "classification": f"'{revision}'",
             "product": "lpad(trim(r.k), 6, '0')", "value_raw": "r.v", "value_scale": "1e3", "valuation": "'FOB'",
             "quantity_raw": "r.q", "quantity_unit": "'t'",
-            "_reason": "CASE WHEN ri.iso3 IS NULL THEN 'unknown BACI country code ' || quote(r.i) "
+            "_reason": "CASE WHEN trim(r.i) = '' OR trim(r.j) = '' THEN 'missing country code' "
+            "WHEN ri.iso3 IS NULL THEN 'unknown BACI country code ' || quote(r.i) "
             "WHEN pi.iso3 IS NULL THEN 'unknown BACI country code ' || quote(r.j) END",
-            "_field": "CASE WHEN ri.iso3 IS NULL THEN 'i' WHEN pi.iso3 IS NULL THEN 'j' END",
+            "_field": "CASE WHEN trim(r.i) = '' OR ri.iso3 IS NULL THEN 'i' WHEN trim(r.j) = '' OR pi.iso3 IS NULL THEN 'j' END",
         },
         line="r._line",
     )

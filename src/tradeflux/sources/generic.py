@@ -72,6 +72,7 @@ def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
         raw = ctx.load_csv(path, source_columns, delimiter=mapping.delimiter)
     exprs: dict[str, str] = {}
     joins = []
+    unmatched: list[tuple[str, str, str]] = []  # (condition, target) for names that match no country
     for target, spec in mapping.columns.items():
         if spec.startswith("="):
             value = spec[1:]
@@ -84,9 +85,16 @@ def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
             alias = f"m_{target}"
             joins.append(f"LEFT JOIN {lookup} {alias} ON r.\"{column}\" = {alias}.key")
             exprs[target] = f"{alias}.code"
-            exprs.setdefault(f"{target}_code", f'r."{column}"') if f"{target}_code" in STAGED_DEFAULTS[mapping.table] else None
+            if f"{target}_code" in STAGED_DEFAULTS[mapping.table]:
+                exprs.setdefault(f"{target}_code", f'r."{column}"')
+            unmatched.append((f"{alias}.code IS NULL AND coalesce(r.\"{column}\", '') <> ''", target, column))
         else:
             exprs[target] = f'r."{spec}"'
+    if unmatched:
+        exprs["_reason"] = "CASE " + " ".join(
+            f"WHEN {cond} THEN 'unknown country name ' || quote(r.\"{col}\")" for cond, _, col in unmatched
+        ) + " END"
+        exprs["_field"] = "CASE " + " ".join(f"WHEN {cond} THEN '{target}'" for cond, target, _ in unmatched) + " END"
     select = staged_select(mapping.table, exprs, line="r._line")
     return [Staged(mapping.table, f"SELECT {select} FROM {raw} r {' '.join(joins)}")]
 
