@@ -23,7 +23,13 @@ def test_every_dataset_file_ingests_with_exact_accounting(full_store, data_dir):
     assert set(zip(frame.source, frame.file, strict=True)) == found
     assert len(found) == 31
     for row in frame.itertuples():
-        path = next(p for s in SOURCES.values() for d in s.datasets for p in d.find(data_dir) if s.id == row.source and p.name == row.file)
+        path = next(
+            p
+            for s in SOURCES.values()
+            for d in s.datasets
+            for p in d.find(data_dir)
+            if s.id == row.source and p.name == row.file
+        )
         assert row.lines_read == data_rows(path), row.file
         assert row.staged == row.loaded + row.quarantined, row.file
         assert row.current
@@ -90,7 +96,12 @@ def test_census_duties(full_store):
 
 
 def test_tariff_series(full_store):
-    peak = full_store.query("tariffs", source="tradewartracker", dataset="milestones", measure="average US tariff on imports from China (peak)")
+    peak = full_store.query(
+        "tariffs",
+        source="tradewartracker",
+        dataset="milestones",
+        measure="average US tariff on imports from China (peak)",
+    )
     assert peak.rate_pct.tolist() == [126.5]
     q = full_store.quarantine("tradewartracker").set_index("dataset")
     assert q.loc["milestones", "reason"] == "non-numeric rate_pct '10-15'"

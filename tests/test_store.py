@@ -57,7 +57,9 @@ def test_every_kind_of_bad_row_goes_to_quarantine_with_its_reason(store, tmp_pat
     }
     assert set(q.file) == {str(path.resolve())}
     loaded = store.query("flows")
-    assert loaded[["reporter", "partner", "product", "value", "line"]].values.tolist() == [["USA", "CHN", "850760", 3000.0, 10]]
+    assert loaded[["reporter", "partner", "product", "value", "line"]].values.tolist() == [
+        ["USA", "CHN", "850760", 3000.0, 10]
+    ]
 
 
 def test_baci_units_and_codes(store, tmp_path):
@@ -135,7 +137,10 @@ def test_a_file_in_the_wrong_format_fails_with_one_message(store, tmp_path):
     path.write_text("year,exporter,importer,value\n2022,CHN,USA,1\n")
     with pytest.raises(tradeflux.FormatError) as info:
         store.ingest(baci.BACI, path)
-    assert str(info.value) == f"{path}: expected columns t, i, j, k, v, q; missing t, i, j, k, v, q (found: year, exporter, importer, value)"
+    assert (
+        str(info.value)
+        == f"{path}: expected columns t, i, j, k, v, q; missing t, i, j, k, v, q (found: year, exporter, importer, value)"
+    )
     assert store.entries == []
 
 
@@ -149,15 +154,22 @@ def test_not_a_file_of_the_source(store, tmp_path):
 MAPPING = Mapping(
     "flows",
     {
-        "period_raw": "year", "reporter": "~exporter", "partner": "~importer", "flow": "=export",
-        "value_raw": "trade", "value_scale": "=1e6", "currency": "=USD",
+        "period_raw": "year",
+        "reporter": "~exporter",
+        "partner": "~importer",
+        "flow": "=export",
+        "value_raw": "trade",
+        "value_scale": "=1e6",
+        "currency": "=USD",
     },
 )
 
 
 def test_generic_csv_with_country_names(store, tmp_path):
     path = tmp_path / "mine.csv"
-    path.write_text("year,exporter,importer,trade\n2024,China,Rep. of Korea,1.5\n2024,Viet Nam,Atlantis,2\n2024-13,USA,China,1\n")
+    path.write_text(
+        "year,exporter,importer,trade\n2024,China,Rep. of Korea,1.5\n2024,Viet Nam,Atlantis,2\n2024-13,USA,China,1\n"
+    )
     result = store.ingest(source_for(MAPPING, "mine"), path)
     assert (result.loaded, result.quarantined) == (1, 2)
     assert store.query("flows")[["reporter", "partner", "value"]].values.tolist() == [["CHN", "KOR", 1.5e6]]
@@ -168,7 +180,9 @@ def test_generic_csv_with_country_names(store, tmp_path):
 def test_generic_parquet_and_stata(store, tmp_path):
     import pandas as pd
 
-    frame = pd.DataFrame({"year": [2020, 2021], "exporter": ["Japan", "Japan"], "importer": ["USA", "USA"], "trade": [1.0, 2.0]})
+    frame = pd.DataFrame(
+        {"year": [2020, 2021], "exporter": ["Japan", "Japan"], "importer": ["USA", "USA"], "trade": [1.0, 2.0]}
+    )
     frame.to_parquet(tmp_path / "m.parquet")
     frame.to_stata(tmp_path / "m.dta", write_index=False)
     src = source_for(MAPPING, "mapped")
@@ -176,7 +190,10 @@ def test_generic_parquet_and_stata(store, tmp_path):
     store.ingest(src, tmp_path / "m.dta", vintage="2024-02-01")
     rows = store.query("flows", vintage="all", order_by=["vintage", "year"])
     assert rows[["year", "value", "vintage"]].values.tolist() == [
-        [2020, 1e6, "2024-01-01"], [2021, 2e6, "2024-01-01"], [2020, 1e6, "2024-02-01"], [2021, 2e6, "2024-02-01"],
+        [2020, 1e6, "2024-01-01"],
+        [2021, 2e6, "2024-01-01"],
+        [2020, 1e6, "2024-02-01"],
+        [2021, 2e6, "2024-02-01"],
     ]
 
 

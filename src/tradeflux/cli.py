@@ -20,15 +20,21 @@ from tradeflux import schema
 from tradeflux import store as _store
 from tradeflux.sources import SOURCES, FormatError, find_source
 
-app = typer.Typer(help="tradeflux: a country's merchandise trade, from official data to metrics and scenarios.", no_args_is_help=True)
+app = typer.Typer(
+    help="tradeflux: a country's merchandise trade, from official data to metrics and scenarios.", no_args_is_help=True
+)
 fetch_app = typer.Typer(help="Download data from official APIs.", no_args_is_help=True)
 app.add_typer(fetch_app, name="fetch")
 
 console = Console()
 err = Console(stderr=True)
 
-StoreOpt = Annotated[Path | None, typer.Option("--store", help="store directory [env TRADEFLUX_STORE; default .tradeflux/store]")]
-DataOpt = Annotated[Path | None, typer.Option("--data-dir", help="source datasets [env TRADEFLUX_DATA; default ../shared/data]")]
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="store directory [env TRADEFLUX_STORE; default .tradeflux/store]")
+]
+DataOpt = Annotated[
+    Path | None, typer.Option("--data-dir", help="source datasets [env TRADEFLUX_DATA; default ../shared/data]")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the full result as JSON")]
 
 
@@ -87,11 +93,19 @@ def _open(store: Path | None, data_dir: Path | None) -> _store.Store:
 # ---- ingest ------------------------------------------------------------------------------------
 @app.command()
 def ingest(
-    sources: Annotated[list[str] | None, typer.Argument(help=f"source ids to ingest (default: all found): {', '.join(SOURCES)}")] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="ingest this one file (with --source, or --mapping)")] = None,
+    sources: Annotated[
+        list[str] | None, typer.Argument(help=f"source ids to ingest (default: all found): {', '.join(SOURCES)}")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="ingest this one file (with --source, or --mapping)")
+    ] = None,
     source: Annotated[str | None, typer.Option("--source", help="source id of --file")] = None,
-    dataset: Annotated[str | None, typer.Option("--dataset", help="dataset of --file, if its name does not tell")] = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="TOML column mapping for a generic CSV/Parquet/.dta --file")] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="dataset of --file, if its name does not tell")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="TOML column mapping for a generic CSV/Parquet/.dta --file")
+    ] = None,
     vintage: Annotated[str | None, typer.Option("--vintage", help="release date of --file (YYYY-MM-DD)")] = None,
     store: StoreOpt = None,
     data_dir: DataOpt = None,
@@ -114,8 +128,13 @@ def ingest(
         else:
             planned = st.plan(sources)
             with Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=err, transient=True, disable=as_json,
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+                disable=as_json,
             ) as bar:
                 task = bar.add_task("ingesting", total=max(len(planned), 1))
                 results = st.ingest_all(
@@ -130,8 +149,15 @@ def ingest(
         return
     frame = pd.DataFrame(
         [
-            {"source": r.source, "dataset": r.dataset, "status": r.status,
-             "lines_read": r.lines_read, "staged": r.staged, "loaded": r.loaded, "quarantined": r.quarantined}
+            {
+                "source": r.source,
+                "dataset": r.dataset,
+                "status": r.status,
+                "lines_read": r.lines_read,
+                "staged": r.staged,
+                "loaded": r.loaded,
+                "quarantined": r.quarantined,
+            }
             for r in results
         ]
     )
@@ -145,7 +171,21 @@ def _show_sources(st: _store.Store) -> None:
     if frame.empty:
         console.print("The store is empty: run `tradeflux ingest`.")
         return
-    show(frame, f"Store {st.root}", columns=["source", "dataset", "vintage", "lines_read", "loaded", "quarantined", "first_period", "last_period", "current"])
+    show(
+        frame,
+        f"Store {st.root}",
+        columns=[
+            "source",
+            "dataset",
+            "vintage",
+            "lines_read",
+            "loaded",
+            "quarantined",
+            "first_period",
+            "last_period",
+            "current",
+        ],
+    )
 
 
 @app.command()
@@ -171,7 +211,9 @@ def query(
     product: Annotated[list[str] | None, typer.Option("--product")] = None,
     metric: Annotated[list[str] | None, typer.Option("--metric", help="indicators only")] = None,
     vintage: Annotated[str, typer.Option("--vintage", help="latest, all, or an ISO date")] = "latest",
-    limit: Annotated[int | None, typer.Option("--limit", help="rows at most (default 50 for a table on screen)")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="rows at most (default 50 for a table on screen)")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv, parquet or json")] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="write to this file (csv, parquet, json)")] = None,
     store: StoreOpt = None,
@@ -186,8 +228,17 @@ def query(
     if fmt == "parquet" and out is None:
         fail("--format parquet needs --out FILE", 2)
     st = _open(store, data_dir)
-    filters = dict(reporter=reporter, partner=partner, flow=flow, year=year, period=period, source=source,
-                   classification=classification, product=product, metric=metric)
+    filters = dict(
+        reporter=reporter,
+        partner=partner,
+        flow=flow,
+        year=year,
+        period=period,
+        source=source,
+        classification=classification,
+        product=product,
+        metric=metric,
+    )
     spec = schema.TABLES.get(table)
     if spec is None:
         fail(f"unknown table {table!r}; tables: {', '.join(schema.TABLES)}", 2)
@@ -219,11 +270,47 @@ def query(
         frame.to_csv(sys.stdout, index=False)
     else:
         cols = {
-            "flows": ["period", "reporter", "partner", "flow", "classification", "product", "value", "currency", "valuation", "declarant", "source", "vintage"],
-            "indicators": ["period", "reporter", "partner", "metric", "flow", "value", "unit", "yoy_pct", "yoy_basis", "source"],
-            "tariffs": ["date_from", "date_to", "imposing", "target", "product", "measure", "rate_pct", "rate_kind", "source"],
+            "flows": [
+                "period",
+                "reporter",
+                "partner",
+                "flow",
+                "classification",
+                "product",
+                "value",
+                "currency",
+                "valuation",
+                "declarant",
+                "source",
+                "vintage",
+            ],
+            "indicators": [
+                "period",
+                "reporter",
+                "partner",
+                "metric",
+                "flow",
+                "value",
+                "unit",
+                "yoy_pct",
+                "yoy_basis",
+                "source",
+            ],
+            "tariffs": [
+                "date_from",
+                "date_to",
+                "imposing",
+                "target",
+                "product",
+                "measure",
+                "rate_pct",
+                "rate_kind",
+                "source",
+            ],
         }[table]
-        show(frame, f"{table} ({len(frame):,} rows{', limited' if limit and len(frame) == limit else ''})", columns=cols)
+        show(
+            frame, f"{table} ({len(frame):,} rows{', limited' if limit and len(frame) == limit else ''})", columns=cols
+        )
 
 
 @app.command()
@@ -239,11 +326,18 @@ def quarantine(
     if as_json:
         emit_json(records(frame))
         return
-    summary = frame.groupby(["source", "dataset", "field"], dropna=False).size().reset_index(name="rows") if not frame.empty else frame
+    summary = (
+        frame.groupby(["source", "dataset", "field"], dropna=False).size().reset_index(name="rows")
+        if not frame.empty
+        else frame
+    )
     if not frame.empty:
         show(summary, "Quarantine by source and field")
-    show(frame.head(limit), f"Quarantined rows (first {min(limit, len(frame))} of {len(frame):,})",
-         columns=["source", "dataset", "line", "field", "reason"])
+    show(
+        frame.head(limit),
+        f"Quarantined rows (first {min(limit, len(frame))} of {len(frame):,})",
+        columns=["source", "dataset", "line", "field", "reason"],
+    )
 
 
 # ---- reference data ----------------------------------------------------------------------------
@@ -255,7 +349,10 @@ def countries(
 ) -> None:
     """Match country names to ISO3 codes."""
     table = _countries.load(data_dir)
-    rows = [{"name": n, "iso3": table.match(n), "matched_name": table.name(table.match(n)) if table.match(n) else None} for n in names]
+    rows = [
+        {"name": n, "iso3": table.match(n), "matched_name": table.name(table.match(n)) if table.match(n) else None}
+        for n in names
+    ]
     if as_json:
         emit_json(rows)
     else:
@@ -268,7 +365,9 @@ def countries(
 def group(
     name: Annotated[str, typer.Argument(help="EU27, ASEAN, AFRICA, LATAM, NORTHERN_AMERICA, or a user group")],
     year: Annotated[int, typer.Option("--year", help="members counted for this year (members on 1 July)")],
-    groups_file: Annotated[Path | None, typer.Option("--groups-file", help="CSV of user-defined groups: group, iso3[, start, end]")] = None,
+    groups_file: Annotated[
+        Path | None, typer.Option("--groups-file", help="CSV of user-defined groups: group, iso3[, start, end]")
+    ] = None,
     data_dir: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -283,7 +382,10 @@ def group(
     if as_json:
         emit_json({"group": table.group_id(name), "year": year, "members": members})
     else:
-        show(pd.DataFrame({"iso3": members, "name": [table.name(m) for m in members]}), f"{table.group_id(name)} in {year}: {len(members)} members")
+        show(
+            pd.DataFrame({"iso3": members, "name": [table.name(m) for m in members]}),
+            f"{table.group_id(name)} in {year}: {len(members)} members",
+        )
 
 
 @app.command()
@@ -299,8 +401,16 @@ def basket(
         fail(str(exc).strip("'\""), 2)
     nomenclature = _products.load(data_dir)
     rows = [
-        {"part": part.name, "revision": rev, "code": code, "description": nomenclature.describe(code) if rev == "HS2022" else None, "note": part.note}
-        for part in b.parts for rev, codes in part.codes.items() for code in codes
+        {
+            "part": part.name,
+            "revision": rev,
+            "code": code,
+            "description": nomenclature.describe(code) if rev == "HS2022" else None,
+            "note": part.note,
+        }
+        for part in b.parts
+        for rev, codes in part.codes.items()
+        for code in codes
     ]
     if as_json:
         emit_json({"basket": b.name, "description": b.description, "codes": rows})
@@ -331,10 +441,18 @@ def fetch_comtrade(
     requests = plan(reporter, period, partner=partner, flow=flow, cmd=cmd, freq=freq)
     done: list[dict] = []
     try:
-        with ComtradeClient(base_url=base_url, max_attempts=max_attempts) as client, Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, transient=True, disable=as_json,
-        ) as bar:
+        with (
+            ComtradeClient(base_url=base_url, max_attempts=max_attempts) as client,
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+                disable=as_json,
+            ) as bar,
+        ):
             task = bar.add_task("comtrade", total=len(requests))
 
             def on_done(req, path, fetched):
@@ -352,7 +470,10 @@ def fetch_comtrade(
     if as_json:
         emit_json({"files": done, "ingested": ingested})
     else:
-        show(pd.DataFrame(done), f"Comtrade: {sum(d['fetched'] for d in done)} fetched, {sum(not d['fetched'] for d in done)} already there")
+        show(
+            pd.DataFrame(done),
+            f"Comtrade: {sum(d['fetched'] for d in done)} fetched, {sum(not d['fetched'] for d in done)} already there",
+        )
 
 
 def main() -> None:  # pragma: no cover

@@ -56,7 +56,9 @@ class Basket:
         for part in self.parts:
             if revision not in part.codes:
                 defined = ", ".join(part.codes)
-                raise KeyError(f"basket {self.name!r} part {part.name!r} has no codes for {revision} (defined: {defined})")
+                raise KeyError(
+                    f"basket {self.name!r} part {part.name!r} has no codes for {revision} (defined: {defined})"
+                )
             out.extend(part.codes[revision])
         return tuple(out)
 
@@ -71,8 +73,7 @@ class Basket:
 NEW_THREE = Basket(
     name="new-three",
     description=(
-        "China's 'new three' exports: electric vehicles, lithium-ion batteries, photovoltaic "
-        "cells and modules"
+        "China's 'new three' exports: electric vehicles, lithium-ion batteries, photovoltaic cells and modules"
     ),
     parts=(
         BasketPart(

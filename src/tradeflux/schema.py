@@ -83,7 +83,11 @@ FLOWS = TableSpec(
         Column("partner", "VARCHAR", "ISO3 of the partner (WLD for the world)"),
         Column("partner_code", "VARCHAR", "the source's own code or name for the partner"),
         Column("flow", "VARCHAR", "export | import | re-export | re-import, from the reporter's side"),
-        Column("classification", "VARCHAR", "product classification and revision: HS2022, HS2017, HS (as reported), TOTAL, WIOD56, ICIO50, ..."),
+        Column(
+            "classification",
+            "VARCHAR",
+            "product classification and revision: HS2022, HS2017, HS (as reported), TOTAL, WIOD56, ICIO50, ...",
+        ),
         Column("product", "VARCHAR", "product code at any level (digits, leading zeros kept) or TOTAL"),
         Column("value", "DOUBLE", "value in units of currency"),
         Column("currency", "VARCHAR", "ISO 4217 currency of value (USD, CNY)"),
@@ -230,9 +234,7 @@ def _number(field: str, raw: str, *, required: bool) -> list[tuple[str, str, str
             f"'non-numeric {field} ' || quote(({raw})::VARCHAR)",
         )
     )
-    rules.append(
-        (field, f"TRY_CAST(trim({raw}) AS DOUBLE) < 0", f"'negative {field} ' || trim({raw})")
-    )
+    rules.append((field, f"TRY_CAST(trim({raw}) AS DOUBLE) < 0", f"'negative {field} ' || trim({raw})"))
     return rules
 
 
@@ -295,7 +297,11 @@ def _rules(table: str) -> list[tuple[str, str, str]]:
             *_number("value", "value_raw", required=True),
             *_number("quantity", "quantity_raw", required=False),
             *_number("duty", "duty_raw", required=False),
-            ("currency", "currency IS NULL OR NOT regexp_full_match(currency, '[A-Z]{3}')", "'bad currency ' || quote(coalesce(currency, ''))"),
+            (
+                "currency",
+                "currency IS NULL OR NOT regexp_full_match(currency, '[A-Z]{3}')",
+                "'bad currency ' || quote(coalesce(currency, ''))",
+            ),
             ("valuation", f"valuation NOT IN ({vals})", "'unknown valuation ' || quote(valuation)"),
         ]
     if table == "indicators":
@@ -324,7 +330,11 @@ def _rules(table: str) -> list[tuple[str, str, str]]:
     if table == "tariffs":
         kinds = ", ".join(f"'{k}'" for k in RATE_KINDS)
         return [
-            ("date_from", "TRY_CAST(date_from_raw AS DATE) IS NULL", "'impossible date ' || quote(coalesce(date_from_raw, ''))"),
+            (
+                "date_from",
+                "TRY_CAST(date_from_raw AS DATE) IS NULL",
+                "'impossible date ' || quote(coalesce(date_from_raw, ''))",
+            ),
             (
                 "date_to",
                 "nullif(date_to_raw, '') IS NOT NULL AND TRY_CAST(date_to_raw AS DATE) IS NULL",
@@ -345,8 +355,16 @@ def _rules(table: str) -> list[tuple[str, str, str]]:
                 "product <> 'TOTAL' AND NOT regexp_full_match(product, '[0-9]{2,10}')",
                 "'malformed HS code ' || quote(product)",
             ),
-            ("rate_kind", f"rate_kind IS NULL OR rate_kind NOT IN ({kinds})", "'unknown rate kind ' || quote(coalesce(rate_kind, ''))"),
-            ("rate_pct", "rate_kind NOT IN ('exemption', 'scope') AND nullif(trim(rate_raw), '') IS NULL", "'missing rate_pct'"),
+            (
+                "rate_kind",
+                f"rate_kind IS NULL OR rate_kind NOT IN ({kinds})",
+                "'unknown rate kind ' || quote(coalesce(rate_kind, ''))",
+            ),
+            (
+                "rate_pct",
+                "rate_kind NOT IN ('exemption', 'scope') AND nullif(trim(rate_raw), '') IS NULL",
+                "'missing rate_pct'",
+            ),
             (
                 "rate_pct",
                 "nullif(trim(rate_raw), '') IS NOT NULL AND TRY_CAST(trim(rate_raw) AS DOUBLE) IS NULL",
@@ -365,8 +383,8 @@ def _typed(table: str) -> str:
     CASE WHEN period_kind = 'month' THEN substr(_period_text, 1, 4) || '-' || right(_period_text, 2)
          ELSE _period_text END AS period,
     period_kind, year, month, reporter, reporter_code, partner, partner_code, flow, classification,
-    product, {num.format('value_raw')} * value_scale AS value, currency, valuation,
-    {num.format('quantity_raw')} AS quantity, quantity_unit, {num.format('duty_raw')} * value_scale AS duty,
+    product, {num.format("value_raw")} * value_scale AS value, currency, valuation,
+    {num.format("quantity_raw")} AS quantity, quantity_unit, {num.format("duty_raw")} * value_scale AS duty,
     coalesce(declarant, reporter) AS declarant, coalesce(declarant, reporter) <> reporter AS mirror,
     coalesce(estimated, false) AS estimated"""
     if table == "indicators":
@@ -374,7 +392,7 @@ def _typed(table: str) -> str:
     CASE WHEN period_kind = 'month' THEN substr(_period_text, 1, 4) || '-' || right(_period_text, 2)
          ELSE _period_text END AS period,
     period_kind, year, month, reporter, coalesce(partner, 'WLD') AS partner, metric, flow,
-    {num.format('value_raw')} AS value, unit, currency, {num.format('yoy_raw')} AS yoy_pct, yoy_basis,
+    {num.format("value_raw")} AS value, unit, currency, {num.format("yoy_raw")} AS yoy_pct, yoy_basis,
     source_url, note"""
     if table == "tariffs":
         return """
@@ -396,8 +414,8 @@ def validate_sql(table: str, staged: str, *, source: str, dataset: str, vintage:
     lit = {k: v.replace("'", "''") for k, v in dict(source=source, dataset=dataset, vintage=vintage, file=file).items()}
     return f"""
 SELECT {_typed(table)},
-    '{lit['source']}' AS source, '{lit['dataset']}' AS dataset, '{lit['vintage']}' AS vintage,
-    '{lit['file']}' AS file, _line AS line,
+    '{lit["source"]}' AS source, '{lit["dataset"]}' AS dataset, '{lit["vintage"]}' AS vintage,
+    '{lit["file"]}' AS file, _line AS line,
     coalesce(_reason, CASE {reason_case} END) AS _reason,
     CASE WHEN _reason IS NOT NULL THEN coalesce(_field, 'row') ELSE CASE {field_case} END END AS _field
 FROM ({pre}) AS s

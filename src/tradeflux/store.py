@@ -155,7 +155,9 @@ class Store:
         ds = src.dataset(dataset) if dataset else next((d for d in src.datasets if d.matches(file)), None)
         if ds is None:
             names = ", ".join(f"{d.name} ({d.pattern.rpartition('/')[2]})" for d in src.datasets)
-            raise FormatError(f"{file}: not a file of source {src.id!r}; its datasets are {names}; name one with dataset=")
+            raise FormatError(
+                f"{file}: not a file of source {src.id!r}; its datasets are {names}; name one with dataset="
+            )
         vintage = vintage or src.vintage_for(file, ds)
         try:
             dt.date.fromisoformat(vintage)
@@ -177,7 +179,8 @@ class Store:
         try:
             result = self._stage_and_write(src, ds.name, ds.reader, file, vintage, sha, entry_id, staging, say)
             replaced = [
-                e for e in entries
+                e
+                for e in entries
                 if (e.source, e.dataset, e.vintage, Path(e.file).name) == (src.id, ds.name, vintage, file.name)
             ]
             if replaced:
@@ -227,8 +230,16 @@ class Store:
         return results
 
     def _stage_and_write(
-        self, src: Source, dataset: str, reader, file: Path, vintage: str, sha: str,
-        entry_id: str, staging: Path, say: Progress,
+        self,
+        src: Source,
+        dataset: str,
+        reader,
+        file: Path,
+        vintage: str,
+        sha: str,
+        entry_id: str,
+        staging: Path,
+        say: Progress,
     ) -> IngestResult:
         con = duckdb.connect()
         try:
@@ -250,13 +261,24 @@ class Store:
                 con.execute(f"CREATE TEMP VIEW _staged_{table} AS " + "\nUNION ALL\n".join(f"({s})" for s in sqls))
                 con.execute(
                     f"CREATE TEMP VIEW _checked_{table} AS "
-                    + schema.validate_sql(table, f"_staged_{table}", source=src.id, dataset=dataset, vintage=vintage, file=str(file.resolve()))
+                    + schema.validate_sql(
+                        table,
+                        f"_staged_{table}",
+                        source=src.id,
+                        dataset=dataset,
+                        vintage=vintage,
+                        file=str(file.resolve()),
+                    )
                 )
                 say(f"{src.id}/{dataset}: checking {table}")
                 dups = self._duplicates(con, table, spec)
                 count = TableCount()
                 count.staged = con.execute(f"SELECT count(*) FROM _staged_{table}").fetchone()[0]
-                keep = f"_reason IS NULL AND NOT EXISTS (SELECT 1 FROM {dups} d WHERE d.line = c.line AND {_key_match(spec, 'd', 'c')})" if dups else "_reason IS NULL"
+                keep = (
+                    f"_reason IS NULL AND NOT EXISTS (SELECT 1 FROM {dups} d WHERE d.line = c.line AND {_key_match(spec, 'd', 'c')})"
+                    if dups
+                    else "_reason IS NULL"
+                )
                 cols = ", ".join(spec.column_names)
                 out = staging / table
                 say(f"{src.id}/{dataset}: writing {table}")
@@ -291,10 +313,20 @@ class Store:
                 body = "\nUNION ALL BY NAME\n".join(f"SELECT * FROM {q}" for q in quarantine_parts)
                 con.execute(f"COPY ({body}) TO '{tmp}' (FORMAT parquet)")
                 os.replace(tmp, self.root / qfile)
-            say(f"{src.id}/{dataset}: {file.name}: {sum(t.loaded for t in tables.values())} loaded, {total_q} quarantined")
+            say(
+                f"{src.id}/{dataset}: {file.name}: {sum(t.loaded for t in tables.values())} loaded, {total_q} quarantined"
+            )
             return IngestResult(
-                id=entry_id, source=src.id, dataset=dataset, vintage=vintage, file=str(file.resolve()),
-                sha256=sha, status="loaded", lines_read=ctx.lines_read, tables=tables, quarantine_file=qfile,
+                id=entry_id,
+                source=src.id,
+                dataset=dataset,
+                vintage=vintage,
+                file=str(file.resolve()),
+                sha256=sha,
+                status="loaded",
+                lines_read=ctx.lines_read,
+                tables=tables,
+                quarantine_file=qfile,
                 ingested_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             )
         finally:
@@ -307,7 +339,9 @@ class Store:
         duplicates. Same key with different values: every line of the key is quarantined.
         """
         key = ", ".join(spec.key)
-        cmp_distinct = " OR ".join(f"count(DISTINCT {c}) > 1 OR (count({c}) > 0 AND count({c}) < count(*))" for c in spec.compared)
+        cmp_distinct = " OR ".join(
+            f"count(DISTINCT {c}) > 1 OR (count({c}) > 0 AND count({c}) < count(*))" for c in spec.compared
+        )
         groups = con.execute(
             f"CREATE TEMP TABLE _dupkeys_{table} AS SELECT {key}, min(line) AS first_line, ({cmp_distinct}) AS conflicting "
             f"FROM _checked_{table} WHERE _reason IS NULL GROUP BY {key} HAVING count(*) > 1"
@@ -320,10 +354,10 @@ class Store:
         match = _key_match(spec, "k", "c")
         con.execute(
             f"""CREATE TEMP TABLE {name} AS
-            SELECT c.line, {', '.join('c.' + k for k in spec.key)},
+            SELECT c.line, {", ".join("c." + k for k in spec.key)},
               CASE WHEN k.conflicting THEN 'duplicate key with different values (lines ' ||
                      (SELECT string_agg(CAST(c2.line AS VARCHAR), ', ' ORDER BY c2.line) FROM _checked_{table} c2
-                      WHERE c2._reason IS NULL AND {_key_match(spec, 'k', 'c2')}) || ')'
+                      WHERE c2._reason IS NULL AND {_key_match(spec, "k", "c2")}) || ')'
                    ELSE 'exact duplicate of line ' || k.first_line END AS reason
             FROM _checked_{table} c JOIN _dupkeys_{table} k ON {match}
             WHERE c._reason IS NULL AND (k.conflicting OR c.line <> k.first_line)"""
@@ -375,7 +409,8 @@ class Store:
         rows = [
             (e.source, e.dataset, f.get("year"), e.vintage, f["path"])
             for e in self.entries
-            for t, c in e.tables.items() if t == table
+            for t, c in e.tables.items()
+            if t == table
             for f in c.files
         ]
         if vintage != "all":
@@ -433,7 +468,9 @@ class Store:
             bad = [c for c in order_by if c.lstrip("-") not in spec.column_names]
             if bad:
                 raise KeyError(f"cannot order by {bad}: not columns of {table}")
-            sql += " ORDER BY " + ", ".join(f"{c.lstrip('-')} {'DESC' if c.startswith('-') else 'ASC'}" for c in order_by)
+            sql += " ORDER BY " + ", ".join(
+                f"{c.lstrip('-')} {'DESC' if c.startswith('-') else 'ASC'}" for c in order_by
+            )
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         con = self.connect(vintage)
@@ -475,10 +512,23 @@ class Store:
                     "current": any(str(f) in current_files for f in files) if files else False,
                 }
             )
-        return pd.DataFrame(rows, columns=[
-            "source", "dataset", "vintage", "file", "lines_read", "staged", "loaded", "quarantined",
-            "tables", "first_period", "last_period", "current",
-        ])
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "source",
+                "dataset",
+                "vintage",
+                "file",
+                "lines_read",
+                "staged",
+                "loaded",
+                "quarantined",
+                "tables",
+                "first_period",
+                "last_period",
+                "current",
+            ],
+        )
 
 
 def pq_rows(path: Path) -> int:
@@ -508,7 +558,7 @@ def _where(spec: schema.TableSpec, filters: dict[str, object]) -> tuple[str, lis
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def open(path: str | os.PathLike[str] | None = None, *, data_dir: str | os.PathLike[str] | None = None) -> Store:  # noqa: A001
+def open(path: str | os.PathLike[str] | None = None, *, data_dir: str | os.PathLike[str] | None = None) -> Store:
     """Open (or create) the store at ``path`` (default: ``TRADEFLUX_STORE`` or ``.tradeflux/store``)."""
     return Store(settings.store_dir(path), data_dir=settings.data_dir(data_dir))
 

@@ -15,8 +15,18 @@ from tradeflux.sources.tariff_lists import TRADEWARTRACKER
 SOURCES: dict[str, Source] = {
     s.id: s
     for s in (
-        GACC, CHINA_MIRROR, CHINA_REPORTED, IMF_DOTS, US_CENSUS, TRADEWARTRACKER,
-        YOTOV, GEGRAVITY, WIOD, OECD_ICIO, COMTRADE, BACI,
+        GACC,
+        CHINA_MIRROR,
+        CHINA_REPORTED,
+        IMF_DOTS,
+        US_CENSUS,
+        TRADEWARTRACKER,
+        YOTOV,
+        GEGRAVITY,
+        WIOD,
+        OECD_ICIO,
+        COMTRADE,
+        BACI,
     )
 }
 

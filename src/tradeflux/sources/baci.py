@@ -15,7 +15,15 @@ from pathlib import Path
 from tradeflux.schema import staged_select
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged
 
-REVISIONS = {"HS92": "HS1992", "HS96": "HS1996", "HS02": "HS2002", "HS07": "HS2007", "HS12": "HS2012", "HS17": "HS2017", "HS22": "HS2022"}
+REVISIONS = {
+    "HS92": "HS1992",
+    "HS96": "HS1996",
+    "HS02": "HS2002",
+    "HS07": "HS2007",
+    "HS12": "HS2012",
+    "HS17": "HS2017",
+    "HS22": "HS2022",
+}
 
 
 def country_file(path: Path) -> Path:
@@ -34,14 +42,25 @@ def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
     cmap = ctx.load_csv(codes, ["country_code", "country_iso3"], stem="codes", count_lines=False)
     raw = ctx.load_csv(path, ["t", "i", "j", "k", "v", "q"])
     lookup = ctx.name("isomap")
-    ctx.con.execute(f"CREATE TEMP TABLE {lookup} AS SELECT DISTINCT trim(country_code) AS code, trim(country_iso3) AS iso3 FROM {cmap}")
+    ctx.con.execute(
+        f"CREATE TEMP TABLE {lookup} AS SELECT DISTINCT trim(country_code) AS code, trim(country_iso3) AS iso3 FROM {cmap}"
+    )
     select = staged_select(
         "flows",
         {
-            "period_raw": "trim(r.t)", "reporter": "ri.iso3", "reporter_code": "trim(r.i)", "partner": "pi.iso3",
-            "partner_code": "trim(r.j)", "flow": "'export'", "classification": f"'{revision}'",
-            "product": "lpad(trim(r.k), 6, '0')", "value_raw": "r.v", "value_scale": "1e3", "valuation": "'FOB'",
-            "quantity_raw": "r.q", "quantity_unit": "'t'",
+            "period_raw": "trim(r.t)",
+            "reporter": "ri.iso3",
+            "reporter_code": "trim(r.i)",
+            "partner": "pi.iso3",
+            "partner_code": "trim(r.j)",
+            "flow": "'export'",
+            "classification": f"'{revision}'",
+            "product": "lpad(trim(r.k), 6, '0')",
+            "value_raw": "r.v",
+            "value_scale": "1e3",
+            "valuation": "'FOB'",
+            "quantity_raw": "r.q",
+            "quantity_unit": "'t'",
             "_reason": "CASE WHEN trim(r.i) = '' OR trim(r.j) = '' THEN 'missing country code' "
             "WHEN ri.iso3 IS NULL THEN 'unknown BACI country code ' || quote(r.i) "
             "WHEN pi.iso3 IS NULL THEN 'unknown BACI country code ' || quote(r.j) END",

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gzip
 import fnmatch
+import gzip
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field

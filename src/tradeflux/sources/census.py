@@ -17,9 +17,17 @@ def read_hts10_china(ctx: ReadContext, path: Path) -> list[Staged]:
     select = staged_select(
         "flows",
         {
-            "period_raw": "'2024'", "reporter": "'USA'", "reporter_code": "'United States'", "partner": "'CHN'",
-            "partner_code": "'5700'", "flow": "'import'", "classification": "'HTS'", "product": "hts10",
-            "value_raw": "imports_for_consumption_usd", "valuation": "'CUSTOMS'", "duty_raw": "calculated_duty_usd",
+            "period_raw": "'2024'",
+            "reporter": "'USA'",
+            "reporter_code": "'United States'",
+            "partner": "'CHN'",
+            "partner_code": "'5700'",
+            "flow": "'import'",
+            "classification": "'HTS'",
+            "product": "hts10",
+            "value_raw": "imports_for_consumption_usd",
+            "valuation": "'CUSTOMS'",
+            "duty_raw": "calculated_duty_usd",
         },
     )
     return [Staged("flows", f"SELECT {select} FROM {raw}")]
@@ -27,13 +35,24 @@ def read_hts10_china(ctx: ReadContext, path: Path) -> list[Staged]:
 
 def read_hs6_by_partner(ctx: ReadContext, path: Path) -> list[Staged]:
     """HS6 imports by partner. ``EUU`` is the EU aggregate (Slovakia also appears on its own)."""
-    raw = ctx.load_csv(path, ["census_cty_code", "iso3", "census_country_name", "hs6", "imports_for_consumption_usd", "calculated_duty_usd"])
+    raw = ctx.load_csv(
+        path,
+        ["census_cty_code", "iso3", "census_country_name", "hs6", "imports_for_consumption_usd", "calculated_duty_usd"],
+    )
     select = staged_select(
         "flows",
         {
-            "period_raw": "'2024'", "reporter": "'USA'", "reporter_code": "'United States'", "partner": "nullif(iso3, '')",
-            "partner_code": "census_cty_code", "flow": "'import'", "classification": "'HS2022'", "product": "hs6",
-            "value_raw": "imports_for_consumption_usd", "valuation": "'CUSTOMS'", "duty_raw": "calculated_duty_usd",
+            "period_raw": "'2024'",
+            "reporter": "'USA'",
+            "reporter_code": "'United States'",
+            "partner": "nullif(iso3, '')",
+            "partner_code": "census_cty_code",
+            "flow": "'import'",
+            "classification": "'HS2022'",
+            "product": "hs6",
+            "value_raw": "imports_for_consumption_usd",
+            "valuation": "'CUSTOMS'",
+            "duty_raw": "calculated_duty_usd",
         },
     )
     return [Staged("flows", f"SELECT {select} FROM {raw}")]
@@ -46,9 +65,17 @@ US_CENSUS = Source(
     vintage_note="Census annual 2024 data as extracted upstream; the file's date is used",
     licence="US Government work, public domain",
     datasets=(
-        Dataset("hts10-china", "us-imports-hs-2024/us_imports_from_china_hts10_2024.csv", read_hts10_china,
-                "HTS10 imports from China with duties"),
-        Dataset("hs6-partners", "us-imports-hs-2024/us_imports_by_partner_hs6_2024.csv*", read_hs6_by_partner,
-                "HS6 imports by the top 50 partners and the EU"),
+        Dataset(
+            "hts10-china",
+            "us-imports-hs-2024/us_imports_from_china_hts10_2024.csv",
+            read_hts10_china,
+            "HTS10 imports from China with duties",
+        ),
+        Dataset(
+            "hs6-partners",
+            "us-imports-hs-2024/us_imports_by_partner_hs6_2024.csv*",
+            read_hs6_by_partner,
+            "HS6 imports by the top 50 partners and the EU",
+        ),
     ),
 )

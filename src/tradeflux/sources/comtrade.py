@@ -20,8 +20,14 @@ from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, St
 
 # Comtrade classification codes -> HS revision.
 CLASSIFICATIONS = {
-    "H0": "HS1992", "H1": "HS1996", "H2": "HS2002", "H3": "HS2007", "H4": "HS2012", "H5": "HS2017",
-    "H6": "HS2022", "HS": "HS",
+    "H0": "HS1992",
+    "H1": "HS1996",
+    "H2": "HS2002",
+    "H3": "HS2007",
+    "H4": "HS2012",
+    "H5": "HS2017",
+    "H6": "HS2022",
+    "HS": "HS",
 }
 FLOWS = {"X": "export", "M": "import", "RX": "re-export", "RM": "re-import", "DX": "export", "FM": "import"}
 # Comtrade ISO-like codes that are not ISO 3166 alpha-3.
@@ -29,12 +35,46 @@ SPECIAL_ISO = {"W00": "WLD", "S19": "TWN", "EUR": "EUU", "E19": "EUU"}
 
 REQUIRED = ["period", "reporterCode", "reporterISO", "flowCode", "partnerCode", "partnerISO", "cmdCode", "primaryValue"]
 TEXT_FIELDS = [
-    "typeCode", "freqCode", "refPeriodId", "refYear", "refMonth", "period", "reporterCode", "reporterISO",
-    "reporterDesc", "flowCode", "flowDesc", "partnerCode", "partnerISO", "partnerDesc", "partner2Code",
-    "partner2ISO", "classificationCode", "classificationSearchCode", "cmdCode", "cmdDesc", "aggrLevel",
-    "isLeaf", "customsCode", "mosCode", "motCode", "qtyUnitCode", "qtyUnitAbbr", "qty", "isQtyEstimated",
-    "altQtyUnitCode", "altQtyUnitAbbr", "altQty", "netWgt", "grossWgt", "cifvalue", "fobvalue",
-    "primaryValue", "legacyEstimationFlag", "isReported", "isAggregate",
+    "typeCode",
+    "freqCode",
+    "refPeriodId",
+    "refYear",
+    "refMonth",
+    "period",
+    "reporterCode",
+    "reporterISO",
+    "reporterDesc",
+    "flowCode",
+    "flowDesc",
+    "partnerCode",
+    "partnerISO",
+    "partnerDesc",
+    "partner2Code",
+    "partner2ISO",
+    "classificationCode",
+    "classificationSearchCode",
+    "cmdCode",
+    "cmdDesc",
+    "aggrLevel",
+    "isLeaf",
+    "customsCode",
+    "mosCode",
+    "motCode",
+    "qtyUnitCode",
+    "qtyUnitAbbr",
+    "qty",
+    "isQtyEstimated",
+    "altQtyUnitCode",
+    "altQtyUnitAbbr",
+    "altQty",
+    "netWgt",
+    "grossWgt",
+    "cifvalue",
+    "fobvalue",
+    "primaryValue",
+    "legacyEstimationFlag",
+    "isReported",
+    "isAggregate",
 ]
 
 
@@ -153,9 +193,15 @@ def read_mirror_totals(ctx: ReadContext, path: Path) -> list[Staged]:
     """China-reported world totals and the sums of partner reports; the balance column is X - M."""
     raw = ctx.load_csv(
         path,
-        ["year", "exports_reported_by_china_usd", "imports_reported_by_china_usd",
-         "exports_mirror_partner_imports_usd", "imports_mirror_partner_exports_usd",
-         "n_partners_reporting_mirror_exports", "n_partners_reporting_mirror_imports"],
+        [
+            "year",
+            "exports_reported_by_china_usd",
+            "imports_reported_by_china_usd",
+            "exports_mirror_partner_imports_usd",
+            "imports_mirror_partner_exports_usd",
+            "n_partners_reporting_mirror_exports",
+            "n_partners_reporting_mirror_imports",
+        ],
     )
     flows = []
     for col, flow, valuation, declarant in (
@@ -167,19 +213,33 @@ def read_mirror_totals(ctx: ReadContext, path: Path) -> list[Staged]:
         select = staged_select(
             "flows",
             {
-                "period_raw": "year", "reporter": "'CHN'", "reporter_code": "'China'", "partner": "'WLD'",
-                "partner_code": "'World'", "flow": f"'{flow}'", "value_raw": col, "valuation": f"'{valuation}'",
+                "period_raw": "year",
+                "reporter": "'CHN'",
+                "reporter_code": "'China'",
+                "partner": "'WLD'",
+                "partner_code": "'World'",
+                "flow": f"'{flow}'",
+                "value_raw": col,
+                "valuation": f"'{valuation}'",
                 "declarant": declarant,
             },
         )
         flows.append(f"SELECT {select} FROM {raw} WHERE {col} <> ''")
     counts = []
-    for col, flow in (("n_partners_reporting_mirror_exports", "export"), ("n_partners_reporting_mirror_imports", "import")):
+    for col, flow in (
+        ("n_partners_reporting_mirror_exports", "export"),
+        ("n_partners_reporting_mirror_imports", "import"),
+    ):
         select = staged_select(
             "indicators",
             {
-                "period_raw": "year", "reporter": "'CHN'", "partner": "'WLD'", "metric": f"'{col}'",
-                "flow": f"'{flow}'", "value_raw": col, "unit": "'partners'",
+                "period_raw": "year",
+                "reporter": "'CHN'",
+                "partner": "'WLD'",
+                "metric": f"'{col}'",
+                "flow": f"'{flow}'",
+                "value_raw": col,
+                "unit": "'partners'",
                 "note": "'partners whose reports make up the mirror sum'",
             },
         )
@@ -204,11 +264,23 @@ CHINA_MIRROR = Source(
     vintage_note="no release date is known for the extract: the file's date is used",
     licence="UN Comtrade data; small attributed extract for research and validation",
     datasets=(
-        Dataset("exports", "china-trade-mirror-comtrade/china_exports_by_partner_mirror.csv", read_mirror,
-                "partners' imports from China (China's exports by destination, CIF)"),
-        Dataset("imports", "china-trade-mirror-comtrade/china_imports_by_partner_mirror.csv", read_mirror,
-                "partners' exports to China (China's imports by origin, FOB)"),
-        Dataset("totals", "china-trade-mirror-comtrade/china_totals_reported_vs_mirror.csv", read_mirror_totals,
-                "China-reported totals and mirror sums"),
+        Dataset(
+            "exports",
+            "china-trade-mirror-comtrade/china_exports_by_partner_mirror.csv",
+            read_mirror,
+            "partners' imports from China (China's exports by destination, CIF)",
+        ),
+        Dataset(
+            "imports",
+            "china-trade-mirror-comtrade/china_imports_by_partner_mirror.csv",
+            read_mirror,
+            "partners' exports to China (China's imports by origin, FOB)",
+        ),
+        Dataset(
+            "totals",
+            "china-trade-mirror-comtrade/china_totals_reported_vs_mirror.csv",
+            read_mirror_totals,
+            "China-reported totals and mirror sums",
+        ),
     ),
 )

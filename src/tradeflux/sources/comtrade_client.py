@@ -56,7 +56,16 @@ class ComtradeRequest:
 
     @property
     def filename(self) -> str:
-        parts = [self.reporter, self.period, self.partner, self.flow, self.cmd, self.type_code, self.freq, self.classification]
+        parts = [
+            self.reporter,
+            self.period,
+            self.partner,
+            self.flow,
+            self.cmd,
+            self.type_code,
+            self.freq,
+            self.classification,
+        ]
         return "comtrade_" + "_".join(p.replace(",", "-") for p in parts) + ".json"
 
 

@@ -28,7 +28,18 @@ def embedded_headlines() -> Path:
 def read_headlines(ctx: ReadContext, path: Path) -> list[Staged]:
     raw = ctx.load_csv(
         path,
-        ["metric", "period", "partner_or_group", "flow", "value", "unit", "yoy_pct", "currency_basis_of_yoy", "source_url", "note"],
+        [
+            "metric",
+            "period",
+            "partner_or_group",
+            "flow",
+            "value",
+            "unit",
+            "yoy_pct",
+            "currency_basis_of_yoy",
+            "source_url",
+            "note",
+        ],
     )
     partners = ctx.distinct(raw, "partner_or_group")
     mapping = {}
@@ -41,18 +52,38 @@ def read_headlines(ctx: ReadContext, path: Path) -> list[Staged]:
     indicators = staged_select(
         "indicators",
         {
-            "period_raw": "period", "reporter": "'CHN'", "partner": "par", "metric": "metric", "flow": "flow",
-            "value_raw": "value", "unit": "nullif(unit, '')", "currency": currency, "yoy_raw": "yoy_pct",
-            "yoy_basis": "nullif(currency_basis_of_yoy, '')", "source_url": "source_url", "note": "nullif(note, '')",
+            "period_raw": "period",
+            "reporter": "'CHN'",
+            "partner": "par",
+            "metric": "metric",
+            "flow": "flow",
+            "value_raw": "value",
+            "unit": "nullif(unit, '')",
+            "currency": currency,
+            "yoy_raw": "yoy_pct",
+            "yoy_basis": "nullif(currency_basis_of_yoy, '')",
+            "source_url": "source_url",
+            "note": "nullif(note, '')",
         },
     )
-    scale = "CASE " + " ".join(f"WHEN unit LIKE '{word} %' THEN {factor}" for word, factor in SCALES.items()) + " ELSE 1.0 END"
+    scale = (
+        "CASE "
+        + " ".join(f"WHEN unit LIKE '{word} %' THEN {factor}" for word, factor in SCALES.items())
+        + " ELSE 1.0 END"
+    )
     flows = staged_select(
         "flows",
         {
-            "period_raw": "period", "reporter": "'CHN'", "reporter_code": "'China'", "partner": "par",
-            "partner_code": "partner_or_group", "flow": "flow", "value_raw": "value", "value_scale": scale,
-            "currency": currency, "valuation": "CASE flow WHEN 'export' THEN 'FOB' ELSE 'CIF' END",
+            "period_raw": "period",
+            "reporter": "'CHN'",
+            "reporter_code": "'China'",
+            "partner": "par",
+            "partner_code": "partner_or_group",
+            "flow": "flow",
+            "value_raw": "value",
+            "value_scale": scale,
+            "currency": currency,
+            "valuation": "CASE flow WHEN 'export' THEN 'FOB' ELSE 'CIF' END",
         },
     )
     is_flow = f"metric IN ({', '.join(repr(m) for m in FLOW_METRICS)}) AND value <> '' AND {currency} IS NOT NULL"
@@ -66,8 +97,16 @@ def read_monthly(ctx: ReadContext, path: Path) -> list[Staged]:
     """Monthly and year-to-date totals in thousand USD, with GACC's y/y changes (indicators)."""
     raw = ctx.load_csv(
         path,
-        ["year", "month", "exports_month_usd_thousand", "exports_ytd_usd_thousand", "imports_month_usd_thousand",
-         "imports_ytd_usd_thousand", "gacc_table", "source_url"],
+        [
+            "year",
+            "month",
+            "exports_month_usd_thousand",
+            "exports_ytd_usd_thousand",
+            "imports_month_usd_thousand",
+            "imports_ytd_usd_thousand",
+            "gacc_table",
+            "source_url",
+        ],
     )
     month = "year || '-' || lpad(month, 2, '0')"
     ytd = "year || '-01/' || year || '-' || lpad(month, 2, '0')"
@@ -78,8 +117,14 @@ def read_monthly(ctx: ReadContext, path: Path) -> list[Staged]:
             select = staged_select(
                 "flows",
                 {
-                    "period_raw": period, "reporter": "'CHN'", "reporter_code": "'China'", "partner": "'WLD'",
-                    "partner_code": "'World'", "flow": f"'{flow}'", "value_raw": col, "value_scale": "1e3",
+                    "period_raw": period,
+                    "reporter": "'CHN'",
+                    "reporter_code": "'China'",
+                    "partner": "'WLD'",
+                    "partner_code": "'World'",
+                    "flow": f"'{flow}'",
+                    "value_raw": col,
+                    "value_scale": "1e3",
                     "valuation": "'FOB'" if flow == "export" else "'CIF'",
                 },
             )
@@ -88,8 +133,14 @@ def read_monthly(ctx: ReadContext, path: Path) -> list[Staged]:
             select = staged_select(
                 "indicators",
                 {
-                    "period_raw": period, "reporter": "'CHN'", "partner": "'WLD'", "metric": f"'{flow}s_growth'",
-                    "flow": f"'{flow}'", "yoy_raw": yoy, "yoy_basis": "'USD'", "source_url": "source_url",
+                    "period_raw": period,
+                    "reporter": "'CHN'",
+                    "partner": "'WLD'",
+                    "metric": f"'{flow}s_growth'",
+                    "flow": f"'{flow}'",
+                    "yoy_raw": yoy,
+                    "yoy_basis": "'USD'",
+                    "source_url": "source_url",
                     "note": "gacc_table",
                 },
             )
@@ -103,9 +154,18 @@ GACC = Source(
     vintage_note="headlines: GACC release of 2026-01-14; monthly tables: several releases, the file's date is used",
     licence="official statistics (numeric facts); cite the General Administration of Customs of the PRC",
     datasets=(
-        Dataset("headlines", "china-2025-gacc-headlines/china_trade_2025_headlines.csv", read_headlines,
-                "2025 headline figures as reported, one citation per row", vintage="2026-01-14"),
-        Dataset("monthly", "china-gacc-tables-partial/gacc_monthly_totals_partial.csv", read_monthly,
-                "monthly and year-to-date totals, thousand USD"),
+        Dataset(
+            "headlines",
+            "china-2025-gacc-headlines/china_trade_2025_headlines.csv",
+            read_headlines,
+            "2025 headline figures as reported, one citation per row",
+            vintage="2026-01-14",
+        ),
+        Dataset(
+            "monthly",
+            "china-gacc-tables-partial/gacc_monthly_totals_partial.csv",
+            read_monthly,
+            "monthly and year-to-date totals, thousand USD",
+        ),
     ),
 )

@@ -52,7 +52,9 @@ class Mapping:
             raise ValueError(f"unknown table {self.table!r}; tables: {', '.join(STAGED_DEFAULTS)}")
         unknown = set(self.columns) - set(STAGED_DEFAULTS[self.table])
         if unknown:
-            raise ValueError(f"mapping names columns that {self.table} does not stage: {sorted(unknown)}; staged columns: {', '.join(STAGED_DEFAULTS[self.table])}")
+            raise ValueError(
+                f"mapping names columns that {self.table} does not stage: {sorted(unknown)}; staged columns: {', '.join(STAGED_DEFAULTS[self.table])}"
+            )
 
 
 def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
@@ -83,7 +85,7 @@ def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
                 raise ValueError(f"name matching (~) is for country columns only, not {target!r}")
             lookup = ctx.country_map(ctx.distinct(raw, column))
             alias = f"m_{target}"
-            joins.append(f"LEFT JOIN {lookup} {alias} ON r.\"{column}\" = {alias}.key")
+            joins.append(f'LEFT JOIN {lookup} {alias} ON r."{column}" = {alias}.key')
             exprs[target] = f"{alias}.code"
             if f"{target}_code" in STAGED_DEFAULTS[mapping.table]:
                 exprs.setdefault(f"{target}_code", f'r."{column}"')
@@ -91,9 +93,11 @@ def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
         else:
             exprs[target] = f'r."{spec}"'
     if unmatched:
-        exprs["_reason"] = "CASE " + " ".join(
-            f"WHEN {cond} THEN 'unknown country name ' || quote(r.\"{col}\")" for cond, _, col in unmatched
-        ) + " END"
+        exprs["_reason"] = (
+            "CASE "
+            + " ".join(f"WHEN {cond} THEN 'unknown country name ' || quote(r.\"{col}\")" for cond, _, col in unmatched)
+            + " END"
+        )
         exprs["_field"] = "CASE " + " ".join(f"WHEN {cond} THEN '{target}'" for cond, target, _ in unmatched) + " END"
     select = staged_select(mapping.table, exprs, line="r._line")
     return [Staged(mapping.table, f"SELECT {select} FROM {raw} r {' '.join(joins)}")]

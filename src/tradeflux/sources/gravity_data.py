@@ -16,7 +16,9 @@ from tradeflux.schema import staged_select
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged
 
 
-def _pairs(ctx: ReadContext, path: Path, *, classification: str, product: str, valuation: str, rest_of_world: bool = False) -> list[Staged]:
+def _pairs(
+    ctx: ReadContext, path: Path, *, classification: str, product: str, valuation: str, rest_of_world: bool = False
+) -> list[Staged]:
     raw = ctx.load_csv(path, ["exporter", "importer", "year", "trade"])
 
     legacy = " ".join(f"WHEN '{old}' THEN '{new}'" for old, new in LEGACY_ISO3.items())
@@ -28,9 +30,17 @@ def _pairs(ctx: ReadContext, path: Path, *, classification: str, product: str, v
     select = staged_select(
         "flows",
         {
-            "period_raw": "year", "reporter": code("exporter"), "reporter_code": "exporter", "partner": code("importer"),
-            "partner_code": "importer", "flow": "'export'", "classification": f"'{classification}'",
-            "product": f"'{product}'", "value_raw": "trade", "value_scale": "1e6", "valuation": f"'{valuation}'",
+            "period_raw": "year",
+            "reporter": code("exporter"),
+            "reporter_code": "exporter",
+            "partner": code("importer"),
+            "partner_code": "importer",
+            "flow": "'export'",
+            "classification": f"'{classification}'",
+            "product": f"'{product}'",
+            "value_raw": "trade",
+            "value_scale": "1e6",
+            "valuation": f"'{valuation}'",
         },
     )
     return [Staged("flows", f"SELECT {select} FROM {raw}")]
@@ -53,10 +63,20 @@ YOTOV = Source(
     vintage_note="book datasets published with the 2016 edition",
     licence="CC BY 4.0 (via the tradepolicy R package); attribute WTO/UNCTAD and the authors",
     datasets=(
-        Dataset("panel-1986-2006", _YOTOV + "agtpa_gravity_panel_1986_2006.csv*", read_yotov, "69x69 panel incl. domestic flows"),
+        Dataset(
+            "panel-1986-2006",
+            _YOTOV + "agtpa_gravity_panel_1986_2006.csv*",
+            read_yotov,
+            "69x69 panel incl. domestic flows",
+        ),
         Dataset("ch1-wto", _YOTOV + "agtpa_ch1_exercise1_wto.csv*", read_yotov, "Chapter 1 exercise 1"),
         Dataset("ch1-rta-lags", _YOTOV + "agtpa_ch1_exercise2_rta_lags_mfn.csv*", read_yotov, "Chapter 1 exercise 2"),
-        Dataset("ch2-without-border", _YOTOV + "agtpa_ch2_trade_without_border_2006.csv*", read_yotov, "Chapter 2, 2006 cross-section"),
+        Dataset(
+            "ch2-without-border",
+            _YOTOV + "agtpa_ch2_trade_without_border_2006.csv*",
+            read_yotov,
+            "Chapter 2, 2006 cross-section",
+        ),
     ),
 )
 
@@ -66,7 +86,9 @@ GEGRAVITY = Source(
     vintage="2021-01-01",
     vintage_note="the sample shipped with gegravity 0.3 (2021)",
     licence="MIT (gegravity); trade data CC BY 4.0 (WTO/UNCTAD)",
-    datasets=(Dataset("sample-2006", "gegravity-sample/sample_gravity_data_2006.csv", read_yotov, "30x30 incl. domestic"),),
+    datasets=(
+        Dataset("sample-2006", "gegravity-sample/sample_gravity_data_2006.csv", read_yotov, "30x30 incl. domestic"),
+    ),
 )
 
 WIOD = Source(
@@ -75,5 +97,12 @@ WIOD = Source(
     vintage="2016-11-01",
     vintage_note="WIOD 2016 release",
     licence="CC BY 4.0 (WIOD); GPL-3 (GEGravity package)",
-    datasets=(Dataset("aggregate-44", "wiod-gegravity-2000-2014/wiod_aggregate_trade_44_2000_2014.csv", read_wiod, "goods and services, basic prices"),),
+    datasets=(
+        Dataset(
+            "aggregate-44",
+            "wiod-gegravity-2000-2014/wiod_aggregate_trade_44_2000_2014.csv",
+            read_wiod,
+            "goods and services, basic prices",
+        ),
+    ),
 )

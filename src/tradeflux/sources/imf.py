@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from tradeflux.sources.base import Dataset, ReadContext, Source, Staged, union
 from tradeflux.schema import staged_select
+from tradeflux.sources.base import Dataset, ReadContext, Source, Staged, union
 
 
 def _aggregate_names(folder: Path) -> set[str]:
@@ -28,7 +28,8 @@ def _aggregate_names(folder: Path) -> set[str]:
 
 def read_bilateral(ctx: ReadContext, path: Path) -> list[Staged]:
     raw = ctx.load_csv(
-        path, ["reporter_imf", "reporter_iso3", "partner_imf", "partner_iso3", "flow", "year", "value_usd_mn", "estimated"]
+        path,
+        ["reporter_imf", "reporter_iso3", "partner_imf", "partner_iso3", "flow", "year", "value_usd_mn", "estimated"],
     )
     blank = ctx.con.execute(
         f"SELECT DISTINCT reporter_imf FROM {raw} WHERE reporter_iso3 = '' UNION SELECT DISTINCT partner_imf FROM {raw} WHERE partner_iso3 = ''"
@@ -59,7 +60,15 @@ def read_totals(ctx: ReadContext, path: Path) -> list[Staged]:
     """Reporter totals against the World; the file's balance column is X - M and is not stored."""
     raw = ctx.load_csv(
         path,
-        ["reporter_imf", "reporter_iso3", "year", "exports_fob_usd_mn", "imports_cif_usd_mn", "exports_estimated", "imports_estimated"],
+        [
+            "reporter_imf",
+            "reporter_iso3",
+            "year",
+            "exports_fob_usd_mn",
+            "imports_cif_usd_mn",
+            "exports_estimated",
+            "imports_estimated",
+        ],
     )
     blank = [n for n in ctx.distinct(raw, "reporter_imf")]
     lookup = ctx.country_map(blank, aggregates=_aggregate_names(path.parent))
@@ -92,9 +101,22 @@ def read_china_by_partner(ctx: ReadContext, path: Path) -> list[Staged]:
     """China-reported exports (FOB) and imports (CIF) by partner; empty cells are not flows."""
     raw = ctx.load_csv(
         path,
-        ["year", "partner_imf", "partner_iso3", "partner_is_aggregate", "exports_fob_usd_mn", "imports_cif_usd_mn", "exports_estimated", "imports_estimated", "source"],
+        [
+            "year",
+            "partner_imf",
+            "partner_iso3",
+            "partner_is_aggregate",
+            "exports_fob_usd_mn",
+            "imports_cif_usd_mn",
+            "exports_estimated",
+            "imports_estimated",
+            "source",
+        ],
     )
-    aggs = [r[0] for r in ctx.con.execute(f"SELECT DISTINCT partner_imf FROM {raw} WHERE partner_is_aggregate = '1'").fetchall()]
+    aggs = [
+        r[0]
+        for r in ctx.con.execute(f"SELECT DISTINCT partner_imf FROM {raw} WHERE partner_is_aggregate = '1'").fetchall()
+    ]
     lookup = ctx.country_map(ctx.distinct(raw, "partner_imf"), aggregates=aggs)
     rel = f"(SELECT r.*, m.code AS par FROM {raw} r LEFT JOIN {lookup} m ON r.partner_imf = m.key)"
     selects = []
@@ -128,10 +150,18 @@ IMF_DOTS = Source(
     vintage_note="data as exported from the IMF in early 2022 (snapshot commit 2022-02-02)",
     licence="IMF terms: reuse with attribution 'Source: IMF, Direction of Trade Statistics'",
     datasets=(
-        Dataset("bilateral", "imf-dots-1960-2020/imf_dots_bilateral_1960_2020.csv*", read_bilateral,
-                "bilateral exports FOB / imports CIF by reporter and partner, millions USD"),
-        Dataset("totals", "imf-dots-1960-2020/imf_dots_country_totals_1960_2020.csv*", read_totals,
-                "reporter totals against the World"),
+        Dataset(
+            "bilateral",
+            "imf-dots-1960-2020/imf_dots_bilateral_1960_2020.csv*",
+            read_bilateral,
+            "bilateral exports FOB / imports CIF by reporter and partner, millions USD",
+        ),
+        Dataset(
+            "totals",
+            "imf-dots-1960-2020/imf_dots_country_totals_1960_2020.csv*",
+            read_totals,
+            "reporter totals against the World",
+        ),
     ),
 )
 
@@ -142,7 +172,11 @@ CHINA_REPORTED = Source(
     vintage_note="DOTS snapshot of early 2022; the 2021-2022 IMTS imports come from a later export",
     licence="IMF terms: reuse with attribution",
     datasets=(
-        Dataset("by-partner", "china-reported-by-partner/china_reported_trade_by_partner_*.csv", read_china_by_partner,
-                "China-reported exports FOB and imports CIF by partner, millions USD"),
+        Dataset(
+            "by-partner",
+            "china-reported-by-partner/china_reported_trade_by_partner_*.csv",
+            read_china_by_partner,
+            "China-reported exports FOB and imports CIF by partner, millions USD",
+        ),
     ),
 )

@@ -17,9 +17,17 @@ def _select(raw: str, exporter: str, importer: str, classification: str, product
     select = staged_select(
         "flows",
         {
-            "period_raw": "'2022'", "reporter": exporter, "reporter_code": exporter, "partner": importer,
-            "partner_code": importer, "flow": "'export'", "classification": f"'{classification}'", "product": product,
-            "value_raw": value, "value_scale": "1e6", "valuation": "'BASIC'",
+            "period_raw": "'2022'",
+            "reporter": exporter,
+            "reporter_code": exporter,
+            "partner": importer,
+            "partner_code": importer,
+            "flow": "'export'",
+            "classification": f"'{classification}'",
+            "product": product,
+            "value_raw": value,
+            "value_scale": "1e6",
+            "valuation": "'BASIC'",
         },
     )
     return f"SELECT {select} FROM {raw}"
@@ -27,18 +35,26 @@ def _select(raw: str, exporter: str, importer: str, classification: str, product
 
 def read_sales(ctx: ReadContext, path: Path) -> list[Staged]:
     raw = ctx.load_csv(path, ["exporter_iso3", "exporter_sector", "importer_iso3", "value_usd_mn"])
-    return [Staged("flows", _select(raw, "exporter_iso3", "importer_iso3", "ICIO50", "exporter_sector", "value_usd_mn"))]
+    return [
+        Staged("flows", _select(raw, "exporter_iso3", "importer_iso3", "ICIO50", "exporter_sector", "value_usd_mn"))
+    ]
 
 
 def read_purchases(ctx: ReadContext, path: Path) -> list[Staged]:
     raw = ctx.load_csv(path, ["exporter_iso3", "importer_sector", "importer_iso3", "value_usd_mn"])
-    return [Staged("flows", _select(raw, "exporter_iso3", "importer_iso3", "ICIO50-BUYER", "importer_sector", "value_usd_mn"))]
+    return [
+        Staged(
+            "flows", _select(raw, "exporter_iso3", "importer_iso3", "ICIO50-BUYER", "importer_sector", "value_usd_mn")
+        )
+    ]
 
 
 def read_matrix(ctx: ReadContext, path: Path) -> list[Staged]:
     """The wide country-by-country matrix: one flow per cell."""
     raw = ctx.load_csv(path, ["exporter_iso3"])
-    importers = [c for c in ctx.con.execute(f"SELECT * FROM {raw} LIMIT 0").df().columns if c not in ("exporter_iso3", "_line")]
+    importers = [
+        c for c in ctx.con.execute(f"SELECT * FROM {raw} LIMIT 0").df().columns if c not in ("exporter_iso3", "_line")
+    ]
     selects = [_select(raw, "exporter_iso3", f"'{imp}'", "ICIO50", "'ALL'", f'"{imp}"') for imp in importers]
     return [Staged("flows", union(selects))]
 
@@ -50,11 +66,23 @@ OECD_ICIO = Source(
     vintage_note="OECD ICIO 2025 release (via sanction-simulator 0.1.4)",
     licence="OECD terms (CC BY 4.0); cite OECD (2025) Inter-Country Input-Output Database",
     datasets=(
-        Dataset("sales", "oecd-icio-2022-intermediates/icio2022_intermediate_sales_by_exporter_sector.csv*", read_sales,
-                "intermediates by selling country-industry and buying country"),
-        Dataset("purchases", "oecd-icio-2022-intermediates/icio2022_intermediate_purchases_by_importer_sector.csv*", read_purchases,
-                "intermediates by supplying country and buying country-industry"),
-        Dataset("matrix", "oecd-icio-2022-intermediates/icio2022_intermediate_matrix_country_by_country.csv", read_matrix,
-                "country-by-country intermediates"),
+        Dataset(
+            "sales",
+            "oecd-icio-2022-intermediates/icio2022_intermediate_sales_by_exporter_sector.csv*",
+            read_sales,
+            "intermediates by selling country-industry and buying country",
+        ),
+        Dataset(
+            "purchases",
+            "oecd-icio-2022-intermediates/icio2022_intermediate_purchases_by_importer_sector.csv*",
+            read_purchases,
+            "intermediates by supplying country and buying country-industry",
+        ),
+        Dataset(
+            "matrix",
+            "oecd-icio-2022-intermediates/icio2022_intermediate_matrix_country_by_country.csv",
+            read_matrix,
+            "country-by-country intermediates",
+        ),
     ),
 )

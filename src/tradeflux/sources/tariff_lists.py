@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tradeflux.schema import staged_select
-from tradeflux.sources.base import Dataset, ReadContext, Source, Staged, union
+from tradeflux.sources.base import Dataset, ReadContext, Source, Staged
 
 _DIR = "us-tariffs-tradewartracker/"
 
@@ -31,8 +31,13 @@ def read_effective_by_country(ctx: ReadContext, path: Path) -> list[Staged]:
     select = staged_select(
         "tariffs",
         {
-            "date_from_raw": "r.date", "imposing": "'USA'", "target": "m.code", "measure": "'2025 additional tariffs, trade-weighted'",
-            "authority": "'tradewartracker'", "rule_id": "r.census_country_name", "rate_raw": "r.effective_tariff_pct",
+            "date_from_raw": "r.date",
+            "imposing": "'USA'",
+            "target": "m.code",
+            "measure": "'2025 additional tariffs, trade-weighted'",
+            "authority": "'tradewartracker'",
+            "rule_id": "r.census_country_name",
+            "rate_raw": "r.effective_tariff_pct",
             "rate_kind": "'effective'",
             "note": "'2025 add-on layer only (MFN, Section 301 and pre-2025 232 duties excluded); weights: 2024 HS10 imports'",
             "_reason": "CASE WHEN m.code IS NULL THEN 'unknown country name ' || quote(r.census_country_name) END",
@@ -48,9 +53,14 @@ def read_daily(ctx: ReadContext, path: Path) -> list[Staged]:
     select = staged_select(
         "tariffs",
         {
-            "date_from_raw": "date", "date_to_raw": "date", "imposing": "'USA'", "target": "'WLD'",
-            "measure": "'US import-weighted average tariff, all partners'", "authority": "'tradewartracker'",
-            "rate_raw": "import_weighted_avg_tariff", "rate_kind": "'effective'",
+            "date_from_raw": "date",
+            "date_to_raw": "date",
+            "imposing": "'USA'",
+            "target": "'WLD'",
+            "measure": "'US import-weighted average tariff, all partners'",
+            "authority": "'tradewartracker'",
+            "rate_raw": "import_weighted_avg_tariff",
+            "rate_kind": "'effective'",
             "note": "'includes a flat 2.3 for MFN duties'",
         },
     )
@@ -59,7 +69,19 @@ def read_daily(ctx: ReadContext, path: Path) -> list[Staged]:
 
 def read_by_country_hs2(ctx: ReadContext, path: Path) -> list[Staged]:
     """Per partner and HS2: 2024 imports and duty (flows), the 2024 applied rate and the 2 Apr 2025 scenario increase."""
-    raw = ctx.load_csv(path, ["census_cty_code", "iso3", "census_country_name", "hs2", "us_imports_2024_usd", "calculated_duty_2024_usd", "applied_tariff_2024_pct", "tariff_increase_2025_pp"])
+    raw = ctx.load_csv(
+        path,
+        [
+            "census_cty_code",
+            "iso3",
+            "census_country_name",
+            "hs2",
+            "us_imports_2024_usd",
+            "calculated_duty_2024_usd",
+            "applied_tariff_2024_pct",
+            "tariff_increase_2025_pp",
+        ],
+    )
     blank = ctx.con.execute(f"SELECT DISTINCT census_country_name FROM {raw} WHERE iso3 = ''").fetchall()
     lookup = ctx.country_map([r[0] for r in blank])
     rel = f"(SELECT r.*, coalesce(nullif(r.iso3, ''), m.code) AS code FROM {raw} r LEFT JOIN {lookup} m ON r.census_country_name = m.key AND r.iso3 = '')"
@@ -68,29 +90,55 @@ def read_by_country_hs2(ctx: ReadContext, path: Path) -> list[Staged]:
     flows = staged_select(
         "flows",
         {
-            "period_raw": "'2024'", "reporter": "'USA'", "reporter_code": "'United States'", "partner": "code",
-            "partner_code": "census_cty_code", "flow": "'import'", "classification": "'HS2022'", "product": "hs2",
-            "value_raw": "us_imports_2024_usd", "valuation": "'CUSTOMS'", "duty_raw": "calculated_duty_2024_usd",
-            "_reason": unknown, "_field": unknown_field,
+            "period_raw": "'2024'",
+            "reporter": "'USA'",
+            "reporter_code": "'United States'",
+            "partner": "code",
+            "partner_code": "census_cty_code",
+            "flow": "'import'",
+            "classification": "'HS2022'",
+            "product": "hs2",
+            "value_raw": "us_imports_2024_usd",
+            "valuation": "'CUSTOMS'",
+            "duty_raw": "calculated_duty_2024_usd",
+            "_reason": unknown,
+            "_field": unknown_field,
         },
     )
     applied = staged_select(
         "tariffs",
         {
-            "date_from_raw": "'2024-01-01'", "date_to_raw": "'2024-12-31'", "imposing": "'USA'", "target": "code",
-            "classification": "'HS'", "product": "hs2", "measure": "'applied tariff 2024 (calculated duty / imports)'",
-            "authority": "'US Census'", "rule_id": "census_cty_code", "rate_raw": "applied_tariff_2024_pct", "rate_kind": "'applied'",
-            "_reason": unknown, "_field": unknown_field,
+            "date_from_raw": "'2024-01-01'",
+            "date_to_raw": "'2024-12-31'",
+            "imposing": "'USA'",
+            "target": "code",
+            "classification": "'HS'",
+            "product": "hs2",
+            "measure": "'applied tariff 2024 (calculated duty / imports)'",
+            "authority": "'US Census'",
+            "rule_id": "census_cty_code",
+            "rate_raw": "applied_tariff_2024_pct",
+            "rate_kind": "'applied'",
+            "_reason": unknown,
+            "_field": unknown_field,
         },
     )
     scenario = staged_select(
         "tariffs",
         {
-            "date_from_raw": "'2025-04-09'", "imposing": "'USA'", "target": "code", "classification": "'HS'", "product": "hs2",
+            "date_from_raw": "'2025-04-09'",
+            "imposing": "'USA'",
+            "target": "code",
+            "classification": "'HS'",
+            "product": "hs2",
             "measure": "'reciprocal tariff as announced 2 Apr 2025 (Annex I rate, Annex II exemptions)'",
-            "authority": "'IEEPA, EO 14257'", "rule_id": "census_cty_code", "rate_raw": "tariff_increase_2025_pp",
-            "rate_kind": "'additional'", "note": "'a scenario, not the in-force path (China at 34)'",
-            "_reason": unknown, "_field": unknown_field,
+            "authority": "'IEEPA, EO 14257'",
+            "rule_id": "census_cty_code",
+            "rate_raw": "tariff_increase_2025_pp",
+            "rate_kind": "'additional'",
+            "note": "'a scenario, not the in-force path (China at 34)'",
+            "_reason": unknown,
+            "_field": unknown_field,
         },
     )
     return [
@@ -106,9 +154,14 @@ def read_annex_i(ctx: ReadContext, path: Path) -> list[Staged]:
     select = staged_select(
         "tariffs",
         {
-            "date_from_raw": "'2025-04-09'", "imposing": "'USA'", "target": "coalesce(nullif(r.iso3, ''), m.code)",
-            "measure": "'reciprocal tariff, Annex I country rate'", "authority": "'IEEPA, EO 14257'",
-            "rule_id": "r.census_cty_code", "rate_raw": "r.reciprocal_tariff_pct", "rate_kind": "'additional'",
+            "date_from_raw": "'2025-04-09'",
+            "imposing": "'USA'",
+            "target": "coalesce(nullif(r.iso3, ''), m.code)",
+            "measure": "'reciprocal tariff, Annex I country rate'",
+            "authority": "'IEEPA, EO 14257'",
+            "rule_id": "r.census_cty_code",
+            "rate_raw": "r.reciprocal_tariff_pct",
+            "rate_kind": "'additional'",
             "note": "'announced 2025-04-02; upstream set China to 104 (8 Apr escalation incl. fentanyl)'",
             "_reason": "CASE WHEN coalesce(nullif(r.iso3, ''), m.code) IS NULL THEN 'unknown country ' || quote(r.census_country_name) END",
             "_field": "CASE WHEN coalesce(nullif(r.iso3, ''), m.code) IS NULL THEN 'census_country_name' END",
@@ -123,22 +176,37 @@ def read_china_retaliation(ctx: ReadContext, path: Path) -> list[Staged]:
     select = staged_select(
         "tariffs",
         {
-            "date_from_raw": "effective_date", "date_to_raw": "'2025-11-09'", "imposing": "'CHN'", "target": "'USA'",
-            "classification": "'HS'", "product": "hs8", "measure": "'retaliatory tariff on US farm goods'",
-            "authority": "'Tariff Commission of the State Council, 2025 No. 2'", "rule_id": "item",
-            "rate_raw": "china_additional_tariff_pct", "rate_kind": "'additional'", "note": "description",
+            "date_from_raw": "effective_date",
+            "date_to_raw": "'2025-11-09'",
+            "imposing": "'CHN'",
+            "target": "'USA'",
+            "classification": "'HS'",
+            "product": "hs8",
+            "measure": "'retaliatory tariff on US farm goods'",
+            "authority": "'Tariff Commission of the State Council, 2025 No. 2'",
+            "rule_id": "item",
+            "rate_raw": "china_additional_tariff_pct",
+            "rate_kind": "'additional'",
+            "note": "description",
         },
     )
     return [Staged("tariffs", f"SELECT {select} FROM {raw}")]
 
 
 def read_milestones(ctx: ReadContext, path: Path) -> list[Staged]:
-    raw = ctx.load_csv(path, ["date", "imposing_country", "target_country", "measure", "rate_pct", "rate_type", "source_url"])
+    raw = ctx.load_csv(
+        path, ["date", "imposing_country", "target_country", "measure", "rate_pct", "rate_type", "source_url"]
+    )
     select = staged_select(
         "tariffs",
         {
-            "date_from_raw": "date", "imposing": "imposing_country", "target": "target_country", "measure": "measure",
-            "authority": "rate_type", "rule_id": "source_url", "rate_raw": "rate_pct",
+            "date_from_raw": "date",
+            "imposing": "imposing_country",
+            "target": "target_country",
+            "measure": "measure",
+            "authority": "rate_type",
+            "rule_id": "source_url",
+            "rate_raw": "rate_pct",
             "rate_kind": "CASE WHEN rate_type LIKE 'trade-weighted%' THEN 'effective' ELSE 'additional' END",
             "note": "note",
         },
@@ -146,30 +214,50 @@ def read_milestones(ctx: ReadContext, path: Path) -> list[Staged]:
     return [Staged("tariffs", f"SELECT {select} FROM {raw}")]
 
 
-def _product_list(ctx: ReadContext, path: Path, code_col: str, date: str, measure: str, kind: str, extra_note: str = "NULL") -> list[Staged]:
+def _product_list(
+    ctx: ReadContext, path: Path, code_col: str, date: str, measure: str, kind: str, extra_note: str = "NULL"
+) -> list[Staged]:
     raw = ctx.load_csv(path, [code_col])
     select = staged_select(
         "tariffs",
         {
-            "date_from_raw": f"'{date}'", "imposing": "'USA'", "target": "'WLD'", "classification": "'HTS'",
-            "product": code_col, "measure": f"'{measure}'", "authority": "'IEEPA, EO 14257'", "rate_kind": f"'{kind}'",
-            "rule_id": code_col, "note": extra_note,
+            "date_from_raw": f"'{date}'",
+            "imposing": "'USA'",
+            "target": "'WLD'",
+            "classification": "'HTS'",
+            "product": code_col,
+            "measure": f"'{measure}'",
+            "authority": "'IEEPA, EO 14257'",
+            "rate_kind": f"'{kind}'",
+            "rule_id": code_col,
+            "note": extra_note,
         },
     )
     return [Staged("tariffs", f"SELECT {select} FROM {raw}")]
 
 
 def read_annex_ii_april(ctx: ReadContext, path: Path) -> list[Staged]:
-    return _product_list(ctx, path, "hts8", "2025-04-05", "reciprocal tariff exemption, Annex II (2 Apr 2025)", "exemption",
-                         "CASE in_upstream_csv WHEN '0' THEN 'not in the upstream engine list (PDF extraction loss)' END")
+    return _product_list(
+        ctx,
+        path,
+        "hts8",
+        "2025-04-05",
+        "reciprocal tariff exemption, Annex II (2 Apr 2025)",
+        "exemption",
+        "CASE in_upstream_csv WHEN '0' THEN 'not in the upstream engine list (PDF extraction loss)' END",
+    )
 
 
 def read_annex_ii_november(ctx: ReadContext, path: Path) -> list[Staged]:
-    return _product_list(ctx, path, "hts8", "2025-11-14", "reciprocal tariff exemption, Annex II as revised (14 Nov 2025)", "exemption")
+    return _product_list(
+        ctx, path, "hts8", "2025-11-14", "reciprocal tariff exemption, Annex II as revised (14 Nov 2025)", "exemption"
+    )
 
 
 def read_electronics(ctx: ReadContext, path: Path) -> list[Staged]:
-    return _product_list(ctx, path, "hts10", "2025-04-11", "reciprocal tariff exemption, electronics (11 Apr 2025)", "exemption")
+    return _product_list(
+        ctx, path, "hts10", "2025-04-11", "reciprocal tariff exemption, electronics (11 Apr 2025)", "exemption"
+    )
 
 
 def read_sec232(ctx: ReadContext, path: Path) -> list[Staged]:
@@ -180,9 +268,15 @@ def read_sec232(ctx: ReadContext, path: Path) -> list[Staged]:
     select = staged_select(
         "tariffs",
         {
-            "date_from_raw": f"CASE sector {case} END", "imposing": "'USA'", "target": "'WLD'", "classification": "'HTS'",
-            "product": "hts_code", "measure": "'Section 232 ' || sector", "authority": "'Section 232'",
-            "rule_id": "sector || ':' || hts_code", "rate_kind": "'scope'",
+            "date_from_raw": f"CASE sector {case} END",
+            "imposing": "'USA'",
+            "target": "'WLD'",
+            "classification": "'HTS'",
+            "product": "hts_code",
+            "measure": "'Section 232 ' || sector",
+            "authority": "'Section 232'",
+            "rule_id": "sector || ':' || hts_code",
+            "rate_kind": "'scope'",
             "_reason": f"CASE WHEN CASE sector {case} END IS NULL THEN 'unknown Section 232 sector ' || quote(sector) END",
             "_field": f"CASE WHEN CASE sector {case} END IS NULL THEN 'sector' END",
         },
@@ -192,13 +286,32 @@ def read_sec232(ctx: ReadContext, path: Path) -> list[Staged]:
 
 def read_engine_rules(ctx: ReadContext, path: Path) -> list[Staged]:
     """The rules the tradewartracker engine applies to China, one row each, with the rate it gives China."""
-    raw = ctx.load_csv(path, ["event_id", "effective_date_engine", "end_date_engine", "authority", "measure", "china_rate_engine_pct", "goods_covered", "list_file"])
+    raw = ctx.load_csv(
+        path,
+        [
+            "event_id",
+            "effective_date_engine",
+            "end_date_engine",
+            "authority",
+            "measure",
+            "china_rate_engine_pct",
+            "goods_covered",
+            "list_file",
+        ],
+    )
     select = staged_select(
         "tariffs",
         {
-            "date_from_raw": "effective_date_engine", "date_to_raw": "end_date_engine", "imposing": "'USA'", "target": "'CHN'",
-            "classification": "'HTS'", "product": "'TOTAL'", "measure": "measure", "authority": "authority || ' (' || reference || ')'",
-            "rule_id": "event_id", "rate_raw": "china_rate_engine_pct",
+            "date_from_raw": "effective_date_engine",
+            "date_to_raw": "end_date_engine",
+            "imposing": "'USA'",
+            "target": "'CHN'",
+            "classification": "'HTS'",
+            "product": "'TOTAL'",
+            "measure": "measure",
+            "authority": "authority || ' (' || reference || ')'",
+            "rule_id": "event_id",
+            "rate_raw": "china_rate_engine_pct",
             "rate_kind": "'additional'",
             "note": "'goods: ' || goods_covered || coalesce('; list: ' || nullif(list_file, ''), '') || '; phase ' || phase || "
             "'; ' || engine_composition || coalesce('; ' || nullif(note_vs_statutory, ''), '')",
@@ -221,7 +334,9 @@ TRADEWARTRACKER = Source(
         Dataset("china-retaliation", _DIR + "china_retaliatory_tariff_list_2025-03_*pct.csv", read_china_retaliation),
         Dataset("milestones", _DIR + "us_china_tariff_milestones.csv", read_milestones),
         Dataset("annex-ii-april", _DIR + "us_reciprocal_annex_II_exemptions_2025-04-02_hts8.csv", read_annex_ii_april),
-        Dataset("annex-ii-november", _DIR + "us_reciprocal_annex_II_exemptions_2025-11-14_hts8.csv", read_annex_ii_november),
+        Dataset(
+            "annex-ii-november", _DIR + "us_reciprocal_annex_II_exemptions_2025-11-14_hts8.csv", read_annex_ii_november
+        ),
         Dataset("electronics", _DIR + "us_reciprocal_exempt_electronics_2025-04-11_hts10.csv", read_electronics),
         Dataset("sec232-lists", _DIR + "us_sec232_product_lists_2025.csv", read_sec232),
         Dataset("engine-rules", _DIR + "us_china_tariff_engine_rules_2025.csv", read_engine_rules),

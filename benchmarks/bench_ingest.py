@@ -1,0 +1,144 @@
+"""Ingest benchmark: a BACI-format CSV, generated here, loaded three ways in the same run.
+
+* ``duckdb-floor``: DuckDB reads the CSV straight into one Parquet file (the engine's floor);
+* ``tradeflux``: ``Store.ingest`` (validation, country codes, duplicate check, quarantine,
+  hive-partitioned Parquet, manifest);
+* ``pandas``: ``read_csv`` + ``to_parquet`` (what users do today).
+
+Each runs in its own process so that peak memory (max RSS) is its own. Prints a table and writes
+JSON to ``benchmarks/results/ingest.json``. Goals: tradeflux within 1.5x of the floor, at least 3x
+faster than pandas, peak memory under 2 GB.
+
+    python benchmarks/bench_ingest.py [--rows 10000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+HERE = Path(__file__).resolve().parent
+
+# BACI country codes (numeric) with their ISO3, enough to make a realistic matrix.
+COUNTRIES = {
+    4: "AFG", 8: "ALB", 12: "DZA", 32: "ARG", 36: "AUS", 40: "AUT", 50: "BGD", 56: "BEL", 76: "BRA", 100: "BGR",
+    124: "CAN", 152: "CHL", 156: "CHN", 170: "COL", 203: "CZE", 208: "DNK", 246: "FIN", 251: "FRA", 276: "DEU",
+    300: "GRC", 344: "HKG", 348: "HUN", 360: "IDN", 364: "IRN", 372: "IRL", 376: "ISR", 381: "ITA", 392: "JPN",
+    398: "KAZ", 404: "KEN", 410: "KOR", 458: "MYS", 484: "MEX", 504: "MAR", 528: "NLD", 554: "NZL", 566: "NGA",
+    579: "NOR", 586: "PAK", 604: "PER", 608: "PHL", 616: "POL", 620: "PRT", 642: "ROU", 643: "RUS", 682: "SAU",
+    699: "IND", 702: "SGP", 704: "VNM", 710: "ZAF", 724: "ESP", 752: "SWE", 757: "CHE", 764: "THA", 784: "ARE",
+    792: "TUR", 804: "UKR", 818: "EGY", 826: "GBR", 842: "USA",
+}
+
+CHILD = {
+    "duckdb-floor": """
+import duckdb, sys
+duckdb.connect().execute(f"COPY (SELECT * FROM read_csv('{sys.argv[1]}')) TO '{sys.argv[2]}/floor.parquet' (FORMAT parquet, COMPRESSION zstd)")
+""",
+    "tradeflux": """
+import sys, tradeflux
+from tradeflux.sources import baci
+store = tradeflux.open(sys.argv[2] + '/store', data_dir=sys.argv[2])
+r = store.ingest(baci.BACI, sys.argv[1])
+assert r.loaded + r.quarantined == r.lines_read, r
+print('ROWS', r.loaded, r.quarantined, file=sys.stderr)
+""",
+    "pandas": """
+import pandas as pd, sys
+pd.read_csv(sys.argv[1], dtype={'k': str}).to_parquet(sys.argv[2] + '/pandas.parquet', index=False)
+""",
+}
+FOOTER = "\nimport resource\nprint('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+
+
+def generate(path: Path, rows: int, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    codes = np.array(sorted(COUNTRIES))
+    chunk = 2_000_000
+    with path.open("wb") as sink:
+        for start in range(0, rows, chunk):
+            n = min(chunk, rows - start)
+            table = pa.table(
+                {
+                    "t": np.full(n, 2022),
+                    "i": rng.choice(codes, n),
+                    "j": rng.choice(codes, n),
+                    "k": np.char.zfill(rng.integers(10_000, 970_000, n).astype(str), 6),
+                    "v": np.round(rng.lognormal(3, 2, n), 3),
+                    "q": np.round(rng.lognormal(2, 2, n), 3),
+                }
+            )
+            pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=start == 0, quoting_style="none"))
+    codes_file = path.parent / "country_codes_V202501.csv"
+    codes_file.write_text(
+        "country_code,country_name,country_iso2,country_iso3\n"
+        + "".join(f"{c},{iso},,{iso}\n" for c, iso in COUNTRIES.items())
+    )
+
+
+def run(method: str, csv_path: Path, work: Path) -> dict:
+    out = work / method
+    out.mkdir()
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD[method] + FOOTER, str(csv_path), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    if proc.returncode:
+        raise RuntimeError(f"{method} failed:\n{proc.stderr}")
+    rss_kb = int(next(line.split()[1] for line in proc.stderr.splitlines() if line.startswith("MAXRSS")))
+    return {"method": method, "seconds": round(seconds, 2), "peak_rss_mb": round(rss_kb / 1024, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "ingest.json")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        csv_path = work / "BACI_HS22_Y2022_V202501.csv"
+        t0 = time.perf_counter()
+        generate(csv_path, args.rows)
+        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t0:.1f}s")
+        results = [run(m, csv_path, work) for m in ("duckdb-floor", "tradeflux", "pandas")]
+    floor = results[0]["seconds"]
+    ours = results[1]["seconds"]
+    for r in results:
+        r["x_floor"] = round(r["seconds"] / floor, 2)
+    summary = {
+        "rows": args.rows,
+        "results": results,
+        "tradeflux_vs_floor": round(ours / floor, 2),
+        "pandas_vs_tradeflux": round(results[2]["seconds"] / ours, 2),
+        "goals": {"vs_floor_at_most": 1.5, "pandas_vs_tradeflux_at_least": 3.0, "peak_rss_mb_at_most": 2048},
+    }
+    summary["goals_met"] = {
+        "vs_floor": summary["tradeflux_vs_floor"] <= 1.5,
+        "vs_pandas": summary["pandas_vs_tradeflux"] >= 3.0,
+        "memory": results[1]["peak_rss_mb"] <= 2048,
+    }
+    print(f"\n{'method':<14}{'seconds':>10}{'x floor':>10}{'peak MB':>10}")
+    for r in results:
+        print(f"{r['method']:<14}{r['seconds']:>10.2f}{r['x_floor']:>10.2f}{r['peak_rss_mb']:>10.0f}")
+    print(f"\ntradeflux / floor = {summary['tradeflux_vs_floor']} (goal <= 1.5); pandas / tradeflux = {summary['pandas_vs_tradeflux']} (goal >= 3)")
+    print(f"goals met: {summary['goals_met']}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The command line: tables by default, full results with --json, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tradeflux.cli import app
+
+runner = CliRunner(env={"COLUMNS": "200"})
+# US-reported 2024 trade with China, from china-trade-mirror-comtrade (USD)
+EXPORTS_2024 = 462_620_339_617.0
+IMPORTS_2024 = 143_545_716_168.0
+
+
+@pytest.fixture
+def st(tmp_path, data_dir):
+    args = ["--store", str(tmp_path / "store"), "--data-dir", str(data_dir)]
+    result = runner.invoke(app, ["ingest", "gacc", "comtrade-mirror", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return args
+
+
+def test_ingest_json_accounting(st, tmp_path, data_dir):
+    result = runner.invoke(app, ["sources", *st, "--json"])
+    rows = json.loads(result.stdout)
+    assert [(r["source"], r["dataset"]) for r in rows] == [
+        ("gacc", "headlines"),
+        ("gacc", "monthly"),
+        ("comtrade-mirror", "exports"),
+        ("comtrade-mirror", "imports"),
+        ("comtrade-mirror", "totals"),
+    ]
+    assert all(r["staged"] == r["loaded"] + r["quarantined"] for r in rows)
+
+
+def test_sources_table(st):
+    result = runner.invoke(app, ["sources", *st])
+    assert result.exit_code == 0
+    assert "comtrade-mirror" in result.stdout and "2026-01-14" in result.stdout
+
+
+def test_query_formats(st, tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "query",
+            *st,
+            "--reporter",
+            "CHN",
+            "--partner",
+            "USA",
+            "--year",
+            "2024",
+            "--source",
+            "comtrade-mirror",
+            "--json",
+        ],
+    )
+    rows = json.loads(result.stdout)
+    assert sorted((r["flow"], r["value"], r["declarant"], r["valuation"]) for r in rows) == [
+        ("export", EXPORTS_2024, "USA", "CIF"),
+        ("import", IMPORTS_2024, "USA", "FOB"),
+    ]
+    csv_out = runner.invoke(
+        app, ["query", *st, "--table", "indicators", "--metric", "trade_balance", "--format", "csv"]
+    )
+    assert csv_out.stdout.splitlines()[0].startswith("period,period_kind,year,month,reporter,partner,metric")
+    out = tmp_path / "x.parquet"
+    result = runner.invoke(app, ["query", *st, "--source", "gacc", "--format", "parquet", "--out", str(out)])
+    assert result.exit_code == 0
+    # 9 headline flows; monthly: 10 months x (month + ytd) x 2 flows + 3 cumulative 2024 figures
+    assert len(pd.read_parquet(out)) == 9 + 43
+
+
+def test_query_errors(st):
+    result = runner.invoke(app, ["query", *st, "--table", "tariffs", "--reporter", "CHN"])
+    assert result.exit_code == 2
+    assert "table tariffs has no column reporter" in result.stderr
+    result = runner.invoke(app, ["query", *st, "--format", "xlsx"])
+    assert "--format must be table, csv, parquet or json, not 'xlsx'" in result.stderr
+
+
+def test_ingest_file_errors(st, tmp_path):
+    bad = tmp_path / "x.csv"
+    bad.write_text("a,b\n1,2\n")
+    result = runner.invoke(app, ["ingest", *st, "--file", str(bad), "--source", "gacc", "--dataset", "headlines"])
+    assert result.exit_code == 1
+    assert "expected columns metric, period" in result.stderr
+
+
+def test_reference_commands(data_dir):
+    result = runner.invoke(
+        app, ["countries", "Rep. of Korea", "Other Asia, nes", "--json", "--data-dir", str(data_dir)]
+    )
+    assert [r["iso3"] for r in json.loads(result.stdout)] == ["KOR", "TWN"]
+    result = runner.invoke(app, ["countries", "Narnia", "--data-dir", str(data_dir)])
+    assert result.exit_code == 1
+    result = runner.invoke(app, ["group", "ASEAN", "--year", "2026", "--json", "--data-dir", str(data_dir)])
+    assert "TLS" in json.loads(result.stdout)["members"]
+    result = runner.invoke(app, ["basket", "new-three", "--json", "--data-dir", str(data_dir)])
+    codes = json.loads(result.stdout)["codes"]
+    assert {c["code"] for c in codes if c["revision"] == "HS2022"} == {
+        "870360",
+        "870370",
+        "870380",
+        "850760",
+        "854142",
+        "854143",
+    }
