@@ -30,13 +30,66 @@ HERE = Path(__file__).resolve().parent
 
 # BACI country codes (numeric) with their ISO3, enough to make a realistic matrix.
 COUNTRIES = {
-    4: "AFG", 8: "ALB", 12: "DZA", 32: "ARG", 36: "AUS", 40: "AUT", 50: "BGD", 56: "BEL", 76: "BRA", 100: "BGR",
-    124: "CAN", 152: "CHL", 156: "CHN", 170: "COL", 203: "CZE", 208: "DNK", 246: "FIN", 251: "FRA", 276: "DEU",
-    300: "GRC", 344: "HKG", 348: "HUN", 360: "IDN", 364: "IRN", 372: "IRL", 376: "ISR", 381: "ITA", 392: "JPN",
-    398: "KAZ", 404: "KEN", 410: "KOR", 458: "MYS", 484: "MEX", 504: "MAR", 528: "NLD", 554: "NZL", 566: "NGA",
-    579: "NOR", 586: "PAK", 604: "PER", 608: "PHL", 616: "POL", 620: "PRT", 642: "ROU", 643: "RUS", 682: "SAU",
-    699: "IND", 702: "SGP", 704: "VNM", 710: "ZAF", 724: "ESP", 752: "SWE", 757: "CHE", 764: "THA", 784: "ARE",
-    792: "TUR", 804: "UKR", 818: "EGY", 826: "GBR", 842: "USA",
+    4: "AFG",
+    8: "ALB",
+    12: "DZA",
+    32: "ARG",
+    36: "AUS",
+    40: "AUT",
+    50: "BGD",
+    56: "BEL",
+    76: "BRA",
+    100: "BGR",
+    124: "CAN",
+    152: "CHL",
+    156: "CHN",
+    170: "COL",
+    203: "CZE",
+    208: "DNK",
+    246: "FIN",
+    251: "FRA",
+    276: "DEU",
+    300: "GRC",
+    344: "HKG",
+    348: "HUN",
+    360: "IDN",
+    364: "IRN",
+    372: "IRL",
+    376: "ISR",
+    381: "ITA",
+    392: "JPN",
+    398: "KAZ",
+    404: "KEN",
+    410: "KOR",
+    458: "MYS",
+    484: "MEX",
+    504: "MAR",
+    528: "NLD",
+    554: "NZL",
+    566: "NGA",
+    579: "NOR",
+    586: "PAK",
+    604: "PER",
+    608: "PHL",
+    616: "POL",
+    620: "PRT",
+    642: "ROU",
+    643: "RUS",
+    682: "SAU",
+    699: "IND",
+    702: "SGP",
+    704: "VNM",
+    710: "ZAF",
+    724: "ESP",
+    752: "SWE",
+    757: "CHE",
+    764: "THA",
+    784: "ARE",
+    792: "TUR",
+    804: "UKR",
+    818: "EGY",
+    826: "GBR",
+    842: "USA",
 }
 
 CHILD = {
@@ -61,18 +114,23 @@ FOOTER = "\nimport resource\nprint('MAXRSS', resource.getrusage(resource.RUSAGE_
 
 
 def generate(path: Path, rows: int, seed: int = 0) -> None:
+    """A BACI-like file: unique (i, j, k) keys, as in BACI, with lognormal values and tonnes."""
     rng = np.random.default_rng(seed)
     codes = np.array(sorted(COUNTRIES))
+    n_pairs = len(codes) * len(codes)
+    products = np.char.zfill(np.arange(10_000, 10_000 + -(-rows // n_pairs)).astype(str), 6)
     chunk = 2_000_000
     with path.open("wb") as sink:
         for start in range(0, rows, chunk):
             n = min(chunk, rows - start)
+            idx = np.arange(start, start + n)
+            pair, prod = idx % n_pairs, idx // n_pairs
             table = pa.table(
                 {
                     "t": np.full(n, 2022),
-                    "i": rng.choice(codes, n),
-                    "j": rng.choice(codes, n),
-                    "k": np.char.zfill(rng.integers(10_000, 970_000, n).astype(str), 6),
+                    "i": codes[pair // len(codes)],
+                    "j": codes[pair % len(codes)],
+                    "k": products[prod],
                     "v": np.round(rng.lognormal(3, 2, n), 3),
                     "q": np.round(rng.lognormal(2, 2, n), 3),
                 }
@@ -112,7 +170,9 @@ def main() -> None:
         csv_path = work / "BACI_HS22_Y2022_V202501.csv"
         t0 = time.perf_counter()
         generate(csv_path, args.rows)
-        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t0:.1f}s")
+        print(
+            f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t0:.1f}s"
+        )
         results = [run(m, csv_path, work) for m in ("duckdb-floor", "tradeflux", "pandas")]
     floor = results[0]["seconds"]
     ours = results[1]["seconds"]
@@ -133,7 +193,9 @@ def main() -> None:
     print(f"\n{'method':<14}{'seconds':>10}{'x floor':>10}{'peak MB':>10}")
     for r in results:
         print(f"{r['method']:<14}{r['seconds']:>10.2f}{r['x_floor']:>10.2f}{r['peak_rss_mb']:>10.0f}")
-    print(f"\ntradeflux / floor = {summary['tradeflux_vs_floor']} (goal <= 1.5); pandas / tradeflux = {summary['pandas_vs_tradeflux']} (goal >= 3)")
+    print(
+        f"\ntradeflux / floor = {summary['tradeflux_vs_floor']} (goal <= 1.5); pandas / tradeflux = {summary['pandas_vs_tradeflux']} (goal >= 3)"
+    )
     print(f"goals met: {summary['goals_met']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2))

@@ -63,6 +63,9 @@ class TableSpec:
         return [c.name for c in self.columns]
 
 
+# Constant for one ingested file: kept in the manifest, not in the Parquet files, and added back when read.
+PER_FILE = ("dataset", "vintage", "file")
+
 _PROVENANCE = (
     Column("source", "VARCHAR", "source id (e.g. imf-dots, comtrade, baci)"),
     Column("dataset", "VARCHAR", "dataset of the source (one kind of file)"),
@@ -223,7 +226,11 @@ def staged_select(table: str, exprs: dict[str, str], line: str = "_line") -> str
     return ",\n  ".join(parts)
 
 
-def _number(field: str, raw: str, *, required: bool) -> list[tuple[str, str, str]]:
+def _number(field: str, raw: str, *, required: bool, numeric: bool = False) -> list[tuple[str, str, str]]:
+    """Rules for a number staged as text (``numeric=False``) or already typed by the reader."""
+    if numeric:
+        rules = [(field, f"{raw} IS NULL", f"'missing {field}'")] if required else []
+        return [*rules, (field, f"{raw} < 0", f"'negative {field} ' || {raw}")]
     rules = []
     if required:
         rules.append((field, f"{raw} IS NULL OR trim({raw}) = ''", f"'missing {field}'"))
@@ -238,30 +245,58 @@ def _number(field: str, raw: str, *, required: bool) -> list[tuple[str, str, str
     return rules
 
 
+def _as_double(raw: str, numeric: bool) -> str:
+    return f"CAST({raw} AS DOUBLE)" if numeric else f"TRY_CAST(trim({raw}) AS DOUBLE)"
+
+
+_NUMERIC_TYPES = (
+    "DOUBLE",
+    "FLOAT",
+    "BIGINT",
+    "INTEGER",
+    "SMALLINT",
+    "TINYINT",
+    "HUGEINT",
+    "UBIGINT",
+    "UINTEGER",
+    "DECIMAL",
+)
+
+
+def _is_numeric(types: dict[str, str], column: str) -> bool:
+    return types.get(column, "VARCHAR").upper().startswith(_NUMERIC_TYPES)
+
+
 def _period_cols(raw: str) -> str:
-    """SQL computing period, period_kind, year, month from a raw period text column."""
+    """SQL computing period_kind, year, month from a raw period text column (years take the fast path)."""
     p = f"replace(trim({raw}), ' ', '')"
+    is_year = f"(length({p}) = 4 AND TRY_CAST({p} AS INTEGER) IS NOT NULL)"
+    is_month = f"regexp_full_match({p}, '[0-9]{{4}}-?[0-9]{{2}}')"
+    is_ytd = f"regexp_full_match({p}, '[0-9]{{4}}-[0-9]{{2}}/[0-9]{{4}}-[0-9]{{2}}')"
     return f"""
-    CASE
-      WHEN regexp_full_match({p}, '[0-9]{{4}}') THEN 'year'
-      WHEN regexp_full_match({p}, '[0-9]{{4}}-?[0-9]{{2}}') THEN 'month'
-      WHEN regexp_full_match({p}, '[0-9]{{4}}-[0-9]{{2}}/[0-9]{{4}}-[0-9]{{2}}') THEN 'ytd'
-    END AS period_kind,
+    CASE WHEN {is_year} THEN 'year' WHEN {is_month} THEN 'month' WHEN {is_ytd} THEN 'ytd' END AS period_kind,
     TRY_CAST(substr({p}, 1, 4) AS INTEGER) AS year,
-    CASE
-      WHEN regexp_full_match({p}, '[0-9]{{4}}-?[0-9]{{2}}') THEN TRY_CAST(right({p}, 2) AS INTEGER)
-      WHEN regexp_full_match({p}, '[0-9]{{4}}-[0-9]{{2}}/[0-9]{{4}}-[0-9]{{2}}') THEN TRY_CAST(right({p}, 2) AS INTEGER)
-    END AS month,
-    CASE
-      WHEN regexp_full_match({p}, '[0-9]{{4}}-[0-9]{{2}}/[0-9]{{4}}-[0-9]{{2}}')
-        AND (substr({p}, 1, 4) <> substr({p}, 9, 4) OR substr({p}, 6, 2) > right({p}, 2)) THEN false
-      ELSE true
-    END AS _period_ordered,
+    CASE WHEN {is_year} THEN NULL WHEN {is_month} OR {is_ytd} THEN TRY_CAST(right({p}, 2) AS INTEGER) END AS month,
+    CASE WHEN {is_year} THEN true
+         WHEN {is_ytd} AND (substr({p}, 1, 4) <> substr({p}, 9, 4) OR substr({p}, 6, 2) > right({p}, 2)) THEN false
+         ELSE true END AS _period_ordered,
     {p} AS _period_text"""
 
 
+AREA_COLUMNS = {
+    "flows": ("reporter", "partner", "declarant"),
+    "indicators": ("reporter", "partner"),
+    "tariffs": ("imposing", "target"),
+}
+
+
 def _area_check(col: str) -> str:
-    return f"({col} IS NOT NULL AND NOT ({col} IN (SELECT code FROM _areas) OR regexp_full_match({col}, 'AGG:[a-z0-9][a-z0-9-]*')))"
+    """True when the code in ``col`` is given but unknown (``_known_<col>`` comes from a join with _areas)."""
+    return f"({col} IS NOT NULL AND NOT _known_{col})"
+
+
+def _hs_code_ok(col: str, lengths: str = "2, 4, 6, 8, 10") -> str:
+    return f"(length({col}) IN ({lengths}) AND regexp_full_match({col}, '[0-9]+'))"
 
 
 def _period_rules() -> list[tuple[str, str, str]]:
@@ -275,7 +310,7 @@ def _period_rules() -> list[tuple[str, str, str]]:
     ]
 
 
-def _rules(table: str) -> list[tuple[str, str, str]]:
+def _rules(table: str, types: dict[str, str]) -> list[tuple[str, str, str]]:
     """(field, condition, reason) in the order they are checked; the first that holds wins."""
     if table == "flows":
         kinds = ", ".join(f"'{k}'" for k in FLOW_KINDS)
@@ -291,15 +326,15 @@ def _rules(table: str) -> list[tuple[str, str, str]]:
             ("product", "product IS NULL OR product = ''", "'missing product code'"),
             (
                 "product",
-                "(classification LIKE 'HS%' OR classification = 'HTS') AND product <> 'TOTAL' AND NOT regexp_full_match(product, '[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{8}|[0-9]{10}')",
+                f"(classification LIKE 'HS%' OR classification = 'HTS') AND product <> 'TOTAL' AND NOT {_hs_code_ok('product')}",
                 "'malformed HS code ' || quote(product)",
             ),
-            *_number("value", "value_raw", required=True),
-            *_number("quantity", "quantity_raw", required=False),
-            *_number("duty", "duty_raw", required=False),
+            *_number("value", "value_raw", required=True, numeric=_is_numeric(types, "value_raw")),
+            *_number("quantity", "quantity_raw", required=False, numeric=_is_numeric(types, "quantity_raw")),
+            *_number("duty", "duty_raw", required=False, numeric=_is_numeric(types, "duty_raw")),
             (
                 "currency",
-                "currency IS NULL OR NOT regexp_full_match(currency, '[A-Z]{3}')",
+                "currency IS NULL OR length(currency) <> 3 OR upper(currency) <> currency",
                 "'bad currency ' || quote(coalesce(currency, ''))",
             ),
             ("valuation", f"valuation NOT IN ({vals})", "'unknown valuation ' || quote(valuation)"),
@@ -352,7 +387,7 @@ def _rules(table: str) -> list[tuple[str, str, str]]:
             ("product", "product IS NULL OR product = ''", "'missing product code'"),
             (
                 "product",
-                "product <> 'TOTAL' AND NOT regexp_full_match(product, '[0-9]{2,10}')",
+                f"product <> 'TOTAL' AND NOT {_hs_code_ok('product', '2, 3, 4, 5, 6, 7, 8, 9, 10')}",
                 "'malformed HS code ' || quote(product)",
             ),
             (
@@ -375,16 +410,19 @@ def _rules(table: str) -> list[tuple[str, str, str]]:
     raise KeyError(table)
 
 
-def _typed(table: str) -> str:
+def _typed(table: str, types: dict[str, str]) -> str:
     """Select list of the typed canonical columns (before provenance) from a checked stage."""
-    num = "TRY_CAST(trim({0}) AS DOUBLE)"
+
+    def num(raw: str) -> str:
+        return _as_double(raw, _is_numeric(types, raw))
+
     if table == "flows":
         return f"""
     CASE WHEN period_kind = 'month' THEN substr(_period_text, 1, 4) || '-' || right(_period_text, 2)
          ELSE _period_text END AS period,
     period_kind, year, month, reporter, reporter_code, partner, partner_code, flow, classification,
-    product, {num.format("value_raw")} * value_scale AS value, currency, valuation,
-    {num.format("quantity_raw")} AS quantity, quantity_unit, {num.format("duty_raw")} * value_scale AS duty,
+    product, {num("value_raw")} * value_scale AS value, currency, valuation,
+    {num("quantity_raw")} AS quantity, quantity_unit, {num("duty_raw")} * value_scale AS duty,
     coalesce(declarant, reporter) AS declarant, coalesce(declarant, reporter) <> reporter AS mirror,
     coalesce(estimated, false) AS estimated"""
     if table == "indicators":
@@ -392,7 +430,7 @@ def _typed(table: str) -> str:
     CASE WHEN period_kind = 'month' THEN substr(_period_text, 1, 4) || '-' || right(_period_text, 2)
          ELSE _period_text END AS period,
     period_kind, year, month, reporter, coalesce(partner, 'WLD') AS partner, metric, flow,
-    {num.format("value_raw")} AS value, unit, currency, {num.format("yoy_raw")} AS yoy_pct, yoy_basis,
+    {num("value_raw")} AS value, unit, currency, {num("yoy_raw")} AS yoy_pct, yoy_basis,
     source_url, note"""
     if table == "tariffs":
         return """
@@ -402,21 +440,32 @@ def _typed(table: str) -> str:
     raise KeyError(table)
 
 
-def validate_sql(table: str, staged: str, *, source: str, dataset: str, vintage: str, file: str) -> str:
+def validate_sql(
+    table: str, staged: str, *, source: str, dataset: str, vintage: str, file: str, types: dict[str, str] | None = None
+) -> str:
     """SQL over the staged relation named ``staged`` giving typed rows plus ``_reason``/``_field``.
 
-    Needs a table ``_areas(code)`` of known country codes in the same connection.
+    Needs a table ``_areas(code)`` of known country codes in the same connection. Each rule is
+    checked once per row: the first that holds sets both the field and the reason. ``types`` gives
+    the staged columns' SQL types: numbers a reader already typed skip the text checks.
     """
-    rules = _rules(table)
-    field_case = " ".join(f"WHEN {cond} THEN '{field}'" for field, cond, _ in rules)
-    reason_case = " ".join(f"WHEN {cond} THEN {reason}" for _, cond, reason in rules)
-    pre = f"SELECT *, {_period_cols('period_raw')} FROM {staged}" if table != "tariffs" else f"SELECT * FROM {staged}"
+    types = types or {}
+    rules = _rules(table, types)
+    first = " ".join(f"WHEN {cond} THEN {{'f': '{field}', 'r': {reason}}}" for field, cond, reason in rules)
+    joins, known = [], []
+    for col in AREA_COLUMNS[table]:
+        joins.append(f"LEFT JOIN _areas _a_{col} ON s.{col} = _a_{col}.code")
+        known.append(
+            f"(_a_{col}.code IS NOT NULL OR (s.{col} LIKE 'AGG:%' AND regexp_full_match(s.{col}, 'AGG:[a-z0-9][a-z0-9-]*'))) AS _known_{col}"
+        )
+    period = f", {_period_cols('period_raw')}" if table != "tariffs" else ""
+    pre = f"SELECT s.*, {', '.join(known)}{period} FROM {staged} s {' '.join(joins)}"
     lit = {k: v.replace("'", "''") for k, v in dict(source=source, dataset=dataset, vintage=vintage, file=file).items()}
     return f"""
-SELECT {_typed(table)},
+SELECT {_typed(table, types)},
     '{lit["source"]}' AS source, '{lit["dataset"]}' AS dataset, '{lit["vintage"]}' AS vintage,
     '{lit["file"]}' AS file, _line AS line,
-    coalesce(_reason, CASE {reason_case} END) AS _reason,
-    CASE WHEN _reason IS NOT NULL THEN coalesce(_field, 'row') ELSE CASE {field_case} END END AS _field
-FROM ({pre}) AS s
+    coalesce(_reason, _first.r) AS _reason,
+    CASE WHEN _reason IS NOT NULL THEN coalesce(_field, 'row') ELSE _first.f END AS _field
+FROM (SELECT *, CASE WHEN _reason IS NOT NULL THEN NULL {first} END AS _first FROM ({pre}) AS s0) AS s
 """

@@ -257,53 +257,11 @@ class Store:
             tables: dict[str, TableCount] = {}
             quarantine_parts = []
             for table, sqls in by_table.items():
-                spec = schema.TABLES[table]
-                con.execute(f"CREATE TEMP VIEW _staged_{table} AS " + "\nUNION ALL\n".join(f"({s})" for s in sqls))
-                con.execute(
-                    f"CREATE TEMP VIEW _checked_{table} AS "
-                    + schema.validate_sql(
-                        table,
-                        f"_staged_{table}",
-                        source=src.id,
-                        dataset=dataset,
-                        vintage=vintage,
-                        file=str(file.resolve()),
-                    )
-                )
-                say(f"{src.id}/{dataset}: checking {table}")
-                dups = self._duplicates(con, table, spec)
-                count = TableCount()
-                count.staged = con.execute(f"SELECT count(*) FROM _staged_{table}").fetchone()[0]
-                keep = (
-                    f"_reason IS NULL AND NOT EXISTS (SELECT 1 FROM {dups} d WHERE d.line = c.line AND {_key_match(spec, 'd', 'c')})"
-                    if dups
-                    else "_reason IS NULL"
-                )
-                cols = ", ".join(spec.column_names)
-                out = staging / table
-                say(f"{src.id}/{dataset}: writing {table}")
-                con.execute(
-                    f"COPY (SELECT {cols} FROM _checked_{table} c WHERE {keep}) TO '{out}' "
-                    f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({', '.join(spec.partition_by)}), "
-                    f"FILENAME_PATTERN 'part-{{i}}')"
-                )
-                rejected = f"SELECT {cols}, _field AS field, _reason AS reason FROM _checked_{table} c WHERE _reason IS NOT NULL"
-                if dups:
-                    rejected += f"\nUNION ALL\nSELECT {', '.join('c.' + c for c in spec.column_names)}, 'key' AS field, d.reason FROM _checked_{table} c JOIN {dups} d ON d.line = c.line AND {_key_match(spec, 'd', 'c')} WHERE c._reason IS NULL"
-                qname = f"_quarantine_{table}"
-                con.execute(f"CREATE TEMP TABLE {qname} AS SELECT '{table}' AS table_name, * FROM ({rejected})")
-                count.quarantined = con.execute(f"SELECT count(*) FROM {qname}").fetchone()[0]
-                count.loaded = count.staged - count.quarantined
-                count.files = self._move_into_place(out, table, entry_id)
-                written = sum(pq_rows(self.root / f["path"]) for f in count.files)
-                if written != count.loaded:  # the accounting must close, or nothing is committed
-                    raise RuntimeError(f"{file}: {table}: wrote {written} rows but accounted {count.loaded}")
-                span = con.execute(
-                    f"SELECT min(CAST({'date_from' if table == 'tariffs' else 'period'} AS VARCHAR)), max(CAST({'date_from' if table == 'tariffs' else 'period'} AS VARCHAR)) FROM _checked_{table} WHERE _reason IS NULL"
-                ).fetchone()
-                count.periods = [span[0], span[1]] if span[0] else []
+                say(f"{src.id}/{dataset}: checking and writing {table}")
+                count, qname = self._write_table(con, table, sqls, src, dataset, vintage, file, entry_id, staging)
                 tables[table] = count
-                quarantine_parts.append(qname)
+                if qname:
+                    quarantine_parts.append(qname)
             qfile = None
             total_q = sum(t.quarantined for t in tables.values())
             if total_q:
@@ -332,35 +290,123 @@ class Store:
         finally:
             con.close()
 
+    def _write_table(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: str,
+        sqls: list[str],
+        src: Source,
+        dataset: str,
+        vintage: str,
+        file: Path,
+        entry_id: str,
+        staging: Path,
+    ) -> tuple[TableCount, str | None]:
+        """Validate and write one table's staged rows; return the counts and the quarantine relation.
+
+        One streaming pass writes every row, with its reason, to the staging folder. If no row is
+        bad and no key repeats (the usual case), those files are moved into place as they are;
+        otherwise the good rows are written again without the others.
+        """
+        spec = schema.TABLES[table]
+        con.execute(f"CREATE TEMP VIEW _staged_{table} AS " + "\nUNION ALL\n".join(f"({s})" for s in sqls))
+        types = {r[0]: r[1] for r in con.execute(f"DESCRIBE _staged_{table}").fetchall()}
+        checked = schema.validate_sql(
+            table,
+            f"_staged_{table}",
+            source=src.id,
+            dataset=dataset,
+            vintage=vintage,
+            file=str(file.resolve()),
+            types=types,
+        )
+        stored = [c for c in spec.column_names if c not in schema.PER_FILE]
+        partitions = ", ".join(spec.partition_by)
+        first = staging / f"{table}-all"
+        con.execute(
+            f"COPY (SELECT {', '.join(stored)}, _reason, _field FROM ({checked})) TO '{first}' "
+            f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), FILENAME_PATTERN 'part-{{i}}')"
+        )
+        casts = ", ".join(f"CAST({c.name} AS {c.type}) AS {c.name}" for c in spec.columns if c.name in stored)
+        con.execute(
+            f"CREATE TEMP VIEW _all_{table} AS SELECT {casts}, _reason, _field "
+            f"FROM read_parquet('{first}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+        )
+        count = TableCount()
+        count.staged, bad = con.execute(f"SELECT count(*), count(_reason) FROM _all_{table}").fetchone()
+        dups = self._duplicates(con, table, spec)
+        per_file = f"{_lit(src.id)} AS source, {_lit(dataset)} AS dataset, {_lit(vintage)} AS vintage, {_lit(str(file.resolve()))} AS file"
+        qname = None
+        if bad or dups:
+            qname = f"_quarantine_{table}"
+            listed = ", ".join(f"a.{c}" for c in stored if c != "source")
+            rejected = f"SELECT {listed}, a._field AS field, a._reason AS reason FROM _all_{table} a WHERE a._reason IS NOT NULL"
+            if dups:
+                rejected += (
+                    f"\nUNION ALL\nSELECT {listed}, 'key' AS field, d.reason FROM _all_{table} a "
+                    f"JOIN {dups} d ON d.line IS NOT DISTINCT FROM a.line AND {_key_match(spec, 'd', 'a')} WHERE a._reason IS NULL"
+                )
+            con.execute(f"CREATE TEMP TABLE {qname} AS SELECT '{table}' AS table_name, {per_file}, * FROM ({rejected})")
+            count.quarantined = con.execute(f"SELECT count(*) FROM {qname}").fetchone()[0]
+            keep = "a._reason IS NULL"
+            if dups:
+                keep += f" AND NOT EXISTS (SELECT 1 FROM {dups} d WHERE d.line IS NOT DISTINCT FROM a.line AND {_key_match(spec, 'd', 'a')})"
+            clean = staging / table
+            con.execute(
+                f"COPY (SELECT {', '.join('a.' + c for c in stored)} FROM _all_{table} a WHERE {keep}) TO '{clean}' "
+                f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), FILENAME_PATTERN 'part-{{i}}')"
+            )
+        else:
+            clean = first
+        count.loaded = count.staged - count.quarantined
+        span_col = "date_from" if table == "tariffs" else "period"
+        span = con.execute(
+            f"SELECT min(CAST({span_col} AS VARCHAR)), max(CAST({span_col} AS VARCHAR)) FROM _all_{table} WHERE _reason IS NULL"
+        ).fetchone()
+        count.periods = [span[0], span[1]] if span[0] else []
+        count.files = self._move_into_place(clean, table, entry_id)
+        written = sum(pq_rows(self.root / f["path"]) for f in count.files)
+        if written != count.loaded:  # the accounting must close, or nothing is committed
+            raise RuntimeError(f"{file}: {table}: wrote {written} rows but accounted {count.loaded}")
+        return count, qname
+
     def _duplicates(self, con: duckdb.DuckDBPyConnection, table: str, spec: schema.TableSpec) -> str | None:
         """Register the rows to quarantine as duplicates (line, key, reason); None if there are none.
 
         Same key and same values: the first line is kept and the others are quarantined as exact
-        duplicates. Same key with different values: every line of the key is quarantined.
+        duplicates. Same key with different values: every line of the key is quarantined. Keys are
+        first compared by hash (one integer, fast); only rows whose hash repeats are compared in full.
         """
         key = ", ".join(spec.key)
+        rows = f"_all_{table}"
+        con.execute(
+            f"CREATE TEMP TABLE _duphash_{table} AS SELECT h FROM (SELECT hash({key}) AS h FROM {rows} WHERE _reason IS NULL) "
+            "GROUP BY h HAVING count(*) > 1"
+        )
+        if not con.execute(f"SELECT count(*) FROM _duphash_{table}").fetchone()[0]:
+            return None
+        con.execute(
+            f"CREATE TEMP TABLE _dupcand_{table} AS SELECT * FROM {rows} WHERE _reason IS NULL "
+            f"AND hash({key}) IN (SELECT h FROM _duphash_{table})"
+        )
         cmp_distinct = " OR ".join(
             f"count(DISTINCT {c}) > 1 OR (count({c}) > 0 AND count({c}) < count(*))" for c in spec.compared
         )
-        groups = con.execute(
-            f"CREATE TEMP TABLE _dupkeys_{table} AS SELECT {key}, min(line) AS first_line, ({cmp_distinct}) AS conflicting "
-            f"FROM _checked_{table} WHERE _reason IS NULL GROUP BY {key} HAVING count(*) > 1"
+        con.execute(
+            f"CREATE TEMP TABLE _dupkeys_{table} AS SELECT {key}, min(line) AS first_line, "
+            f"string_agg(CAST(line AS VARCHAR), ', ' ORDER BY line) AS lines, ({cmp_distinct}) AS conflicting "
+            f"FROM _dupcand_{table} GROUP BY {key} HAVING count(*) > 1"
         )
-        del groups
-        n = con.execute(f"SELECT count(*) FROM _dupkeys_{table}").fetchone()[0]
-        if not n:
-            return None
+        if not con.execute(f"SELECT count(*) FROM _dupkeys_{table}").fetchone()[0]:
+            return None  # hash collisions only
         name = f"_dups_{table}"
-        match = _key_match(spec, "k", "c")
         con.execute(
             f"""CREATE TEMP TABLE {name} AS
             SELECT c.line, {", ".join("c." + k for k in spec.key)},
-              CASE WHEN k.conflicting THEN 'duplicate key with different values (lines ' ||
-                     (SELECT string_agg(CAST(c2.line AS VARCHAR), ', ' ORDER BY c2.line) FROM _checked_{table} c2
-                      WHERE c2._reason IS NULL AND {_key_match(spec, "k", "c2")}) || ')'
+              CASE WHEN k.conflicting THEN 'duplicate key with different values (lines ' || k.lines || ')'
                    ELSE 'exact duplicate of line ' || k.first_line END AS reason
-            FROM _checked_{table} c JOIN _dupkeys_{table} k ON {match}
-            WHERE c._reason IS NULL AND (k.conflicting OR c.line <> k.first_line)"""
+            FROM _dupcand_{table} c JOIN _dupkeys_{table} k ON {_key_match(spec, "k", "c")}
+            WHERE k.conflicting OR c.line <> k.first_line"""
         )
         return name
 
@@ -423,15 +469,36 @@ class Store:
         return [self.root / r[4] for r in rows]
 
     def relation_sql(self, table: str, vintage: str = "latest") -> str:
-        """SQL text selecting ``table`` (as canonical columns) at ``vintage``."""
+        """SQL text selecting ``table`` (as canonical columns) at ``vintage``.
+
+        Columns constant for an ingested file (dataset, vintage, file) are not stored in its Parquet
+        files; they are added back here from the manifest.
+        """
         spec = schema.TABLES[table]
-        files = self.files(table, vintage)
-        if not files:
+        visible = {str(f) for f in self.files(table, vintage)}
+        parts = []
+        for entry in self.entries:
+            count = entry.tables.get(table)
+            files = [
+                str(self.root / f["path"])
+                for f in (count.files if count else [])
+                if str(self.root / f["path"]) in visible
+            ]
+            if not files:
+                continue
+            listing = ", ".join(_lit(f) for f in files)
+            per_file = {"dataset": entry.dataset, "vintage": entry.vintage, "file": entry.file}
+            cols = ", ".join(
+                f"CAST({_lit(per_file[c.name]) if c.name in per_file else c.name} AS {c.type}) AS {c.name}"
+                for c in spec.columns
+            )
+            parts.append(
+                f"SELECT {cols} FROM read_parquet([{listing}], hive_partitioning = true, union_by_name = true)"
+            )
+        if not parts:
             cols = ", ".join(f"CAST(NULL AS {c.type}) AS {c.name}" for c in spec.columns)
             return f"SELECT {cols} WHERE false"
-        listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-        casts = ", ".join(f"CAST({c.name} AS {c.type}) AS {c.name}" for c in spec.columns)
-        return f"SELECT {casts} FROM read_parquet([{listing}], hive_partitioning = true, union_by_name = true)"
+        return "\nUNION ALL\n".join(parts)
 
     def connect(self, vintage: str = "latest") -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with a view per table (``flows``, ``indicators``, ``tariffs``, ``quarantine``)."""
@@ -535,6 +602,10 @@ def pq_rows(path: Path) -> int:
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path).metadata.num_rows
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _key_match(spec: schema.TableSpec, a: str, b: str) -> str:

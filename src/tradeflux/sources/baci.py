@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pyarrow as pa
+
 from tradeflux.schema import staged_select
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged
 
@@ -40,19 +42,27 @@ def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
     revision = REVISIONS[match.group(1)]
     codes = country_file(path)
     cmap = ctx.load_csv(codes, ["country_code", "country_iso3"], stem="codes", count_lines=False)
-    raw = ctx.load_csv(path, ["t", "i", "j", "k", "v", "q"])
+    numbers = {"t": pa.int32(), "i": pa.int64(), "j": pa.int64(), "v": pa.float64(), "q": pa.float64()}
+    raw = ctx.load_csv(path, ["t", "i", "j", "k", "v", "q"], types=numbers)
+    typed = dict(ctx.con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {raw})").fetchall())
+    if typed["i"] != "VARCHAR":  # fast path: the numbers came typed; codes join as integers
+        i, j, t, ck = "r.i", "r.j", "CAST(r.t AS VARCHAR)", "TRY_CAST(trim(country_code) AS BIGINT)"
+        blank_i, blank_j = "r.i IS NULL", "r.j IS NULL"
+    else:
+        i, j, t, ck = "trim(r.i)", "trim(r.j)", "trim(r.t)", "trim(country_code)"
+        blank_i, blank_j = "trim(r.i) = ''", "trim(r.j) = ''"
     lookup = ctx.name("isomap")
     ctx.con.execute(
-        f"CREATE TEMP TABLE {lookup} AS SELECT DISTINCT trim(country_code) AS code, trim(country_iso3) AS iso3 FROM {cmap}"
+        f"CREATE TEMP TABLE {lookup} AS SELECT DISTINCT {ck} AS code, trim(country_iso3) AS iso3 FROM {cmap}"
     )
     select = staged_select(
         "flows",
         {
-            "period_raw": "trim(r.t)",
+            "period_raw": t,
             "reporter": "ri.iso3",
-            "reporter_code": "trim(r.i)",
+            "reporter_code": f"CAST({i} AS VARCHAR)",
             "partner": "pi.iso3",
-            "partner_code": "trim(r.j)",
+            "partner_code": f"CAST({j} AS VARCHAR)",
             "flow": "'export'",
             "classification": f"'{revision}'",
             "product": "lpad(trim(r.k), 6, '0')",
@@ -61,17 +71,14 @@ def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
             "valuation": "'FOB'",
             "quantity_raw": "r.q",
             "quantity_unit": "'t'",
-            "_reason": "CASE WHEN trim(r.i) = '' OR trim(r.j) = '' THEN 'missing country code' "
-            "WHEN ri.iso3 IS NULL THEN 'unknown BACI country code ' || quote(r.i) "
-            "WHEN pi.iso3 IS NULL THEN 'unknown BACI country code ' || quote(r.j) END",
-            "_field": "CASE WHEN trim(r.i) = '' OR ri.iso3 IS NULL THEN 'i' WHEN trim(r.j) = '' OR pi.iso3 IS NULL THEN 'j' END",
+            "_reason": f"CASE WHEN {blank_i} OR {blank_j} THEN 'missing country code' "
+            f"WHEN ri.iso3 IS NULL THEN 'unknown BACI country code ' || quote({i}) "
+            f"WHEN pi.iso3 IS NULL THEN 'unknown BACI country code ' || quote({j}) END",
+            "_field": f"CASE WHEN {blank_i} OR ri.iso3 IS NULL THEN 'i' WHEN {blank_j} OR pi.iso3 IS NULL THEN 'j' END",
         },
         line="r._line",
     )
-    sql = (
-        f"SELECT {select} FROM {raw} r LEFT JOIN {lookup} ri ON trim(r.i) = ri.code "
-        f"LEFT JOIN {lookup} pi ON trim(r.j) = pi.code"
-    )
+    sql = f"SELECT {select} FROM {raw} r LEFT JOIN {lookup} ri ON {i} = ri.code LEFT JOIN {lookup} pi ON {j} = pi.code"
     return [Staged("flows", sql)]
 
 

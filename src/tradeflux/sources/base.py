@@ -62,25 +62,37 @@ class ReadContext:
         delimiter: str = ",",
         skip_rows: int = 0,
         count_lines: bool = True,
+        types: dict[str, pa.DataType] | None = None,
     ) -> str:
         """Read a CSV (optionally gzip-compressed) with every column as text; register it.
 
+        ``types`` asks for some columns as numbers: the fast path for large clean files. If any value
+        does not convert, the whole file is read as text instead, so the bad rows reach validation.
         Adds ``_line``, the line number in the file (header = line ``skip_rows + 1``). Raises
         :class:`FormatError` naming the file when required columns are missing.
         """
-        try:
-            table = pacsv.read_csv(
-                path,
-                read_options=pacsv.ReadOptions(skip_rows=skip_rows, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=_all_text(path, delimiter, skip_rows),
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-        except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
-            raise FormatError(f"{path}: not a readable CSV file ({exc})") from None
+        text = _all_text(path, delimiter, skip_rows)
+        attempts = [{**text, **{k: v for k, v in types.items() if k in text}}] if types else []
+        attempts.append(text)
+        for column_types in attempts:
+            try:
+                table = pacsv.read_csv(
+                    path,
+                    read_options=pacsv.ReadOptions(skip_rows=skip_rows, block_size=1 << 24),
+                    parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=column_types,
+                        strings_can_be_null=False,
+                        quoted_strings_can_be_null=False,
+                    ),
+                )
+                break
+            except pa.ArrowInvalid as exc:
+                if column_types is not text and "conversion" in str(exc).lower():
+                    continue  # a value is not a number: read everything as text
+                raise FormatError(f"{path}: not a readable CSV file ({exc})") from None
+            except (UnicodeDecodeError, OSError) as exc:
+                raise FormatError(f"{path}: not a readable CSV file ({exc})") from None
         return self.register(table, path, required, stem=stem, first_line=skip_rows + 2, count_lines=count_lines)
 
     def register(
