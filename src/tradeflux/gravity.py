@@ -1,0 +1,478 @@
+"""Structural gravity: PPML (or OLS on logs) with high-dimensional fixed effects, trade chores done.
+
+From a flows table (one row per exporter, importer and year) to an estimate in one call::
+
+    spec = GravitySpec(regressors=("ln_DIST", "CNTG", "RTA"), log=("DIST",), every=4,
+                       fixed_effects=("exporter-year", "importer-year", "pair"))
+    result = estimate(panel, spec)
+
+What :func:`prepare` builds for the user, in this order, on the annual panel:
+
+1. logs of named variables (``ln_<var>``);
+2. leads and lags of policy variables (``RTA_LAG4`` is the pair's ``RTA`` four years earlier),
+   on the full annual panel *before* years are sampled: lags built after sampling are wrong;
+   a lag or lead reaching outside the data is 0 (no agreement known);
+3. the border dummy ``INTL_BRDR`` (1 for international flows), border-by-year dummies
+   ``INTL_BRDR_<year>`` (the last year is the reference), and country-specific intra-national
+   fixed effects (``intra``: one level per country's domestic flows, one for all international);
+4. sampling: years from ``first_year`` every ``every`` years, and international flows only if asked;
+5. fixed-effect ids: ``exporter-year``, ``importer-year``, ``exporter``, ``importer``, ``pair``
+   (symmetric by default: the same id for A->B and B->A, as the Advanced Guide's ``pair_id``;
+   ``pair="directional"`` gives one id per direction), or any column of the data.
+
+Estimation uses pyfixest. Before it runs, tradeflux removes, and counts, the observations PPML
+cannot fit: those in a fixed-effect group whose flows are all zero, singletons, and observations
+separated by the regressors (the iterated rectifier of Correia, Guimarães and Zylkin 2021, which
+pyfixest does not apply without fixed effects). A regressor left without variation is omitted
+and reported. Standard errors: ``cluster`` (by pair, the Advanced Guide's choice, with the G/(G-1) correction only, as ppmlhdfe and
+capybara report), ``hetero``
+(pyfixest's HC1-type default), or ``stata`` (ppmlhdfe's robust: HC0 times sqrt(N / (N - 1))).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+FIXED_EFFECTS = ("exporter-year", "importer-year", "exporter", "importer", "pair", "intra")
+
+
+@dataclass(frozen=True)
+class GravitySpec:
+    """What to estimate and how to build it. Column names are the data's."""
+
+    regressors: tuple[str, ...]
+    dependent: str = "trade"
+    fixed_effects: tuple[str, ...] = ("exporter-year", "importer-year")
+    estimator: Literal["ppml", "ols"] = "ppml"
+    pair: Literal["symmetric", "directional"] = "symmetric"
+    exporter: str = "exporter"
+    importer: str = "importer"
+    year: str | None = "year"
+    log: tuple[str, ...] = ()
+    lags: Mapping[str, Sequence[int]] = field(default_factory=dict)
+    leads: Mapping[str, Sequence[int]] = field(default_factory=dict)
+    border: bool = False
+    border_by_year: bool = False
+    international_only: bool = False
+    first_year: int | None = None
+    every: int | None = None
+    years: tuple[int, ...] | None = None
+    vcov: Literal["cluster", "hetero", "stata", "iid"] = "cluster"
+    cluster: str = "pair"
+    drop_singletons: bool = True
+    separation: bool = True
+    tol: float = 1e-10
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> GravitySpec:
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown gravity spec keys: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        kw = dict(data)
+        for key in ("regressors", "fixed_effects", "log", "years"):
+            if key in kw and kw[key] is not None:
+                kw[key] = tuple(kw[key])
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
+class Dropped:
+    reason: str
+    n: int
+
+
+@dataclass
+class GravityResult:
+    """An estimate: coefficients, standard errors, sample accounting and fixed effects."""
+
+    spec: GravitySpec
+    formula: str
+    coef: pd.Series
+    se: pd.Series
+    vcov: pd.DataFrame
+    nobs: int
+    n_input: int
+    dropped: list[Dropped]
+    omitted: dict[str, str]
+    vcov_type: str
+    fixed_effects: dict[str, pd.Series]
+    deviance: float | None = None
+    pseudo_r2: float | None = None
+    iterations: int | None = None
+    fitted: pd.Series | None = None
+
+    def tidy(self) -> pd.DataFrame:
+        z = self.coef / self.se
+        return pd.DataFrame({"term": self.coef.index, "estimate": self.coef.values, "std_error": self.se.values, "z": z.values})
+
+    def to_dict(self) -> dict:
+        return {
+            "formula": self.formula,
+            "estimator": self.spec.estimator,
+            "vcov": self.vcov_type,
+            "nobs": self.nobs,
+            "n_input": self.n_input,
+            "coefficients": {k: float(v) for k, v in self.coef.items()},
+            "std_errors": {k: float(v) for k, v in self.se.items()},
+            "dropped": [{"reason": d.reason, "n": d.n} for d in self.dropped],
+            "omitted": self.omitted,
+            "deviance": self.deviance,
+            "pseudo_r2": self.pseudo_r2,
+        }
+
+
+# ---- preparation ---------------------------------------------------------------------------------
+def _pair_id(exp: pd.Series, imp: pd.Series, kind: str) -> pd.Series:
+    if kind == "symmetric":
+        a = np.where(exp.values <= imp.values, exp.values, imp.values)
+        b = np.where(exp.values <= imp.values, imp.values, exp.values)
+        return pd.Series(a, index=exp.index).astype(str) + "~" + pd.Series(b, index=exp.index).astype(str)
+    if kind == "directional":
+        return exp.astype(str) + ">" + imp.astype(str)
+    raise ValueError(f"pair must be 'symmetric' or 'directional', not {kind!r}")
+
+
+def _shift(frame: pd.DataFrame, spec: GravitySpec, var: str, k: int) -> pd.Series:
+    """``var`` of the same exporter-importer pair ``k`` years earlier (k > 0) or later (k < 0); 0 outside the data."""
+    keys = [spec.exporter, spec.importer, spec.year]
+    source = frame[keys + [var]].copy()
+    source[spec.year] = source[spec.year] + k
+    merged = frame[keys].merge(source, on=keys, how="left")
+    return merged[var].fillna(0).set_axis(frame.index)
+
+
+def prepare(data: pd.DataFrame, spec: GravitySpec) -> pd.DataFrame:
+    """The estimation sample with every variable the spec needs (see the module docstring)."""
+    frame = data.copy()
+    needed = [spec.exporter, spec.importer, spec.dependent]
+    if spec.year:
+        needed.append(spec.year)
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise KeyError(f"the data has no column {', '.join(missing)} (columns: {', '.join(map(str, frame.columns))})")
+    for var in spec.log:
+        if var not in frame.columns:
+            raise KeyError(f"cannot log {var!r}: no such column")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frame[f"ln_{var}"] = np.log(frame[var].astype(float))
+    for var, ks in spec.lags.items():
+        for k in ks:
+            frame[f"{var}_LAG{k}"] = _shift(frame, spec, var, k)
+    for var, ks in spec.leads.items():
+        for k in ks:
+            frame[f"{var}_LEAD{k}"] = _shift(frame, spec, var, -k)
+    international = (frame[spec.exporter] != frame[spec.importer]).astype(int)
+    if spec.border:
+        frame["INTL_BRDR"] = international
+    if spec.year and spec.first_year is not None:
+        frame = frame[frame[spec.year] >= spec.first_year]
+    if spec.year and spec.every:
+        start = spec.first_year if spec.first_year is not None else int(frame[spec.year].min())
+        frame = frame[(frame[spec.year] - start) % spec.every == 0]
+    if spec.year and spec.years:
+        frame = frame[frame[spec.year].isin(spec.years)]
+    if spec.border_by_year:
+        years = sorted(frame[spec.year].unique())
+        for y in years[:-1]:
+            frame[f"INTL_BRDR_{y}"] = ((frame[spec.year] == y) & (frame[spec.exporter] != frame[spec.importer])).astype(int)
+    if spec.international_only:
+        frame = frame[frame[spec.exporter] != frame[spec.importer]]
+    exp, imp = frame[spec.exporter].astype(str), frame[spec.importer].astype(str)
+    if spec.year:
+        yr = frame[spec.year].astype(str)
+        frame["exporter-year"] = exp + "#" + yr
+        frame["importer-year"] = imp + "#" + yr
+    frame["exporter"] = exp if spec.exporter != "exporter" else frame["exporter"]
+    frame["importer"] = imp if spec.importer != "importer" else frame["importer"]
+    frame["pair"] = _pair_id(exp, imp, spec.pair)
+    frame["intra"] = np.where(exp == imp, exp, "INTL")
+    return frame.reset_index(drop=True)
+
+
+def regressor_names(spec: GravitySpec) -> list[str]:
+    names = list(spec.regressors)
+    for var, ks in spec.lags.items():
+        names += [f"{var}_LAG{k}" for k in ks if f"{var}_LAG{k}" not in names]
+    for var, ks in spec.leads.items():
+        names += [f"{var}_LEAD{k}" for k in ks if f"{var}_LEAD{k}" not in names]
+    return names
+
+
+# ---- separation ----------------------------------------------------------------------------------
+def _fe_separation(frame: pd.DataFrame, y: str | None, fes: Sequence[str], singletons: bool) -> tuple[pd.DataFrame, list[Dropped]]:
+    """Drop, until none is left, singletons and (for PPML, ``y`` given) observations in fixed-effect
+    groups whose outcome is zero throughout."""
+    dropped: dict[str, int] = {}
+
+    def drop(bad: pd.Series, reason: str) -> None:
+        nonlocal frame
+        dropped[reason] = dropped.get(reason, 0) + int(bad.sum())
+        frame = frame[~bad]
+
+    while True:
+        changed = False
+        for fe in fes:
+            if singletons:
+                size = frame.groupby(fe, sort=False, observed=True)[fe].transform("size")
+                if (size == 1).any():
+                    drop(size == 1, f"singleton in fixed effect {fe}")
+                    changed = True
+            if y is not None:
+                total = frame.groupby(fe, sort=False, observed=True)[y].transform("sum")
+                if (total <= 0).any():
+                    drop(total <= 0, f"separated by fixed effect {fe} (all flows zero)")
+                    changed = True
+        if not changed:
+            return frame, [Dropped(k, v) for k, v in dropped.items()]
+
+
+def _demean(matrix: np.ndarray, groups: list[np.ndarray], weights: np.ndarray, tol: float = 1e-12, maxiter: int = 10_000) -> np.ndarray:
+    """Weighted within transformation over several fixed effects (alternating projections)."""
+    out = matrix.copy()
+    for _ in range(maxiter):
+        prev = out.copy()
+        for codes in groups:
+            n = codes.max() + 1
+            wsum = np.bincount(codes, weights=weights, minlength=n)
+            for j in range(out.shape[1]):
+                means = np.bincount(codes, weights=weights * out[:, j], minlength=n) / np.where(wsum > 0, wsum, 1)
+                out[:, j] -= means[codes]
+        if np.max(np.abs(out - prev)) < tol:
+            break
+    return out
+
+
+def rectifier_separation(y: np.ndarray, x: np.ndarray, groups: list[np.ndarray] | None = None, *, tol: float = 1e-9, maxiter: int = 1000) -> np.ndarray:
+    """Observations separated by the regressors (and fixed effects): the iterated rectifier.
+
+    Finds z = X g (plus fixed effects) with z = 0 where y > 0 and z >= 0 where y = 0; the
+    observations with z > 0 are separated (Correia, Guimarães and Zylkin 2021, "Verifying the
+    existence of maximum likelihood estimates for generalized linear models", section 4).
+    Returns a boolean mask of separated observations.
+    """
+    positive = y > 0
+    if positive.all():
+        return np.zeros_like(positive)
+    heavy = 1e6  # weight that pins z to 0 on positive outcomes
+    w = np.where(positive, heavy, 1.0)
+    design = np.column_stack([x, np.ones(len(y))]) if groups is None else x
+    if groups:
+        design = _demean(design, groups, w)
+    u = (~positive).astype(float)
+    for _ in range(maxiter):
+        target = u if not groups else _demean(u[:, None], groups, w)[:, 0]
+        sw = np.sqrt(w)
+        coef, *_ = np.linalg.lstsq(design * sw[:, None], target * sw, rcond=None)
+        fitted = design @ coef
+        if groups:
+            fitted = u - (target - fitted)  # add back the fixed-effect part
+        fitted[np.abs(fitted) < tol] = 0.0
+        if (fitted[~positive] >= 0).all() and (np.abs(fitted[positive]) <= tol * 10).all():
+            return (~positive) & (fitted > 0)
+        u = np.where(positive, 0.0, np.maximum(fitted, 0.0))
+        if not u.any():
+            break
+    return np.zeros_like(positive)
+
+
+# ---- estimation ----------------------------------------------------------------------------------
+def _formula(dep: str, regressors: Sequence[str], fes: Sequence[str]) -> str:
+    rhs = " + ".join(regressors) if regressors else "1"
+    return f"{dep} ~ {rhs}" + (f" | {' + '.join(fes)}" if fes else "")
+
+
+def _safe(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def estimate(data: pd.DataFrame, spec: GravitySpec) -> GravityResult:
+    """Build the variables of ``spec`` on ``data`` and estimate; see :class:`GravityResult`."""
+    return fit(prepare(data, spec), spec)
+
+
+def fit(frame: pd.DataFrame, spec: GravitySpec) -> GravityResult:
+    """Estimate ``spec`` on an already prepared frame (:func:`prepare`)."""
+    regs = regressor_names(spec)
+    if spec.border_by_year:
+        regs += [c for c in frame.columns if c.startswith("INTL_BRDR_") and c not in regs]
+    for fe in spec.fixed_effects:
+        if fe not in frame.columns:
+            raise KeyError(f"fixed effect {fe!r} is not a column and not one of {', '.join(FIXED_EFFECTS)}")
+    missing = [r for r in regs if r not in frame.columns]
+    if missing:
+        raise KeyError(f"regressors not in the data: {', '.join(missing)}")
+    n_input = len(frame)
+    dropped: list[Dropped] = []
+    cols = [spec.dependent, *regs]
+    complete = frame[cols].replace([np.inf, -np.inf], np.nan).notna().all(axis=1)
+    if (~complete).any():
+        dropped.append(Dropped("missing or infinite values", int((~complete).sum())))
+        frame = frame[complete]
+    dep = spec.dependent
+    if spec.estimator == "ols":
+        positive = frame[dep] > 0
+        if (~positive).any():
+            dropped.append(Dropped("zero or negative flow (log undefined)", int((~positive).sum())))
+            frame = frame[positive].copy()
+        frame[f"ln_{dep}"] = np.log(frame[dep])
+        dep = f"ln_{dep}"
+    elif (frame[dep] < 0).any():
+        raise ValueError(f"PPML needs a non-negative dependent variable; {dep} has {(frame[dep] < 0).sum()} negative values")
+    fes = list(spec.fixed_effects)
+    frame, fe_drops = _fe_separation(frame, spec.dependent if spec.estimator == "ppml" else None, fes, spec.drop_singletons)
+    dropped += fe_drops
+    data = frame.rename(columns={c: _safe(c) for c in frame.columns if "-" in c})
+    model, kept, omitted = _run(data, spec, dep, regs, fes, frame)
+    if spec.estimator == "ppml" and spec.separation and regs and _suspect_separation(model, data, spec.dependent):
+        groups = [pd.factorize(frame[fe])[0] for fe in fes] or None
+        mask = rectifier_separation(frame[spec.dependent].to_numpy(float), frame[regs].to_numpy(float), groups)
+        if mask.any():
+            dropped.append(Dropped("separated by regressors (iterated rectifier)", int(mask.sum())))
+            frame = frame[~mask]
+            data = data[~mask]
+            model, kept, omitted = _run(data, spec, dep, regs, fes, frame)
+    coef = model.coef()
+    se = model.se()
+    nobs = int(model._N)
+    if spec.vcov == "stata":
+        se = se * math.sqrt(nobs / (nobs - 1))
+    vc = pd.DataFrame(model._vcov, index=coef.index, columns=coef.index)
+    if spec.vcov == "stata":
+        vc = vc * nobs / (nobs - 1)
+    fixed = {}
+    if fes:
+        try:
+            raw = model.fixef()
+            for name, values in raw.items():
+                fixed[name] = pd.Series(values)
+        except Exception:  # fixed effects are a convenience; never fail an estimate over them
+            fixed = {}
+    deviance = float(model.deviance) if spec.estimator == "ppml" and hasattr(model, "deviance") and not callable(model.deviance) else None
+    pseudo = float(getattr(model, "_pseudo_r2", float("nan"))) if spec.estimator == "ppml" else float(getattr(model, "_r2", float("nan")))
+    return GravityResult(
+        spec=spec,
+        formula=_formula(spec.dependent if spec.estimator == "ppml" else f"ln({spec.dependent})", kept, fes),
+        coef=coef.rename(None),
+        se=se.rename(None),
+        vcov=vc,
+        nobs=nobs,
+        n_input=n_input,
+        dropped=dropped,
+        omitted=omitted,
+        vcov_type={"cluster": f"clustered by {spec.cluster} (G/(G-1))", "hetero": "heteroskedasticity-robust (HC1)", "stata": "robust, Stata convention (HC0 x sqrt(N/(N-1)))", "iid": "iid"}[spec.vcov],
+        fixed_effects=fixed,
+        deviance=deviance,
+        pseudo_r2=pseudo,
+    )
+
+
+def _run(data: pd.DataFrame, spec: GravitySpec, dep: str, regs: list[str], fes: list[str], frame: pd.DataFrame):
+    """One pyfixest fit; returns the model, the regressors kept and those omitted with reasons."""
+    import pyfixest as pf
+
+    omitted: dict[str, str] = {}
+    kept = []
+    for r in regs:
+        if frame[r].nunique(dropna=True) <= 1:
+            omitted[r] = "no variation in the estimation sample"
+        else:
+            kept.append(r)
+    formula = _formula(dep, kept, [_safe(f) for f in fes])
+    vcov, ssc = _vcov_args(spec, data)
+    kwargs = dict(vcov=vcov, ssc=ssc, fixef_rm="none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # collinear regressors are reported in `omitted`
+        if spec.estimator == "ppml":
+            model = pf.fepois(formula, data=data, iwls_tol=spec.tol, iwls_maxiter=100, separation_check=[], **kwargs)
+        else:
+            model = pf.feols(formula, data=data, **kwargs)
+    coef = model.coef()
+    for r in kept:
+        if r not in coef.index:
+            omitted[r] = "collinear with other regressors or fixed effects"
+    return model, [k for k in kept if k in coef.index], omitted
+
+
+def _suspect_separation(model, data: pd.DataFrame, y: str) -> bool:
+    """The fit hints at separation: a zero flow fitted at (numerically) zero, or no convergence."""
+    mu = np.asarray(model._Y_hat_response).ravel()
+    yv = data[y].to_numpy(float)
+    scale = float(yv[yv > 0].mean()) if (yv > 0).any() else 1.0
+    # lenient on purpose: a false alarm only costs the exact check
+    return bool(((yv == 0) & (mu < 1e-6 * scale)).any() or not getattr(model, "_convergence", True))
+
+
+def _vcov_args(spec: GravitySpec, data: pd.DataFrame):
+    import pyfixest as pf
+
+    if spec.vcov == "cluster":  # G/(G-1) only, as ppmlhdfe and R capybara report
+        return {"CRV1": _safe(spec.cluster)}, pf.ssc(k_adj=False, G_adj=True)
+    if spec.vcov == "hetero":
+        return "hetero", None
+    if spec.vcov == "stata":
+        return "hetero", pf.ssc(k_adj=False, G_adj=False)
+    if spec.vcov == "iid":
+        return "iid", None
+    raise ValueError(f"vcov must be cluster, hetero, stata or iid, not {spec.vcov!r}")
+
+
+def estimate_formula(data: pd.DataFrame, formula: str, *, estimator: str = "ppml", vcov: str = "hetero", cluster: str | None = None) -> GravityResult:
+    """Estimate a fixest-style formula (``"trade ~ x1 + x2 | fe1 + fe2"``) on columns of ``data``."""
+    lhs, _, rest = formula.partition("~")
+    rhs, _, fe_part = rest.partition("|")
+    regressors = tuple(t.strip() for t in rhs.split("+") if t.strip() and t.strip() != "1")
+    fes = tuple(t.strip() for t in fe_part.split("+") if t.strip())
+    if not lhs.strip() or not rest.strip():
+        raise ValueError(f"formula must look like 'y ~ x1 + x2 | fe1 + fe2', got {formula!r}")
+    spec = GravitySpec(
+        regressors=regressors,
+        dependent=lhs.strip(),
+        fixed_effects=fes,
+        estimator=estimator,  # type: ignore[arg-type]
+        year=None,
+        vcov=vcov,  # type: ignore[arg-type]
+        cluster=cluster or "pair",
+    )
+    frame = data.copy()
+    if "exporter" in frame.columns and "importer" in frame.columns:
+        frame["pair"] = _pair_id(frame["exporter"].astype(str), frame["importer"].astype(str), "symmetric")
+    return fit(frame, spec)
+
+
+# ---- tables --------------------------------------------------------------------------------------
+def compare(results: Mapping[str, GravityResult], *, digits: int = 3) -> pd.DataFrame:
+    """A publication table: one column per specification, coefficients with SEs below, then N."""
+    terms: list[str] = []
+    for res in results.values():
+        terms += [t for t in res.coef.index if t not in terms]
+    rows = {}
+    for term in terms:
+        rows[term] = {name: (f"{r.coef[term]:.{digits}f}" if term in r.coef.index else "") for name, r in results.items()}
+        rows[f"  ({term})"] = {name: (f"({r.se[term]:.{digits}f})" if term in r.se.index else "") for name, r in results.items()}
+    rows["N"] = {name: f"{r.nobs:,}" for name, r in results.items()}
+    rows["Fixed effects"] = {name: ", ".join(r.spec.fixed_effects) for name, r in results.items()}
+    rows["Estimator"] = {name: r.spec.estimator.upper() for name, r in results.items()}
+    rows["SE"] = {name: r.spec.vcov for name, r in results.items()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def to_latex(table: pd.DataFrame) -> str:
+    cols = "l" + "c" * len(table.columns)
+    lines = [f"\\begin{{tabular}}{{{cols}}}", "\\hline", " & " + " & ".join(table.columns) + " \\\\", "\\hline"]
+    for idx, row in table.iterrows():
+        label = "" if str(idx).startswith("  (") else str(idx).replace("_", "\\_")
+        lines.append(label + " & " + " & ".join(str(v).replace("_", "\\_") for v in row.values) + " \\\\")
+    lines += ["\\hline", "\\end{tabular}"]
+    return "\n".join(lines)
+
+
+def with_spec(spec: GravitySpec, **changes) -> GravitySpec:
+    return replace(spec, **changes)
