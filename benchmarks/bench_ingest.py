@@ -15,8 +15,6 @@ faster than pandas, peak memory under 2 GB.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +24,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import run_child, write
 
 # BACI country codes (numeric) with their ISO3, enough to make a realistic matrix.
 COUNTRIES = {
@@ -110,7 +109,6 @@ import pandas as pd, sys
 pd.read_csv(sys.argv[1], dtype={'k': str}).to_parquet(sys.argv[2] + '/pandas.parquet', index=False)
 """,
 }
-FOOTER = "\nimport resource\nprint('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
 
 
 def generate(path: Path, rows: int, seed: int = 0) -> None:
@@ -146,24 +144,12 @@ def generate(path: Path, rows: int, seed: int = 0) -> None:
 def run(method: str, csv_path: Path, work: Path) -> dict:
     out = work / method
     out.mkdir()
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD[method] + FOOTER, str(csv_path), str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    seconds = time.perf_counter() - start
-    if proc.returncode:
-        raise RuntimeError(f"{method} failed:\n{proc.stderr}")
-    rss_kb = int(next(line.split()[1] for line in proc.stderr.splitlines() if line.startswith("MAXRSS")))
-    return {"method": method, "seconds": round(seconds, 2), "peak_rss_mb": round(rss_kb / 1024, 1)}
+    return run_child(method, CHILD[method], str(csv_path), str(out))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "ingest.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -197,9 +183,7 @@ def main() -> None:
         f"\ntradeflux / floor = {summary['tradeflux_vs_floor']} (goal <= 1.5); pandas / tradeflux = {summary['pandas_vs_tradeflux']} (goal >= 3)"
     )
     print(f"goals met: {summary['goals_met']}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(summary, indent=2))
-    print(f"wrote {args.out}")
+    print(f"wrote {write('ingest', summary)}")
 
 
 if __name__ == "__main__":

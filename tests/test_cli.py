@@ -111,3 +111,35 @@ def test_reference_commands(data_dir):
         "854142",
         "854143",
     }
+
+
+def test_gravity_formula_json(data_dir):
+    path = data_dir / "gegravity-sample" / "sample_gravity_data_2006.csv"
+    result = runner.invoke(
+        app,
+        ["gravity", str(path), "--formula", "trade ~ lndist + pta | exporter + importer", "--vcov", "stata", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)["(1)"]
+    assert out["nobs"] == 900 and out["dropped"] == [] and out["omitted"] == {}
+    assert set(out["coefficients"]) == {"lndist", "pta"}
+
+
+def test_gravity_spec_file_table(data_dir, tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        '[models.A]\nregressors = ["ln_DIST", "CNTG", "INTL_BRDR"]\nfixed_effects = ["exporter", "importer"]\nvcov = "stata"\n'
+    )
+    path = data_dir / "yotov-gravity-guide" / "agtpa_ch2_trade_without_border_2006.csv.gz"
+    result = runner.invoke(app, ["gravity", str(path), "--spec", str(spec), "--csv", str(tmp_path / "t.csv")])
+    assert result.exit_code == 0, result.output
+    assert "-0.7913" in result.stdout and "-2.4745" in result.stdout
+    assert (tmp_path / "t.csv").read_text().splitlines()[1] == "ln_DIST,-0.7913"
+
+
+def test_gravity_errors(data_dir):
+    path = data_dir / "gegravity-sample" / "sample_gravity_data_2006.csv"
+    result = runner.invoke(app, ["gravity", str(path), "--formula", "trade ~ tariff | exporter"])
+    assert result.exit_code == 2 and "regressors not in the data: tariff" in result.stderr
+    result = runner.invoke(app, ["gravity", str(path)])
+    assert "give exactly one of --formula or --spec" in result.stderr

@@ -26,7 +26,9 @@ def reference(data_dir):
     return {(r.model_id, r.term): (r.estimate, r.std_error, r.n_obs) for r in ref.itertuples()}
 
 
-TABLE1 = GravitySpec(regressors=("ln_DIST", "CNTG", "LANG", "CLNY"), log=("DIST",), first_year=1986, every=4, international_only=True)
+TABLE1 = GravitySpec(
+    regressors=("ln_DIST", "CNTG", "LANG", "CLNY"), log=("DIST",), first_year=1986, every=4, international_only=True
+)
 
 
 def check(result, reference, model_id, terms, *, names=None, se_tol=None):
@@ -61,15 +63,24 @@ def test_table3_rta_columns(panel, reference):
     assert round(ppml.coef["RTA"], 3) == 0.191
     intra = estimate(
         panel,
-        gravity.with_spec(TABLE1, regressors=(*TABLE1.regressors, "RTA"), international_only=False, fixed_effects=("exporter-year", "importer-year", "intra")),
+        gravity.with_spec(
+            TABLE1,
+            regressors=(*TABLE1.regressors, "RTA"),
+            international_only=False,
+            fixed_effects=("exporter-year", "importer-year", "intra"),
+        ),
     )
-    assert intra.coef["RTA"] == pytest.approx(0.4085, abs=COEF_TOL)  # book: 0.409 (country-specific intra-national dummies)
+    assert intra.coef["RTA"] == pytest.approx(
+        0.4085, abs=COEF_TOL
+    )  # book: 0.409 (country-specific intra-national dummies)
     assert intra.coef["ln_DIST"] == pytest.approx(-0.8003, abs=COEF_TOL)
     assert intra.nobs == 28_566
 
 
 def test_symmetric_pair_fixed_effects_give_the_book_and_directional_do_not(panel, reference):
-    spec = GravitySpec(regressors=("RTA",), first_year=1986, every=4, fixed_effects=("exporter-year", "importer-year", "pair"))
+    spec = GravitySpec(
+        regressors=("RTA",), first_year=1986, every=4, fixed_effects=("exporter-year", "importer-year", "pair")
+    )
     sym = estimate(panel, spec)
     check(sym, reference, "ch1_app3_ppml_pair_fe_rta", ("RTA",), names=LOWER)
     assert sym.coef["RTA"] == pytest.approx(0.5571853, abs=COEF_TOL)  # Stata RTAsEffects.log
@@ -94,20 +105,27 @@ def test_lead_lag_and_globalisation_columns_against_the_book(panel, reference):
     shared panel does not have (lags before 1986 and the 2006 lead are 0 here). The estimates
     below are this panel's, checked exactly, and compared with the book within the gap that
     missing history explains."""
-    base = GravitySpec(regressors=("RTA",), first_year=1986, every=4, fixed_effects=("exporter-year", "importer-year", "pair"))
+    base = GravitySpec(
+        regressors=("RTA",), first_year=1986, every=4, fixed_effects=("exporter-year", "importer-year", "pair")
+    )
     lags = estimate(panel, gravity.with_spec(base, lags={"RTA": [4, 8, 12]}))
     assert lags.coef.round(4).to_dict() == {"RTA": 0.2893, "RTA_LAG4": 0.4232, "RTA_LAG8": 0.1774, "RTA_LAG12": 0.0835}
     book = {t: reference[("ch1_app3_ppml_pair_fe_rta_lags", t.lower())][0] for t in lags.coef.index}
     assert max(abs(lags.coef[t] - book[t]) for t in book) < 0.04
     glob = estimate(panel, gravity.with_spec(base, lags={"RTA": [4, 8, 12]}, border_by_year=True))
     borders = glob.coef.filter(like="INTL_BRDR").tolist()
-    assert borders == pytest.approx([-0.7098, -0.4825, -0.3689, -0.1616, -0.1427], abs=COEF_TOL)  # book: -0.706, -0.480, -0.367, -0.158, -0.141
+    assert borders == pytest.approx(
+        [-0.7098, -0.4825, -0.3689, -0.1616, -0.1427], abs=COEF_TOL
+    )  # book: -0.706, -0.480, -0.367, -0.158, -0.141
     assert glob.nobs == 28_482
 
 
 def test_chapter2_cross_section_2006(data_dir):
     data = pd.read_csv(data_dir / "yotov-gravity-guide" / "agtpa_ch2_trade_without_border_2006.csv.gz")
-    result = estimate(data, GravitySpec(regressors=("ln_DIST", "CNTG", "INTL_BRDR"), fixed_effects=("exporter", "importer"), vcov="stata"))
+    result = estimate(
+        data,
+        GravitySpec(regressors=("ln_DIST", "CNTG", "INTL_BRDR"), fixed_effects=("exporter", "importer"), vcov="stata"),
+    )
     expected = {"ln_DIST": (-0.7912879, 0.0501494), "CNTG": (0.6736456, 0.1073719), "INTL_BRDR": (-2.47445, 0.1193816)}
     for term, (est, se) in expected.items():
         assert result.coef[term] == pytest.approx(est, abs=COEF_TOL)
@@ -139,7 +157,12 @@ def test_regressor_separation_gives_the_ppmlhdfe_answer():
     assert result.nobs == 11
     assert result.dropped == [gravity.Dropped("separated by regressors (iterated rectifier)", 1)]
     assert result.omitted == {"x2": "collinear with other regressors or fixed effects"}
-    expected = {"x1": (-0.4506523, 0.1397897), "x3": (-0.4708494, 0.1955146), "x4": (-0.0377863, 0.0298576), "Intercept": (0.5909476, 0.4021422)}
+    expected = {
+        "x1": (-0.4506523, 0.1397897),
+        "x3": (-0.4708494, 0.1955146),
+        "x4": (-0.0377863, 0.0298576),
+        "Intercept": (0.5909476, 0.4021422),
+    }
     for term, (est, se) in expected.items():
         assert result.coef[term] == pytest.approx(est, abs=1e-6)
         assert result.se[term] == pytest.approx(se, abs=1e-6)
@@ -159,7 +182,9 @@ def test_fixed_effect_separation_is_dropped_and_counted():
             flow = 0.0 if e == "E" else float(rng.poisson(20))
             rows.append({"exporter": e, "importer": i, "trade": flow, "x": rng.normal()})
     data = pd.DataFrame(rows)
-    result = estimate(data, GravitySpec(regressors=("x",), year=None, fixed_effects=("exporter", "importer"), vcov="hetero"))
+    result = estimate(
+        data, GravitySpec(regressors=("x",), year=None, fixed_effects=("exporter", "importer"), vcov="hetero")
+    )
     assert result.dropped == [gravity.Dropped("separated by fixed effect exporter (all flows zero)", 5)]
     assert result.nobs == 20
 
@@ -167,7 +192,12 @@ def test_fixed_effect_separation_is_dropped_and_counted():
 def test_publication_table(panel):
     results = {
         "PPML": estimate(panel, gravity.with_spec(TABLE1, regressors=(*TABLE1.regressors, "RTA"))),
-        "ENDG": estimate(panel, GravitySpec(regressors=("RTA",), first_year=1986, every=4, fixed_effects=("exporter-year", "importer-year", "pair"))),
+        "ENDG": estimate(
+            panel,
+            GravitySpec(
+                regressors=("RTA",), first_year=1986, every=4, fixed_effects=("exporter-year", "importer-year", "pair")
+            ),
+        ),
     }
     table = gravity.compare(results)
     assert table.loc["RTA"].tolist() == ["0.191", "0.557"]
@@ -183,3 +213,21 @@ def test_bad_specs_fail_clearly(panel):
         estimate(panel, GravitySpec(regressors=("TARIFF",)))
     with pytest.raises(ValueError, match="unknown gravity spec keys: regresors"):
         GravitySpec.from_dict({"regresors": ["x"]})
+
+
+def test_fixed_effect_estimates_are_available(data_dir):
+    data = pd.read_csv(data_dir / "gegravity-sample" / "sample_gravity_data_2006.csv")
+    result = estimate(
+        data, GravitySpec(regressors=("lndist", "international"), fixed_effects=("exporter", "importer"), vcov="stata")
+    )
+    fe = result.fixed_effects
+    assert set(fe) == {"C(exporter)", "C(importer)"}
+    assert len(fe["C(exporter)"]) == 30 and len(fe["C(importer)"]) == 29  # one importer level is the normalised 0
+    imp = data.importer.map(fe["C(importer)"]).fillna(0.0)
+    fitted = np.exp(
+        result.coef["lndist"] * data.lndist
+        + result.coef["international"] * data.international
+        + data.exporter.map(fe["C(exporter)"])
+        + imp
+    )
+    assert fitted.sum() == pytest.approx(data.trade.sum(), rel=1e-6)  # PPML with FE: fitted totals match observed

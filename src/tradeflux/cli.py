@@ -418,6 +418,73 @@ def basket(
         show(pd.DataFrame(rows), f"{b.name}: {b.description}", columns=["part", "revision", "code", "description"])
 
 
+# ---- gravity -----------------------------------------------------------------------------------
+def _read_table(path: Path) -> pd.DataFrame:
+    name = path.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        return pd.read_parquet(path)
+    if name.endswith(".dta"):
+        return pd.read_stata(path)
+    return pd.read_csv(path)
+
+
+@app.command()
+def gravity(
+    data_file: Annotated[
+        Path, typer.Argument(help="CSV, Parquet or Stata file with one row per exporter, importer (and year)")
+    ],
+    formula: Annotated[
+        str | None, typer.Option("--formula", help="fixest-style: 'trade ~ x1 + x2 | fe1 + fe2'")
+    ] = None,
+    spec_file: Annotated[
+        Path | None, typer.Option("--spec", help="TOML file: one [models.NAME] table per specification")
+    ] = None,
+    estimator: Annotated[str, typer.Option("--estimator", help="ppml or ols (with --formula)")] = "ppml",
+    vcov: Annotated[str, typer.Option("--vcov", help="cluster, hetero, stata or iid (with --formula)")] = "hetero",
+    cluster: Annotated[str | None, typer.Option("--cluster", help="cluster variable for --vcov cluster")] = None,
+    latex: Annotated[bool, typer.Option("--latex", help="print the table as LaTeX")] = False,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="write the table to this CSV file")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Estimate structural gravity (PPML with fixed effects) and print a publication table."""
+    import tomllib
+
+    from tradeflux import gravity as grav
+
+    if (formula is None) == (spec_file is None):
+        fail("give exactly one of --formula or --spec", 2)
+    if not data_file.exists():
+        fail(f"{data_file}: no such file", 2)
+    data = _read_table(data_file)
+    results: dict[str, grav.GravityResult] = {}
+    try:
+        if formula is not None:
+            results["(1)"] = grav.estimate_formula(data, formula, estimator=estimator, vcov=vcov, cluster=cluster)
+        else:
+            config = tomllib.loads(spec_file.read_text(encoding="utf-8"))
+            models = config.get("models") or {"(1)": config}
+            for name, spec in models.items():
+                results[name] = grav.estimate(data, grav.GravitySpec.from_dict(spec))
+    except (KeyError, ValueError, TypeError) as exc:
+        fail(str(exc).strip("'\""), 2)
+    if as_json:
+        emit_json({name: r.to_dict() for name, r in results.items()})
+        return
+    table = grav.compare(results, digits=4)
+    if csv_out:
+        table.to_csv(csv_out)
+    if latex:
+        sys.stdout.write(grav.to_latex(table) + "\n")
+        return
+    show(table.reset_index(names=""), f"Gravity: {data_file.name}")
+    for name, r in results.items():
+        notes = [f"{d.n:,} dropped: {d.reason}" for d in r.dropped] + [
+            f"{t} omitted: {why}" for t, why in r.omitted.items()
+        ]
+        if notes:
+            console.print(f"[bold]{name}[/]: " + "; ".join(notes))
+
+
 # ---- fetch -------------------------------------------------------------------------------------
 @fetch_app.command("comtrade")
 def fetch_comtrade(

@@ -75,7 +75,9 @@ class GravitySpec:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown gravity spec keys: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+            raise ValueError(
+                f"unknown gravity spec keys: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
+            )
         kw = dict(data)
         for key in ("regressors", "fixed_effects", "log", "years"):
             if key in kw and kw[key] is not None:
@@ -103,15 +105,29 @@ class GravityResult:
     dropped: list[Dropped]
     omitted: dict[str, str]
     vcov_type: str
-    fixed_effects: dict[str, pd.Series]
     deviance: float | None = None
     pseudo_r2: float | None = None
-    iterations: int | None = None
-    fitted: pd.Series | None = None
+    model: object | None = field(default=None, repr=False)
+
+    @property
+    def fixed_effects(self) -> dict[str, pd.Series]:
+        """Estimated fixed effects by name, e.g. ``"C(exporter)"`` (computed on first use).
+
+        As in pyfixest, one level of every fixed effect after the first is normalised to 0 and not listed.
+        """
+        if self.model is None or not self.spec.fixed_effects:
+            return {}
+        cached = getattr(self, "_fixef", None)
+        if cached is None:
+            cached = {name: pd.Series(values) for name, values in self.model.fixef().items()}
+            self._fixef = cached
+        return cached
 
     def tidy(self) -> pd.DataFrame:
         z = self.coef / self.se
-        return pd.DataFrame({"term": self.coef.index, "estimate": self.coef.values, "std_error": self.se.values, "z": z.values})
+        return pd.DataFrame(
+            {"term": self.coef.index, "estimate": self.coef.values, "std_error": self.se.values, "z": z.values}
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -143,7 +159,7 @@ def _pair_id(exp: pd.Series, imp: pd.Series, kind: str) -> pd.Series:
 def _shift(frame: pd.DataFrame, spec: GravitySpec, var: str, k: int) -> pd.Series:
     """``var`` of the same exporter-importer pair ``k`` years earlier (k > 0) or later (k < 0); 0 outside the data."""
     keys = [spec.exporter, spec.importer, spec.year]
-    source = frame[keys + [var]].copy()
+    source = frame[[*keys, var]].copy()
     source[spec.year] = source[spec.year] + k
     merged = frame[keys].merge(source, on=keys, how="left")
     return merged[var].fillna(0).set_axis(frame.index)
@@ -182,7 +198,9 @@ def prepare(data: pd.DataFrame, spec: GravitySpec) -> pd.DataFrame:
     if spec.border_by_year:
         years = sorted(frame[spec.year].unique())
         for y in years[:-1]:
-            frame[f"INTL_BRDR_{y}"] = ((frame[spec.year] == y) & (frame[spec.exporter] != frame[spec.importer])).astype(int)
+            frame[f"INTL_BRDR_{y}"] = ((frame[spec.year] == y) & (frame[spec.exporter] != frame[spec.importer])).astype(
+                int
+            )
     if spec.international_only:
         frame = frame[frame[spec.exporter] != frame[spec.importer]]
     exp, imp = frame[spec.exporter].astype(str), frame[spec.importer].astype(str)
@@ -207,34 +225,42 @@ def regressor_names(spec: GravitySpec) -> list[str]:
 
 
 # ---- separation ----------------------------------------------------------------------------------
-def _fe_separation(frame: pd.DataFrame, y: str | None, fes: Sequence[str], singletons: bool) -> tuple[pd.DataFrame, list[Dropped]]:
+def _fe_separation(
+    frame: pd.DataFrame, y: str | None, fes: Sequence[str], singletons: bool
+) -> tuple[pd.DataFrame, list[Dropped]]:
     """Drop, until none is left, singletons and (for PPML, ``y`` given) observations in fixed-effect
     groups whose outcome is zero throughout."""
     dropped: dict[str, int] = {}
-
-    def drop(bad: pd.Series, reason: str) -> None:
-        nonlocal frame
-        dropped[reason] = dropped.get(reason, 0) + int(bad.sum())
-        frame = frame[~bad]
-
-    while True:
+    codes = {fe: pd.factorize(frame[fe])[0] for fe in fes}
+    keep = np.ones(len(frame), dtype=bool)
+    yv = frame[y].to_numpy(float) if y is not None else None
+    changed = True
+    while changed:
         changed = False
         for fe in fes:
+            c = codes[fe]
             if singletons:
-                size = frame.groupby(fe, sort=False, observed=True)[fe].transform("size")
-                if (size == 1).any():
-                    drop(size == 1, f"singleton in fixed effect {fe}")
+                size = np.bincount(c, weights=keep.astype(float))[c]
+                bad = keep & (size == 1)
+                if bad.any():
+                    reason = f"singleton in fixed effect {fe}"
+                    dropped[reason] = dropped.get(reason, 0) + int(bad.sum())
+                    keep &= ~bad
                     changed = True
-            if y is not None:
-                total = frame.groupby(fe, sort=False, observed=True)[y].transform("sum")
-                if (total <= 0).any():
-                    drop(total <= 0, f"separated by fixed effect {fe} (all flows zero)")
+            if yv is not None:
+                total = np.bincount(c, weights=np.where(keep, yv, 0.0))[c]
+                bad = keep & (total <= 0)
+                if bad.any():
+                    reason = f"separated by fixed effect {fe} (all flows zero)"
+                    dropped[reason] = dropped.get(reason, 0) + int(bad.sum())
+                    keep &= ~bad
                     changed = True
-        if not changed:
-            return frame, [Dropped(k, v) for k, v in dropped.items()]
+    return (frame if keep.all() else frame[keep]), [Dropped(k, v) for k, v in dropped.items()]
 
 
-def _demean(matrix: np.ndarray, groups: list[np.ndarray], weights: np.ndarray, tol: float = 1e-12, maxiter: int = 10_000) -> np.ndarray:
+def _demean(
+    matrix: np.ndarray, groups: list[np.ndarray], weights: np.ndarray, tol: float = 1e-12, maxiter: int = 10_000
+) -> np.ndarray:
     """Weighted within transformation over several fixed effects (alternating projections)."""
     out = matrix.copy()
     for _ in range(maxiter):
@@ -250,7 +276,9 @@ def _demean(matrix: np.ndarray, groups: list[np.ndarray], weights: np.ndarray, t
     return out
 
 
-def rectifier_separation(y: np.ndarray, x: np.ndarray, groups: list[np.ndarray] | None = None, *, tol: float = 1e-9, maxiter: int = 1000) -> np.ndarray:
+def rectifier_separation(
+    y: np.ndarray, x: np.ndarray, groups: list[np.ndarray] | None = None, *, tol: float = 1e-9, maxiter: int = 1000
+) -> np.ndarray:
     """Observations separated by the regressors (and fixed effects): the iterated rectifier.
 
     Finds z = X g (plus fixed effects) with z = 0 where y > 0 and z >= 0 where y = 0; the
@@ -325,9 +353,13 @@ def fit(frame: pd.DataFrame, spec: GravitySpec) -> GravityResult:
         frame[f"ln_{dep}"] = np.log(frame[dep])
         dep = f"ln_{dep}"
     elif (frame[dep] < 0).any():
-        raise ValueError(f"PPML needs a non-negative dependent variable; {dep} has {(frame[dep] < 0).sum()} negative values")
+        raise ValueError(
+            f"PPML needs a non-negative dependent variable; {dep} has {(frame[dep] < 0).sum()} negative values"
+        )
     fes = list(spec.fixed_effects)
-    frame, fe_drops = _fe_separation(frame, spec.dependent if spec.estimator == "ppml" else None, fes, spec.drop_singletons)
+    frame, fe_drops = _fe_separation(
+        frame, spec.dependent if spec.estimator == "ppml" else None, fes, spec.drop_singletons
+    )
     dropped += fe_drops
     data = frame.rename(columns={c: _safe(c) for c in frame.columns if "-" in c})
     model, kept, omitted = _run(data, spec, dep, regs, fes, frame)
@@ -347,16 +379,16 @@ def fit(frame: pd.DataFrame, spec: GravitySpec) -> GravityResult:
     vc = pd.DataFrame(model._vcov, index=coef.index, columns=coef.index)
     if spec.vcov == "stata":
         vc = vc * nobs / (nobs - 1)
-    fixed = {}
-    if fes:
-        try:
-            raw = model.fixef()
-            for name, values in raw.items():
-                fixed[name] = pd.Series(values)
-        except Exception:  # fixed effects are a convenience; never fail an estimate over them
-            fixed = {}
-    deviance = float(model.deviance) if spec.estimator == "ppml" and hasattr(model, "deviance") and not callable(model.deviance) else None
-    pseudo = float(getattr(model, "_pseudo_r2", float("nan"))) if spec.estimator == "ppml" else float(getattr(model, "_r2", float("nan")))
+    deviance = (
+        float(model.deviance)
+        if spec.estimator == "ppml" and hasattr(model, "deviance") and not callable(model.deviance)
+        else None
+    )
+    pseudo = (
+        float(getattr(model, "_pseudo_r2", float("nan")))
+        if spec.estimator == "ppml"
+        else float(getattr(model, "_r2", float("nan")))
+    )
     return GravityResult(
         spec=spec,
         formula=_formula(spec.dependent if spec.estimator == "ppml" else f"ln({spec.dependent})", kept, fes),
@@ -367,10 +399,15 @@ def fit(frame: pd.DataFrame, spec: GravitySpec) -> GravityResult:
         n_input=n_input,
         dropped=dropped,
         omitted=omitted,
-        vcov_type={"cluster": f"clustered by {spec.cluster} (G/(G-1))", "hetero": "heteroskedasticity-robust (HC1)", "stata": "robust, Stata convention (HC0 x sqrt(N/(N-1)))", "iid": "iid"}[spec.vcov],
-        fixed_effects=fixed,
+        vcov_type={
+            "cluster": f"clustered by {spec.cluster} (G/(G-1))",
+            "hetero": "heteroskedasticity-robust (HC1)",
+            "stata": "robust, Stata convention (HC0 x sqrt(N/(N-1)))",
+            "iid": "iid",
+        }[spec.vcov],
         deviance=deviance,
         pseudo_r2=pseudo,
+        model=model,
     )
 
 
@@ -390,6 +427,7 @@ def _run(data: pd.DataFrame, spec: GravitySpec, dep: str, regs: list[str], fes: 
     kwargs = dict(vcov=vcov, ssc=ssc, fixef_rm="none")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # collinear regressors are reported in `omitted`
+        warnings.filterwarnings("ignore", module="pyfixest")  # pandas deprecation notices inside pyfixest
         if spec.estimator == "ppml":
             model = pf.fepois(formula, data=data, iwls_tol=spec.tol, iwls_maxiter=100, separation_check=[], **kwargs)
         else:
@@ -424,7 +462,9 @@ def _vcov_args(spec: GravitySpec, data: pd.DataFrame):
     raise ValueError(f"vcov must be cluster, hetero, stata or iid, not {spec.vcov!r}")
 
 
-def estimate_formula(data: pd.DataFrame, formula: str, *, estimator: str = "ppml", vcov: str = "hetero", cluster: str | None = None) -> GravityResult:
+def estimate_formula(
+    data: pd.DataFrame, formula: str, *, estimator: str = "ppml", vcov: str = "hetero", cluster: str | None = None
+) -> GravityResult:
     """Estimate a fixest-style formula (``"trade ~ x1 + x2 | fe1 + fe2"``) on columns of ``data``."""
     lhs, _, rest = formula.partition("~")
     rhs, _, fe_part = rest.partition("|")
@@ -455,8 +495,12 @@ def compare(results: Mapping[str, GravityResult], *, digits: int = 3) -> pd.Data
         terms += [t for t in res.coef.index if t not in terms]
     rows = {}
     for term in terms:
-        rows[term] = {name: (f"{r.coef[term]:.{digits}f}" if term in r.coef.index else "") for name, r in results.items()}
-        rows[f"  ({term})"] = {name: (f"({r.se[term]:.{digits}f})" if term in r.se.index else "") for name, r in results.items()}
+        rows[term] = {
+            name: (f"{r.coef[term]:.{digits}f}" if term in r.coef.index else "") for name, r in results.items()
+        }
+        rows[f"  ({term})"] = {
+            name: (f"({r.se[term]:.{digits}f})" if term in r.se.index else "") for name, r in results.items()
+        }
     rows["N"] = {name: f"{r.nobs:,}" for name, r in results.items()}
     rows["Fixed effects"] = {name: ", ".join(r.spec.fixed_effects) for name, r in results.items()}
     rows["Estimator"] = {name: r.spec.estimator.upper() for name, r in results.items()}
