@@ -73,7 +73,9 @@ def show(frame: pd.DataFrame, title: str, *, columns: list[str] | None = None) -
         numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
         table.add_column(col, justify="right" if numeric else "left", overflow="fold")
     for row in frame[cols].itertuples(index=False):
-        table.add_row(*(_fmt(v) for v in row))
+        table.add_row(
+            *(str(v) if c in ("year", "line") and v is not None else _fmt(v) for c, v in zip(cols, row, strict=True))
+        )
     console.print(table)
 
 
@@ -416,6 +418,59 @@ def basket(
         emit_json({"basket": b.name, "description": b.description, "codes": rows})
     else:
         show(pd.DataFrame(rows), f"{b.name}: {b.description}", columns=["part", "revision", "code", "description"])
+
+
+# ---- report ------------------------------------------------------------------------------------
+@app.command()
+def report(
+    country: Annotated[str, typer.Argument(help="ISO3 code of the country (CHN)")],
+    year: Annotated[int, typer.Option("--year", help="the year to explain")],
+    out: Annotated[Path, typer.Option("--out", help="folder for the HTML, JSON and CSV files")] = Path("reports"),
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What happened to a country's trade in a year: terminal summary, HTML with charts, JSON and CSV."""
+    from tradeflux import report as _report
+
+    st = _open(store, data_dir)
+    if st.sources().empty:
+        fail("the store is empty: run `tradeflux ingest` first", 2)
+    rep = _report.build(st, country.upper(), year)
+    paths = rep.write(out)
+    if as_json:
+        emit_json({**rep.to_dict(), "files": {k: str(v) for k, v in paths.items()}})
+        return
+    console.rule(f"[bold]{rep.country_name}: merchandise trade in {year}")
+    for line in rep.headline:
+        console.print(line)
+    frame = pd.DataFrame(
+        [
+            {
+                "figure": f.label,
+                "value": _report._fmt_figure(f),
+                "status": f.status,
+                "basis": f.basis,
+                "note": f.note[:90],
+            }
+            for f in rep.figures
+        ]
+    )
+    show(frame, "Figures (reported = as published; computed = from flows; derived = arithmetic on figures)")
+    series = rep.tables.get("balance_series")
+    if series is not None and not series.empty:
+        recent = series[series.year >= year - 11][
+            ["year", "exports", "imports", "balance", "balance_growth_pct", "source"]
+        ].copy()
+        for col in ("exports", "imports", "balance"):
+            recent[col] = (recent[col] / 1e9).round(1)
+        show(
+            recent.rename(columns={"exports": "exports bn", "imports": "imports bn", "balance": "balance bn"}),
+            "Balance series, USD bn",
+        )
+    for w in rep.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    console.print(f"HTML report: {paths['html']}")
 
 
 # ---- gravity -----------------------------------------------------------------------------------

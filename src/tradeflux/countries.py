@@ -219,6 +219,13 @@ GROUP_LABELS = {
     "LATAM": "Latin America and the Caribbean (UN M49)",
     "NORTHERN_AMERICA": "Northern America (UN M49)",
 }
+GROUP_NAMES = {
+    "EU27": "EU27",
+    "ASEAN": "ASEAN",
+    "AFRICA": "Africa",
+    "LATAM": "Latin America",
+    "NORTHERN_AMERICA": "Northern America",
+}
 # Spellings of group names in sources and press releases.
 _GROUP_ALIASES = {
     "eu": "EU27",
@@ -249,7 +256,10 @@ class CountryTable:
         if code in self.countries:
             return self.countries[code].name
         if code.startswith("AGG:"):
-            return code[4:].replace("-", " ").title()
+            group = self.group_id(code[4:].replace("-", " "))
+            if group:
+                return GROUP_NAMES[group]
+            return code[4:].replace("-", " ").capitalize()
         return code
 
     def match(self, name: str) -> str | None:

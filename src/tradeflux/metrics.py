@@ -1,0 +1,336 @@
+"""Trade metrics as pure functions over canonical flows (frames with the columns of ``schema.FLOWS``).
+
+Every function returns a tidy frame that states its basis: ``source``, ``currency``,
+``valuation``, ``mirror`` (partner-reported or not) and ``vintage`` travel with the numbers.
+Growth rates are percent; shares are percent; contributions are percentage points of the
+reporter's total growth. A growth rate whose base is zero or missing is ``NaN`` with the reason in
+``note``: it is undefined, never 0 or infinite.
+
+Mixing bases is refused: a function that combines rows checks that they share currency and
+declarant side (reporter-reported or mirror) and raises :class:`BasisError` otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from tradeflux.countries import CountryTable
+
+BASIS = ("source", "currency", "valuation", "mirror", "vintage")
+
+
+class BasisError(ValueError):
+    """Rows on different bases (currency, mirror/reported) would be combined."""
+
+
+def _require(frame: pd.DataFrame, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"flows frame lacks columns {', '.join(missing)}")
+
+
+def _one_basis(frame: pd.DataFrame, what: str) -> dict:
+    basis = {}
+    for col in ("currency", "mirror"):
+        values = frame[col].dropna().unique()
+        if len(values) > 1:
+            raise BasisError(
+                f"{what}: rows in several {col} values ({', '.join(map(str, values))}); filter to one first"
+            )
+        basis[col] = values[0] if len(values) else None
+    for col in ("source", "valuation", "vintage"):
+        values = sorted(map(str, frame[col].dropna().unique())) if col in frame.columns else []
+        basis[col] = ",".join(values) if values else None
+    return basis
+
+
+def growth_pct(current: float | None, base: float | None) -> tuple[float, str | None]:
+    """Percent change from ``base`` to ``current``, with the reason when it is undefined."""
+    if base is None or current is None or pd.isna(base) or pd.isna(current):
+        return float("nan"), "undefined: no value in one of the two periods"
+    if base == 0:
+        return float("nan"), "undefined: zero in the base period"
+    return (current / base - 1.0) * 100.0, None
+
+
+def totals(flows: pd.DataFrame, reporter: str) -> pd.DataFrame:
+    """Exports, imports, balance and total trade of ``reporter`` with the world, by period.
+
+    Uses the rows with partner ``WLD``; periods where one flow is missing keep the other and leave
+    the balance empty. One row per period and source.
+    """
+    _require(flows, ["period", "reporter", "partner", "flow", "value", *BASIS])
+    rows = flows[(flows.reporter == reporter) & (flows.partner == "WLD") & flows.flow.isin(["export", "import"])]
+    if rows.empty:
+        return pd.DataFrame(columns=["period", "exports", "imports", "balance", "total", *BASIS])
+    out = []
+    for (period, source), grp in rows.groupby(["period", "source"], sort=True):
+        basis = _one_basis(grp, f"totals {period} {source}")
+        exports = grp.loc[grp.flow == "export", "value"].sum(min_count=1)
+        imports = grp.loc[grp.flow == "import", "value"].sum(min_count=1)
+        out.append(
+            {
+                "period": period,
+                "exports": exports,
+                "imports": imports,
+                "balance": exports - imports,
+                "total": exports + imports,
+                **basis,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def add_growth(series: pd.DataFrame, value: str, *, order: str = "period", by: Sequence[str] = ()) -> pd.DataFrame:
+    """Add ``<value>_growth_pct`` (change on the previous row of the same ``by`` group) and a note."""
+    frame = series.sort_values([*by, order]).copy()
+    prev = frame.groupby(list(by))[value].shift(1) if by else frame[value].shift(1)
+    results = [growth_pct(c, b) for c, b in zip(frame[value], prev, strict=True)]
+    frame[f"{value}_growth_pct"] = [r[0] for r in results]
+    frame[f"{value}_growth_note"] = [r[1] for r in results]
+    return frame
+
+
+def by_partner(flows: pd.DataFrame, reporter: str, flow: str, year: int, base_year: int) -> pd.DataFrame:
+    """Partners' values in two years, growth, share of the reporter's total and contribution to its growth.
+
+    Contribution (pp) = (value_year - value_base) / total_base x 100, so contributions add up to
+    the total's growth over the partners listed. Shares and contributions use the sum over the
+    partners present as the total (aggregates such as WLD are excluded).
+    """
+    _require(flows, ["year", "reporter", "partner", "flow", "value", *BASIS])
+    rows = flows[(flows.reporter == reporter) & (flows.flow == flow) & flows.year.isin([year, base_year])]
+    rows = rows[~rows.partner.str.startswith("AGG:") & ~rows.partner.isin(["WLD", "EUU"])]
+    columns = [
+        "partner",
+        "value",
+        "base_value",
+        "growth_pct",
+        "note",
+        "share_pct",
+        "base_share_pct",
+        "contribution_pp",
+        *BASIS,
+    ]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    basis = _one_basis(rows, f"{reporter} {flow} by partner")
+    wide = rows.pivot_table(index="partner", columns="year", values="value", aggfunc="sum")
+    cur = wide[year] if year in wide.columns else pd.Series(np.nan, index=wide.index)
+    base = wide[base_year] if base_year in wide.columns else pd.Series(np.nan, index=wide.index)
+    total_cur, total_base = cur.sum(min_count=1), base.sum(min_count=1)
+    out = pd.DataFrame({"partner": wide.index, "value": cur.values, "base_value": base.values})
+    g = [growth_pct(c, b) for c, b in zip(out.value, out.base_value, strict=True)]
+    out["growth_pct"] = [x[0] for x in g]
+    out["note"] = [x[1] for x in g]
+    out["share_pct"] = out.value / total_cur * 100 if total_cur else np.nan
+    out["base_share_pct"] = out.base_value / total_base * 100 if total_base else np.nan
+    out["contribution_pp"] = (
+        (out.value.fillna(0) - out.base_value.fillna(0)) / total_base * 100 if total_base else np.nan
+    )
+    for key, val in basis.items():
+        out[key] = val
+    return out.sort_values("value", ascending=False, na_position="last").reset_index(drop=True)[columns]
+
+
+def by_group(
+    flows: pd.DataFrame,
+    reporter: str,
+    flow: str,
+    year: int,
+    base_year: int,
+    countries: CountryTable,
+    groups: Sequence[str],
+) -> pd.DataFrame:
+    """Group aggregates in two years, each year with that year's members, and the growth between them.
+
+    ``missing`` lists members that have no row in a year: an aggregate missing members is
+    understated, and says so.
+    """
+    _require(flows, ["year", "reporter", "partner", "flow", "value", *BASIS])
+    rows = flows[(flows.reporter == reporter) & (flows.flow == flow) & flows.year.isin([year, base_year])]
+    out = []
+    for group in groups:
+        gid = countries.group_id(group) or group
+        values, missing = {}, {}
+        for y in (year, base_year):
+            members = countries.members(gid, y)
+            sub = rows[(rows.year == y) & rows.partner.isin(members)]
+            values[y] = sub.value.sum(min_count=1)
+            missing[y] = sorted(set(members) - set(sub.partner))
+        pct, note = growth_pct(values[year], values[base_year])
+        basis = (
+            _one_basis(
+                rows[rows.partner.isin(set(countries.members(gid, year)) | set(countries.members(gid, base_year)))], gid
+            )
+            if not rows.empty
+            else dict.fromkeys(BASIS)
+        )
+        out.append(
+            {
+                "group": gid,
+                "value": values[year],
+                "base_value": values[base_year],
+                "growth_pct": pct,
+                "note": note,
+                "members": len(countries.members(gid, year)),
+                "base_members": len(countries.members(gid, base_year)),
+                "missing": missing[year],
+                "base_missing": missing[base_year],
+                **basis,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def record(series: pd.DataFrame, value: str, *, order: str = "period") -> dict:
+    """The highest value of a series, when, and by how much it beats the previous record.
+
+    ``previous_record`` is the highest value before the record period; ``margin_pct`` the
+    percentage by which the record exceeds it. Empty series give ``None`` values.
+    """
+    frame = series.dropna(subset=[value]).sort_values(order)
+    if frame.empty:
+        return {
+            "period": None,
+            "value": None,
+            "previous_record_period": None,
+            "previous_record": None,
+            "margin_pct": None,
+            "is_latest": False,
+        }
+    top = frame.loc[frame[value].idxmax()]
+    before = frame[frame[order] < top[order]]
+    prev = before.loc[before[value].idxmax()] if not before.empty else None
+    margin = growth_pct(top[value], prev[value])[0] if prev is not None else None
+    return {
+        "period": top[order],
+        "value": float(top[value]),
+        "previous_record_period": prev[order] if prev is not None else None,
+        "previous_record": float(prev[value]) if prev is not None else None,
+        "margin_pct": margin,
+        "is_latest": top[order] == frame[order].iloc[-1],
+    }
+
+
+MIRROR_CAUSES = (
+    "CIF/FOB margin: importers value goods including freight and insurance (about 5-10% above FOB)",
+    "re-exports through Hong Kong and other hubs: the importer records the origin, the exporter the first destination",
+    "timing: goods shipped in December arrive in January",
+    "confidential lines and different treatment of low-value shipments",
+)
+
+
+def mirror_gap(reported: pd.DataFrame, mirror: pd.DataFrame) -> pd.DataFrame:
+    """A reporter's declared flows against its partners' declarations of the same flows.
+
+    ``reported``: rows declared by the reporter (``mirror = False``); ``mirror``: the same flows
+    declared by partners (``mirror = True``, e.g. partner imports from the reporter stored as the
+    reporter's exports). Matched on period, reporter, partner and flow. Gap = mirror - reported.
+    """
+    keys = ["period", "reporter", "partner", "flow"]
+    a = reported.groupby(keys, as_index=False).agg(
+        reported=("value", "sum"), reported_valuation=("valuation", "first"), reported_source=("source", "first")
+    )
+    b = mirror.groupby(keys, as_index=False).agg(
+        mirror=("value", "sum"), mirror_valuation=("valuation", "first"), mirror_source=("source", "first")
+    )
+    out = a.merge(b, on=keys, how="outer")
+    out["gap"] = out["mirror"] - out["reported"]
+    out["gap_pct"] = out["gap"] / out["reported"] * 100
+    return out
+
+
+def diversion(by_partner_frame: pd.DataFrame, market: str) -> dict:
+    """Shift-share view: how much of the fall in one market was offset by gains elsewhere.
+
+    From :func:`by_partner` output. ``offset_pct`` = gains in the other markets / loss in ``market``.
+    """
+    frame = by_partner_frame.fillna({"value": 0.0, "base_value": 0.0})
+    change = frame.value - frame.base_value
+    lost = -float(change[frame.partner == market].sum())
+    others = frame.partner != market
+    gains = float(change[others & (change > 0)].sum())
+    losses = float(-change[others & (change < 0)].sum())
+    return {
+        "market": market,
+        "market_change": -lost,
+        "gains_elsewhere": gains,
+        "losses_elsewhere": losses,
+        "net_elsewhere": gains - losses,
+        "offset_pct": (gains - losses) / lost * 100 if lost > 0 else float("nan"),
+        "top_gainers": frame.assign(change=change)[others]
+        .nlargest(5, "change")[["partner", "change"]]
+        .to_dict("records"),
+    }
+
+
+def rerouting_signal(exports_to: pd.DataFrame, partner_exports_to_market: pd.DataFrame) -> pd.DataFrame:
+    """Partners whose imports from the reporter rose while their own exports to a market rose too.
+
+    Both frames: ``partner, growth_pct``. A signal of possible rerouting (or of supply chains
+    moving), not a finding: it needs product-level and unit-value evidence to be more.
+    """
+    merged = exports_to[["partner", "growth_pct"]].merge(
+        partner_exports_to_market[["partner", "growth_pct"]],
+        on="partner",
+        suffixes=("_imports_from_reporter", "_exports_to_market"),
+    )
+    merged["signal"] = (merged.growth_pct_imports_from_reporter > 0) & (merged.growth_pct_exports_to_market > 0)
+    merged["label"] = np.where(merged.signal, "signal (not a finding)", "")
+    return merged
+
+
+def tornqvist(flows: pd.DataFrame, year: int, base_year: int, *, trim: float = 0.05) -> dict:
+    """Price and volume indices of a flow between two years from unit values (Törnqvist).
+
+    ``flows``: one product per row per year with ``product, year, value, quantity, quantity_unit``.
+    Products without quantities in both years (or in different units) are left out and counted;
+    unit-value changes outside the [trim, 1 - trim] quantiles are trimmed as outliers. If no product
+    has quantities, says so rather than returning a number.
+    """
+    need = flows[flows.year.isin([year, base_year])]
+    wide = need.pivot_table(
+        index=["product", "quantity_unit"], columns="year", values=["value", "quantity"], aggfunc="sum"
+    )
+    total = need["product"].nunique()
+    if wide.empty or ("quantity", year) not in wide.columns or ("quantity", base_year) not in wide.columns:
+        return {
+            "price_index": None,
+            "volume_index": None,
+            "value_index": None,
+            "products_used": 0,
+            "products_total": total,
+            "note": "no quantities: a price/volume split is not possible",
+        }
+    v1, v0 = wide[("value", year)], wide[("value", base_year)]
+    q1, q0 = wide[("quantity", year)], wide[("quantity", base_year)]
+    ok = (q1 > 0) & (q0 > 0) & (v1 > 0) & (v0 > 0)
+    v1, v0, q1, q0 = v1[ok], v0[ok], q1[ok], q0[ok]
+    if v1.empty:
+        return {
+            "price_index": None,
+            "volume_index": None,
+            "value_index": None,
+            "products_used": 0,
+            "products_total": total,
+            "note": "no product has quantities in both years",
+        }
+    rel = np.log((v1 / q1) / (v0 / q0))
+    lo, hi = rel.quantile(trim), rel.quantile(1 - trim)
+    keep = (rel >= lo) & (rel <= hi)
+    w = 0.5 * (v1 / v1.sum() + v0 / v0.sum())
+    w = w[keep] / w[keep].sum()
+    price = float(np.exp((w * rel[keep]).sum()))
+    value_index = float(v1.sum() / v0.sum())
+    return {
+        "price_index": price,
+        "volume_index": value_index / price,
+        "value_index": value_index,
+        "products_used": int(keep.sum()),
+        "products_total": total,
+        "note": f"{int((~keep).sum())} products trimmed as unit-value outliers; {total - int(ok.sum())} without usable quantities",
+    }

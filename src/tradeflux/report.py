@@ -1,0 +1,672 @@
+"""The country report: what happened to a country's trade in a year, every figure with its basis and source.
+
+:func:`build` reads the store and returns a :class:`CountryReport` (figures, tables, headline
+sentences, warnings); :meth:`CountryReport.write` renders it as one self-contained HTML file with
+charts, plus the same numbers as JSON and CSV. Figures are of three kinds, always labelled:
+
+* ``computed`` from flows in the store (e.g. the balance series);
+* ``reported``: an official figure as published (GACC's headline surplus), with its citation;
+* ``derived``: arithmetic on reported figures (China's 2024 exports to the US implied by the 2025
+  value and its growth rate), with the formula.
+
+Nothing is invented: a figure the data cannot give is absent and the report says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import os
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tradeflux import metrics
+from tradeflux.countries import CountryTable
+
+# When several sources give the same country total, the first one present wins (national customs first).
+TOTALS_PRIORITY = ("gacc", "comtrade-mirror", "comtrade", "imf-dots", "imf-china")
+REPORT_GROUPS = ("EU27", "ASEAN", "AFRICA", "LATAM")
+
+
+@dataclass
+class Source:
+    source: str
+    dataset: str
+    file: str
+    lines: list[int]
+    vintage: str
+    url: str | None = None
+
+
+@dataclass
+class Figure:
+    id: str
+    label: str
+    value: float | None
+    unit: str
+    status: str  # computed | reported | derived
+    basis: str
+    sources: list[Source] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class CountryReport:
+    country: str
+    country_name: str
+    year: int
+    figures: list[Figure]
+    tables: dict[str, pd.DataFrame]
+    headline: list[str]
+    warnings: list[str]
+    generated: str
+
+    def figure(self, fid: str) -> Figure:
+        for f in self.figures:
+            if f.id == fid:
+                return f
+        raise KeyError(f"no figure {fid!r} in the report; figures: {', '.join(f.id for f in self.figures)}")
+
+    def to_dict(self) -> dict:
+        return {
+            "country": self.country,
+            "country_name": self.country_name,
+            "year": self.year,
+            "generated": self.generated,
+            "headline": self.headline,
+            "warnings": self.warnings,
+            "figures": [asdict(f) for f in self.figures],
+            "tables": {k: json.loads(v.to_json(orient="records", default_handler=str)) for k, v in self.tables.items()},
+        }
+
+    def write(self, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write ``report.html``, ``report.json``, ``figures.csv`` and one CSV per table (atomically)."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "html": _atomic_write(out / f"{self.country}_{self.year}_report.html", render_html(self)),
+            "json": _atomic_write(
+                out / f"{self.country}_{self.year}_report.json", json.dumps(self.to_dict(), indent=1, default=str)
+            ),
+        }
+        figures = pd.DataFrame(
+            [
+                {
+                    **{k: v for k, v in asdict(f).items() if k != "sources"},
+                    "sources": "; ".join(f"{s.source}/{s.dataset} lines {_lines(s.lines)}" for s in f.sources),
+                }
+                for f in self.figures
+            ]
+        )
+        paths["figures_csv"] = _atomic_write(
+            out / f"{self.country}_{self.year}_figures.csv", figures.to_csv(index=False)
+        )
+        for name, table in self.tables.items():
+            paths[f"{name}_csv"] = _atomic_write(
+                out / f"{self.country}_{self.year}_{name}.csv", table.to_csv(index=False)
+            )
+        return paths
+
+
+def _atomic_write(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _lines(lines: list[int]) -> str:
+    if not lines:
+        return "-"
+    lines = sorted(set(int(x) for x in lines))
+    return ", ".join(map(str, lines[:8])) + (f" and {len(lines) - 8} more" if len(lines) > 8 else "")
+
+
+def _sources(rows: pd.DataFrame) -> list[Source]:
+    out = []
+    if rows.empty:
+        return out
+    for (source, dataset, file, vintage), grp in rows.groupby(["source", "dataset", "file", "vintage"], dropna=False):
+        url = None
+        if "source_url" in grp.columns:
+            urls = grp.source_url.dropna().unique()
+            url = urls[0] if len(urls) else None
+        out.append(Source(source, dataset, str(file), [int(x) for x in grp.line.dropna()], str(vintage), url))
+    return out
+
+
+def _year(value) -> str:
+    return "n/a" if value is None else str(int(value))
+
+
+def _bn(value: float | None) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value / 1e9:,.1f} bn"
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:+.{digits}f}%"
+
+
+def _indicator_value(row: pd.Series) -> float | None:
+    """An indicator's value in currency units, when its unit is a money amount."""
+    if pd.isna(row.value) or not isinstance(row.unit, str):
+        return None
+    scale = {"trillion": 1e12, "billion": 1e9, "million": 1e6, "thousand": 1e3}.get(row.unit.split()[0], 1.0)
+    return float(row.value) * scale
+
+
+# ---- building ------------------------------------------------------------------------------------
+def build(store, country: str, year: int) -> CountryReport:
+    """Everything the report says about ``country`` in ``year``, from what ``store`` holds."""
+    table: CountryTable = store.countries
+    con = store.connect()
+    try:
+        flows = con.execute(
+            "SELECT * FROM flows WHERE (reporter = ? OR partner = ?) AND period_kind = 'year' AND currency = 'USD' AND classification = 'TOTAL'",
+            [country, country],
+        ).df()
+        indicators = con.execute("SELECT * FROM indicators WHERE reporter = ?", [country]).df()
+        world = con.execute(
+            "SELECT reporter, year, sum(CASE WHEN flow = 'export' THEN value END) - sum(CASE WHEN flow = 'import' THEN value END) AS balance, "
+            "any_value(source) AS source FROM flows WHERE source = 'imf-dots' AND dataset = 'totals' AND partner = 'WLD' "
+            "AND reporter NOT LIKE 'AGG:%' AND reporter NOT IN ('WLD', 'EUU') GROUP BY reporter, year"
+        ).df()
+    finally:
+        con.close()
+    figures: list[Figure] = []
+    warnings: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
+    name = table.name(country)
+
+    # 1. balance series, one source per year (national customs first)
+    own = flows[(flows.reporter == country) & (flows.partner == "WLD") & ~flows.mirror.astype(bool)]
+    rank = {s: i for i, s in enumerate(TOTALS_PRIORITY)}
+    own = own.assign(_rank=own.source.map(rank).fillna(len(rank)))
+    best = own.sort_values("_rank").groupby("year", as_index=False).first()[["year", "source"]]
+    chosen = own.merge(best, on=["year", "source"])
+    series = metrics.totals(chosen, country)
+    series["year"] = series.period.astype(int)
+    series = metrics.add_growth(series, "balance", order="year")
+    series = metrics.add_growth(series, "exports", order="year")
+    tables["balance_series"] = series.drop(columns=["period"]).sort_values("year")
+
+    # 2. the year's headline figures, reported where the customs release gives them
+    ind = indicators[indicators.year.isin([year, year - 1])]
+
+    def indicator(metric: str, partner: str = "WLD", period: str | None = None) -> pd.DataFrame:
+        sel = ind[(ind.metric == metric) & (ind.partner == partner) & (ind.period == (period or str(year)))]
+        return sel
+
+    bal = indicator("trade_balance")
+    bal_prev = indicator("trade_balance", period=str(year - 1))
+    computed_year = series[series.year == year]
+    computed_prev = series[series.year == year - 1]
+    if not bal.empty:
+        value = _indicator_value(bal.iloc[0])
+        figures.append(
+            Figure(
+                "balance",
+                f"Trade balance {year}",
+                value,
+                "USD",
+                "reported",
+                "customs (reporter), USD",
+                _sources(bal),
+                "as published",
+            )
+        )
+    elif not computed_year.empty:
+        value = float(computed_year.balance.iloc[0])
+        figures.append(
+            Figure(
+                "balance",
+                f"Trade balance {year}",
+                value,
+                "USD",
+                "computed",
+                f"{computed_year.source.iloc[0]}, USD",
+                _sources(chosen[chosen.year == year]),
+            )
+        )
+    else:
+        value = None
+        warnings.append(f"No {year} balance in the store for {country}: neither flows nor a reported figure.")
+    prev_value, prev_label, prev_rows = None, "", pd.DataFrame()
+    if not bal_prev.empty:
+        prev_value, prev_label, prev_rows = _indicator_value(bal_prev.iloc[0]), "reported", bal_prev
+    elif not computed_prev.empty:
+        prev_value, prev_label, prev_rows = (
+            float(computed_prev.balance.iloc[0]),
+            "computed",
+            chosen[chosen.year == year - 1],
+        )
+    if value is not None and prev_value is not None:
+        pct, note = metrics.growth_pct(value, prev_value)
+        figures.append(
+            Figure(
+                "balance_growth",
+                f"Balance growth {year - 1}-{year}",
+                pct,
+                "percent",
+                "derived",
+                "USD",
+                _sources(bal if not bal.empty else computed_year) + _sources(prev_rows),
+                note or f"{_bn(value)} against {_bn(prev_value)} ({prev_label})",
+            )
+        )
+    if not computed_prev.empty and value is not None:
+        pct_c, _ = metrics.growth_pct(value, float(computed_prev.balance.iloc[0]))
+        figures.append(
+            Figure(
+                "balance_growth_vs_computed",
+                f"Balance growth against the {year - 1} balance computed from flows",
+                pct_c,
+                "percent",
+                "derived",
+                "USD",
+                _sources(chosen[chosen.year == year - 1]),
+                f"{year - 1}: {_bn(float(computed_prev.balance.iloc[0]))} from {computed_prev.source.iloc[0]}",
+            )
+        )
+
+    # records: own series, and all reporters in IMF DOTS
+    rec_series = tables["balance_series"][["year", "balance"]].copy()
+    if value is not None and year not in set(rec_series.year):
+        rec_series = pd.concat([rec_series, pd.DataFrame({"year": [year], "balance": [value]})])
+    elif value is not None:
+        rec_series.loc[rec_series.year == year, "balance"] = value
+    rec = metrics.record(rec_series, "balance", order="year")
+    figures.append(
+        Figure(
+            "balance_record",
+            f"Largest {name} balance in the data",
+            rec["value"],
+            "USD",
+            "computed",
+            "reporter, USD",
+            [],
+            f"{_year(rec['period'])}; previous record {_bn(rec['previous_record'])} in {_year(rec['previous_record_period'])}; margin {_pct(rec['margin_pct'])}",
+        )
+    )
+    others = world[world.reporter != country].dropna(subset=["balance"])
+    if not others.empty:
+        top = others.loc[others.balance.idxmax()]
+        figures.append(
+            Figure(
+                "world_record_other",
+                "Largest annual balance of any other economy (IMF DOTS 1960-2020)",
+                float(top.balance),
+                "USD",
+                "computed",
+                "IMF DOTS reporter totals, USD",
+                [],
+                f"{table.name(top.reporter)} {int(top.year)}; DOTS overstates some (e.g. Saudi Arabia 2008-2014 exports)",
+            )
+        )
+        tables["largest_balances"] = (
+            others.sort_values("balance", ascending=False).head(10).assign(name=lambda d: d.reporter.map(table.name))
+        )
+
+    # exports, imports and growth with both currency bases
+    for metric, flow in (("total_exports", "export"), ("total_imports", "import")):
+        rows = ind[(ind.metric == metric) & (ind.period == str(year)) & (ind.partner == "WLD")]
+        for _, row in rows.iterrows():
+            figures.append(
+                Figure(
+                    f"{flow}s_{row.currency}".lower(),
+                    f"{flow.title()}s {year} ({row.currency})",
+                    _indicator_value(row),
+                    row.currency,
+                    "reported",
+                    f"customs, {row.currency}",
+                    _sources(rows[rows.currency == row.currency]),
+                    f"y/y {row.yoy_pct:+.1f}% ({row.yoy_basis} basis)",
+                )
+            )
+    usd_tot = ind[(ind.metric == "total_exports") & (ind.period == str(year)) & (ind.currency == "USD")]
+    cny_tot = ind[(ind.metric == "total_exports") & (ind.period == str(year)) & (ind.currency == "CNY")]
+    factor = None
+    if not usd_tot.empty and not cny_tot.empty:
+        factor = (1 + cny_tot.yoy_pct.iloc[0] / 100) / (1 + usd_tot.yoy_pct.iloc[0] / 100)
+
+    # exports to each partner or group reported for the year
+    us_value = None
+    growth_rows = []
+    for _, row in ind[
+        (ind.flow == "export") & (ind.period == str(year)) & (ind.partner != "WLD") & ind.yoy_pct.notna()
+    ].iterrows():
+        derived_cny = ((1 + row.yoy_pct / 100) * factor - 1) * 100 if factor and row.yoy_basis == "USD" else None
+        growth_rows.append(
+            {
+                "partner": row.partner,
+                "name": table.name(row.partner),
+                "growth_pct": row.yoy_pct,
+                "basis": row.yoy_basis,
+                "growth_pct_cny_derived": derived_cny,
+                "source_url": row.source_url,
+                "line": row.line,
+            }
+        )
+    growth_table = (
+        pd.DataFrame(growth_rows).drop_duplicates(subset=["partner", "basis"]) if growth_rows else pd.DataFrame()
+    )
+    tables["export_growth_by_partner"] = growth_table
+    us = ind[(ind.metric == "exports") & (ind.partner == "USA") & (ind.period == str(year))]
+    if not us.empty:
+        us_value = _indicator_value(us.iloc[0])
+        figures.append(
+            Figure(
+                "exports_to_usa",
+                f"Exports to the United States {year}",
+                us_value,
+                "USD",
+                "reported",
+                "customs, USD",
+                _sources(us),
+            )
+        )
+        figures.append(
+            Figure(
+                "exports_to_usa_growth",
+                f"Exports to the United States, growth {year}",
+                float(us.yoy_pct.iloc[0]),
+                "percent",
+                "reported",
+                f"{us.yoy_basis.iloc[0]} basis",
+                _sources(us),
+            )
+        )
+    for _, row in growth_table.iterrows():
+        if row.partner == "USA":
+            continue
+        figures.append(
+            Figure(
+                f"exports_growth_{row.partner.split(':')[-1]}",
+                f"Exports to {row['name']}, growth {year}",
+                float(row.growth_pct),
+                "percent",
+                "reported",
+                f"{row.basis} basis",
+                _sources(ind[(ind.line == row.line)]),
+                f"{_pct(row.growth_pct_cny_derived)} on a CNY basis (derived with the total's CNY/USD growth ratio)"
+                if row.growth_pct_cny_derived is not None
+                else "",
+            )
+        )
+    # US share of exports
+    exp_usd = next((f.value for f in figures if f.id == "exports_usd"), None)
+    if us_value and exp_usd:
+        figures.append(
+            Figure(
+                "us_share_of_exports",
+                f"US share of {name}'s exports {year}",
+                us_value / exp_usd * 100,
+                "percent",
+                "derived",
+                "customs, USD",
+                _sources(us) + _sources(usd_tot),
+                f"{_bn(us_value)} / {_bn(exp_usd)}",
+            )
+        )
+
+    # 3. mirror: the partner's view of the same flows, and the gap
+    mirror_rows = flows[(flows.reporter == country) & flows.mirror.astype(bool) & (flows.partner != "WLD")]
+    implied = None
+    if not us.empty and us_value is not None:
+        implied = us_value / (1 + us.yoy_pct.iloc[0] / 100)
+        figures.append(
+            Figure(
+                "exports_to_usa_prev_implied",
+                f"Exports to the United States {year - 1} (implied)",
+                implied,
+                "USD",
+                "derived",
+                "customs, USD",
+                _sources(us),
+                f"{_bn(us_value)} / (1 {us.yoy_pct.iloc[0]:+.1f}%)",
+            )
+        )
+    us_mirror = mirror_rows[
+        (mirror_rows.partner == "USA") & (mirror_rows.flow == "export") & (mirror_rows.year == year - 1)
+    ]
+    if not us_mirror.empty and implied is not None:
+        mv = float(us_mirror.value.iloc[0])
+        figures.append(
+            Figure(
+                "mirror_usa",
+                f"US-reported imports from {name} {year - 1}",
+                mv,
+                "USD",
+                "computed",
+                "mirror (partner-reported), CIF",
+                _sources(us_mirror),
+            )
+        )
+        figures.append(
+            Figure(
+                "mirror_gap_usa",
+                f"Mirror gap with the United States {year - 1}",
+                mv - implied,
+                "USD",
+                "derived",
+                "mirror CIF - reported FOB",
+                _sources(us_mirror) + _sources(us),
+                f"{(mv - implied) / implied * 100:+.1f}%: " + "; ".join(metrics.MIRROR_CAUSES),
+            )
+        )
+    # mirror gap series with the US where both sides exist
+    reported_us = flows[
+        (flows.reporter == country) & (flows.partner == "USA") & ~flows.mirror.astype(bool) & (flows.flow == "export")
+    ]
+    gap = metrics.mirror_gap(
+        reported_us[["period", "reporter", "partner", "flow", "value", "valuation", "source"]],
+        mirror_rows[(mirror_rows.partner == "USA") & (mirror_rows.flow == "export")][
+            ["period", "reporter", "partner", "flow", "value", "valuation", "source"]
+        ],
+    )
+    tables["mirror_gap_usa"] = gap.dropna(subset=["reported", "mirror"]).sort_values("period")
+
+    # 4. partner structure and diversion from the latest mirror year with broad coverage
+    exports_mirror = mirror_rows[mirror_rows.flow == "export"]
+    counts = exports_mirror.groupby("year").partner.nunique()
+    broad = counts[counts >= 100]
+    if len(broad) >= 2:
+        last, base = int(broad.index.max()), int(sorted(broad.index)[-2])
+        partners = metrics.by_partner(exports_mirror, country, "export", last, base)
+        gone = partners[partners.value.isna() & partners.base_value.notna()].sort_values("base_value", ascending=False)
+        if not gone.empty:
+            top_gone = gone.head(5)
+            warnings.append(
+                f"The {last} mirror data lack {len(gone)} partners present in {base}, among them "
+                + ", ".join(
+                    f"{table.name(p)} ({_bn(v)} in {base})"
+                    for p, v in zip(top_gone.partner, top_gone.base_value, strict=True)
+                )
+                + f": {last} totals, shares and group sums from mirror data are understated."
+            )
+        tables["partners_mirror"] = partners.assign(name=lambda d: d.partner.map(table.name))
+        groups = metrics.by_group(exports_mirror, country, "export", last, base, table, REPORT_GROUPS)
+        tables["groups_mirror"] = groups
+        div = metrics.diversion(partners.dropna(subset=["value", "base_value"]), "USA")
+        note = f"US change {_bn(div['market_change'])}; net change elsewhere {_bn(div['net_elsewhere'])} (partners reporting in both years)"
+        if div["market_change"] >= 0:
+            note = "no fall in exports to the US to offset in these years; " + note
+        figures.append(
+            Figure(
+                "diversion_offset",
+                f"Share of the {base}-{last} fall in exports to the US offset elsewhere (mirror)",
+                div["offset_pct"],
+                "percent",
+                "computed",
+                "mirror (partner-reported), CIF",
+                [],
+                note,
+            )
+        )
+        tables["diversion"] = pd.DataFrame(div["top_gainers"])
+    if not (flows.quantity.notna().any() if "quantity" in flows.columns else False):
+        warnings.append("No quantities for these flows: unit values and a price/volume split are not possible.")
+
+    headline = _headline(name, year, figures)
+    return CountryReport(
+        country, name, year, figures, tables, headline, warnings, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    )
+
+
+def _headline(name: str, year: int, figures: list[Figure]) -> list[str]:
+    by = {f.id: f for f in figures}
+    lines = []
+    if "balance" in by and by["balance"].value is not None:
+        s = f"{name}'s merchandise trade surplus was USD {by['balance'].value / 1e9:,.0f} bn in {year} ({by['balance'].status})"
+        if "balance_growth" in by:
+            s += f", {by['balance_growth'].value:+.1f}% on {year - 1}"
+        rec = by.get("balance_record")
+        if rec and rec.value is not None and rec.note.startswith(str(year)):
+            s += ", the largest in the data"
+            other = by.get("world_record_other")
+            if other and other.value and by["balance"].value > other.value:
+                s += f" and {by['balance'].value / other.value:.1f} times the largest balance any other economy recorded in IMF DOTS"
+        lines.append(s + ".")
+    if "exports_to_usa_growth" in by:
+        s = f"Exports to the United States fell {abs(by['exports_to_usa_growth'].value):.1f}% ({by['exports_to_usa_growth'].basis})"
+        if "us_share_of_exports" in by:
+            s += f", leaving the US with {by['us_share_of_exports'].value:.1f}% of {name}'s exports"
+        lines.append(s + ".")
+    rises = [f for f in figures if f.id.startswith("exports_growth_") and f.value is not None and f.value > 0]
+    if rises:
+        parts = ", ".join(
+            f"{f.label.split('Exports to ')[1].split(',')[0]} {f.value:+.1f}%"
+            for f in sorted(rises, key=lambda f: -f.value)
+        )
+        lines.append(
+            f"Exports rose to {parts} ({rises[0].basis}; GACC's yuan-based rates are about 0.6 points higher)."
+        )
+    if "mirror_gap_usa" in by:
+        g = by["mirror_gap_usa"]
+        lines.append(
+            f"The two sides disagree: US-reported imports from {name} in {year - 1} were {_bn(by['mirror_usa'].value)}, {_bn(abs(g.value))} "
+            f"{'below' if g.value < 0 else 'above'} the exports {name} implies ({_bn(by['exports_to_usa_prev_implied'].value)})."
+        )
+    return lines
+
+
+# ---- HTML ----------------------------------------------------------------------------------------
+def _charts(report: CountryReport) -> list[tuple[str, str]]:
+    import plotly.graph_objects as go
+
+    charts = []
+    s = report.tables.get("balance_series")
+    if s is not None and not s.empty:
+        fig = go.Figure()
+        fig.add_bar(x=s.year, y=s.balance / 1e9, name="balance (computed)", marker_color="#2b6cb0")
+        bal = next((f for f in report.figures if f.id == "balance"), None)
+        if bal and bal.status == "reported":
+            fig.add_bar(x=[report.year], y=[bal.value / 1e9], name="balance (reported)", marker_color="#c05621")
+        fig.update_layout(title=f"{report.country_name}: trade balance, USD bn", barmode="overlay", height=380)
+        charts.append(("balance", fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-balance")))
+    g = report.tables.get("export_growth_by_partner")
+    if g is not None and not g.empty:
+        g = g.sort_values("growth_pct")
+        fig = go.Figure(
+            go.Bar(
+                x=g.growth_pct,
+                y=g["name"],
+                orientation="h",
+                marker_color=["#c53030" if v < 0 else "#2f855a" for v in g.growth_pct],
+            )
+        )
+        fig.update_layout(
+            title=f"Export growth by partner, {report.year} (% , {', '.join(sorted(set(g.basis)))} basis, as reported)",
+            height=360,
+        )
+        charts.append(("growth", fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-growth")))
+    p = report.tables.get("partners_mirror")
+    if p is not None and not p.empty:
+        top = (
+            p.dropna(subset=["contribution_pp"])
+            .reindex(p.contribution_pp.abs().sort_values(ascending=False).index)
+            .head(12)
+            .sort_values("contribution_pp")
+        )
+        fig = go.Figure(go.Bar(x=top.contribution_pp, y=top["name"], orientation="h", marker_color="#4a5568"))
+        fig.update_layout(title="Contributions to export growth, pp (partner-reported mirror data)", height=420)
+        charts.append(
+            ("contributions", fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-contributions"))
+        )
+        shares = p.dropna(subset=["share_pct"]).head(10)
+        fig = go.Figure(go.Pie(labels=shares["name"], values=shares.share_pct, hole=0.4, sort=False))
+        fig.update_layout(title="Shares of exports, top 10 partners (mirror data)", height=420)
+        charts.append(("shares", fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-shares")))
+    m = report.tables.get("mirror_gap_usa")
+    if m is not None and not m.empty:
+        fig = go.Figure()
+        fig.add_scatter(
+            x=m.period, y=m.reported / 1e9, name=f"reported by {report.country_name} (FOB)", mode="lines+markers"
+        )
+        fig.add_scatter(x=m.period, y=m.mirror / 1e9, name="reported by the US (CIF)", mode="lines+markers")
+        fig.update_layout(title="Exports to the United States: the two sides' figures, USD bn", height=380)
+        charts.append(("mirror", fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-mirror")))
+    return charts
+
+
+def _fmt_figure(f: Figure) -> str:
+    if f.value is None or (isinstance(f.value, float) and math.isnan(f.value)):
+        return "n/a"
+    if f.unit == "percent":
+        return f"{f.value:+.1f}%" if "share" not in f.id else f"{f.value:.1f}%"
+    return f"{f.value / 1e9:,.1f} bn {f.unit}"
+
+
+def render_html(report: CountryReport) -> str:
+    """One self-contained HTML page: headline, figures linked to their source rows, charts, tables."""
+    from plotly.offline import get_plotlyjs
+
+    esc = html.escape
+    rows, sources = [], []
+    for i, f in enumerate(report.figures):
+        links = []
+        for j, s in enumerate(f.sources):
+            anchor = f"src-{i}-{j}"
+            links.append(f'<a href="#{anchor}">{esc(s.source)}/{esc(s.dataset)}</a>')
+            url = f' <a href="{esc(s.url)}">{esc(s.url)}</a>' if s.url else ""
+            sources.append(
+                f'<li id="{anchor}"><b>{esc(f.label)}</b>: {esc(s.file)}, lines {esc(_lines(s.lines))}, vintage {esc(s.vintage)}{url}</li>'
+            )
+        rows.append(
+            f"<tr><td>{esc(f.label)}</td><td class='num'>{esc(_fmt_figure(f))}</td><td><span class='tag {esc(f.status)}'>{esc(f.status)}</span></td>"
+            f"<td>{esc(f.basis)}</td><td>{' '.join(links) or '-'}</td><td>{esc(f.note)}</td></tr>"
+        )
+    charts = "".join(f'<section class="chart" id="section-{name}">{div}</section>' for name, div in _charts(report))
+    tables = "".join(
+        f"<h3>{esc(name.replace('_', ' '))}</h3>"
+        + t.head(25).to_html(index=False, float_format=lambda v: f"{v:,.4g}", na_rep="", classes="data", border=0)
+        for name, t in report.tables.items()
+        if not t.empty
+    )
+    warn = "".join(f"<li>{esc(w)}</li>" for w in report.warnings)
+    head = "".join(f"<p>{esc(h)}</p>" for h in report.headline)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(report.country_name)} {report.year}: trade report</title>
+<script>{get_plotlyjs()}</script>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1a202c; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 0.9rem; }} td, th {{ border-bottom: 1px solid #e2e8f0; padding: 4px 8px; text-align: left; }}
+td.num {{ text-align: right; white-space: nowrap; }} .tag {{ padding: 1px 6px; border-radius: 4px; font-size: 0.8rem; }}
+.reported {{ background: #feebc8; }} .computed {{ background: #c6f6d5; }} .derived {{ background: #e9d8fd; }}
+.headline p {{ font-size: 1.1rem; }} .warnings li {{ color: #9c4221; }}
+</style></head><body>
+<h1>{esc(report.country_name)}: merchandise trade in {report.year}</h1>
+<section class="headline">{head}</section>
+<h2>Figures</h2><table id="figures"><thead><tr><th>figure</th><th>value</th><th>status</th><th>basis</th><th>source rows</th><th>note</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
+<h2>Warnings</h2><ul class="warnings">{warn or "<li>none</li>"}</ul>
+<h2>Charts</h2>{charts}
+<h2>Tables</h2>{tables}
+<h2>Source rows</h2><ol class="sources">{"".join(sources)}</ol>
+<p>Generated {esc(report.generated)} by tradeflux. Reported figures are as published; computed figures come from the flows named; derived figures are arithmetic on the figures named.</p>
+</body></html>
+"""
