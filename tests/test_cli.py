@@ -143,3 +143,21 @@ def test_gravity_errors(data_dir):
     assert result.exit_code == 2 and "regressors not in the data: tariff" in result.stderr
     result = runner.invoke(app, ["gravity", str(path)])
     assert "give exactly one of --formula or --spec" in result.stderr
+
+
+def test_report_command(st, tmp_path):
+    result = runner.invoke(app, ["report", "CHN", "--year", "2025", *st, "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    figures = {f["id"]: f for f in out["figures"]}
+    assert figures["balance"]["value"] == 1.189e12 and figures["exports_to_usa_growth"]["value"] == -20.0
+    assert (tmp_path / "out" / "CHN_2025_report.html").exists()
+    table = runner.invoke(app, ["report", "CHN", "--year", "2025", *st, "--out", str(tmp_path / "out")])
+    assert "China's merchandise trade surplus was USD 1,189 bn in 2025" in table.stdout
+
+
+def test_report_on_an_empty_store(tmp_path):
+    result = runner.invoke(
+        app, ["report", "CHN", "--year", "2025", "--store", str(tmp_path / "empty"), "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 2 and "the store is empty: run `tradeflux ingest` first" in result.stderr

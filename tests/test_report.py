@@ -1,0 +1,112 @@
+"""The China 2025 report on the shared data: the acceptance numbers, the files, and the page in a browser."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tradeflux import report
+
+
+@pytest.fixture(scope="module")
+def rep(full_store):
+    return report.build(full_store, "CHN", 2025)
+
+
+def test_surplus_growth_and_record(rep):
+    assert rep.figure("balance").value == 1_189e9 and rep.figure("balance").status == "reported"
+    assert rep.figure("balance_growth").value == pytest.approx((1189 / 992 - 1) * 100)  # +19.86%
+    assert round(rep.figure("balance_growth").value, 1) == 19.9
+    assert rep.figure("balance_growth_vs_computed").value == pytest.approx((1189e9 / 991_408_695_763 - 1) * 100)
+    assert rep.figure("balance_record").note.startswith("2025; previous record 991.4 bn in 2024")
+    other = rep.figure("world_record_other")
+    assert other.note.startswith("Saudi Arabia 2012") and other.value == pytest.approx(367.58e9, rel=1e-4)
+
+
+def test_exports_to_the_us_and_regions_with_their_basis(rep):
+    assert (
+        rep.figure("exports_to_usa_growth").value == -20.0 and rep.figure("exports_to_usa_growth").basis == "USD basis"
+    )
+    growth = rep.tables["export_growth_by_partner"].set_index("partner")
+    assert growth.loc[["AGG:africa", "AGG:asean", "AGG:eu27", "AGG:latin-america"], "growth_pct"].tolist() == [
+        25.8,
+        13.4,
+        8.4,
+        7.4,
+    ]
+    assert set(growth.basis) == {"USD"}
+    # GACC quotes yuan-based rates: (1 + g_usd) x (1.061 / 1.055) - 1, as article_checks.csv
+    assert growth.loc["AGG:africa", "growth_pct_cny_derived"] == pytest.approx(26.52, abs=0.01)
+    assert growth.loc["USA", "growth_pct_cny_derived"] == pytest.approx(-19.55, abs=0.01)
+
+
+def test_us_share_and_mirror_gap(rep):
+    assert rep.figure("us_share_of_exports").value == pytest.approx(420.05 / 3770 * 100)
+    assert rep.figure("exports_to_usa_prev_implied").value == pytest.approx(525.0625e9)
+    assert rep.figure("mirror_usa").value == 462_620_339_617.0
+    assert rep.figure("mirror_gap_usa").value == pytest.approx(462_620_339_617.0 - 525.0625e9)
+
+
+def test_balance_series_2014_2024(rep, data_dir):
+    import pandas as pd
+
+    expected = pd.read_csv(data_dir / "china-trade-mirror-comtrade" / "china_totals_reported_vs_mirror.csv").dropna(
+        subset=["balance_reported_by_china_usd"]
+    )
+    series = rep.tables["balance_series"].set_index("year")
+    for row in expected.itertuples():
+        assert series.loc[row.year, "balance"] == pytest.approx(row.balance_reported_by_china_usd, abs=1.0)
+        assert series.loc[row.year, "source"] == "comtrade-mirror"
+
+
+def test_missing_partners_are_flagged(rep):
+    text = " ".join(rep.warnings)
+    assert "Vietnam (110.7 bn in 2023)" in text and "United Arab Emirates (77.4 bn in 2023)" in text
+
+
+def test_headline_sentences(rep):
+    assert rep.headline[0].startswith(
+        "China's merchandise trade surplus was USD 1,189 bn in 2025 (reported), +19.9% on 2024, the largest in the data"
+    )
+    assert (
+        rep.headline[1]
+        == "Exports to the United States fell 20.0% (USD basis), leaving the US with 11.1% of China's exports."
+    )
+
+
+def test_files_are_written(rep, tmp_path):
+    paths = rep.write(tmp_path)
+    data = json.loads(paths["json"].read_text())
+    assert data["year"] == 2025 and any(f["id"] == "balance" for f in data["figures"])
+    assert paths["figures_csv"].read_text().splitlines()[0].startswith("id,label,value,unit,status,basis,note,sources")
+    html = paths["html"].read_text()
+    assert 'href="#src-0-0"' in html and 'id="src-0-0"' in html
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is installed by .ci/run")
+def test_html_report_renders_in_chromium(rep, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = rep.write(tmp_path)["html"]
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 1800})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(path.as_uri())
+        page.wait_for_selector("#chart-balance .main-svg")
+        charts = page.locator(".js-plotly-plot")
+        assert charts.count() == 5
+        for cid in ("chart-balance", "chart-growth", "chart-contributions", "chart-shares", "chart-mirror"):
+            assert page.locator(f"#{cid} .main-svg").count() >= 1, cid
+        assert page.locator("#chart-balance .bars path").count() > 40  # one bar per year
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    assert (tmp_path / "report.png").stat().st_size > 50_000
