@@ -110,3 +110,14 @@ def test_html_report_renders_in_chromium(rep, tmp_path):
         browser.close()
     assert errors == []
     assert (tmp_path / "report.png").stat().st_size > 50_000
+
+
+def test_new_three_and_chapters_from_us_product_data(rep):
+    basket = rep.tables["new_three"].set_index("part")
+    assert basket.loc["lithium-ion batteries", "value"] == pytest.approx(
+        15.66e9, rel=1e-3
+    )  # provenance: HS 850760 15.66 bn
+    assert rep.figure("new_three_usa").value == pytest.approx(basket.value.sum())
+    chapters = rep.tables["hs_chapters"]
+    assert chapters.chapter.tolist()[:2] == ["85", "84"]
+    assert chapters.value.sum() < 429.44e9 and chapters.share_pct.iloc[0] == pytest.approx(27.65, abs=0.01)

@@ -32,6 +32,43 @@ from tradeflux.countries import CountryTable
 TOTALS_PRIORITY = ("gacc", "comtrade-mirror", "comtrade", "imf-dots", "imf-china")
 REPORT_GROUPS = ("EU27", "ASEAN", "AFRICA", "LATAM")
 
+# Country totals from product-level sources (BACI-like HS6 flows) that carry no TOTAL rows: summed
+# over products by partner, and over partners for the world. Parameters: the country five times.
+PRODUCT_TOTALS_SQL = """
+WITH hs6 AS (
+  SELECT * FROM flows
+  WHERE (reporter = ? OR partner = ?) AND period_kind = 'year' AND currency = 'USD'
+    AND classification LIKE 'HS%' AND length(product) = 6
+    AND source NOT IN (SELECT DISTINCT source FROM flows WHERE classification = 'TOTAL' AND reporter = ?)
+),
+by_partner AS (
+  SELECT period, period_kind, year, month, reporter, NULL AS reporter_code, partner, NULL AS partner_code, flow,
+         'TOTAL' AS classification, 'TOTAL' AS product, sum(value) AS value, currency, any_value(valuation) AS valuation,
+         sum(quantity) AS quantity, NULL AS quantity_unit, sum(duty) AS duty, declarant, mirror, false AS estimated,
+         source, 'sum of ' || any_value(dataset) AS dataset, max(vintage) AS vintage, any_value(file) AS file, NULL::BIGINT AS line
+  FROM hs6 GROUP BY period, period_kind, year, month, reporter, partner, flow, currency, declarant, mirror, source
+)
+SELECT * FROM by_partner
+UNION ALL
+-- a source with only exporter-side rows (BACI: reconciled) gives the country's imports as its partners' exports
+SELECT period, period_kind, year, month, partner, NULL, reporter, NULL, 'import', classification, product, value, currency,
+       valuation, quantity, quantity_unit, duty, partner, false, estimated, source, dataset || ' (partners'' exports)', vintage, file, line
+FROM by_partner b WHERE partner = ? AND flow = 'export'
+  AND NOT EXISTS (SELECT 1 FROM hs6 h WHERE h.source = b.source AND h.flow = 'import')
+UNION ALL
+SELECT period, period_kind, year, month, reporter, NULL, 'WLD', NULL, flow, classification, product, sum(value), currency,
+       any_value(valuation), NULL, NULL, sum(duty), reporter, false, false, source, any_value(dataset), max(vintage), any_value(file), NULL
+FROM (
+  SELECT * FROM by_partner
+  UNION ALL
+  SELECT period, period_kind, year, month, partner, NULL, reporter, NULL, 'import', classification, product, value, currency,
+         valuation, quantity, quantity_unit, duty, partner, false, estimated, source, dataset, vintage, file, line
+  FROM by_partner b WHERE partner = ? AND flow = 'export'
+    AND NOT EXISTS (SELECT 1 FROM hs6 h WHERE h.source = b.source AND h.flow = 'import')
+) WHERE NOT mirror AND partner NOT LIKE 'AGG:%' AND partner NOT IN ('WLD', 'EUU')
+GROUP BY period, period_kind, year, month, reporter, flow, classification, product, currency, source
+"""
+
 
 @dataclass
 class Source:
@@ -170,6 +207,9 @@ def build(store, country: str, year: int) -> CountryReport:
             "SELECT * FROM flows WHERE (reporter = ? OR partner = ?) AND period_kind = 'year' AND currency = 'USD' AND classification = 'TOTAL'",
             [country, country],
         ).df()
+        summed = con.execute(PRODUCT_TOTALS_SQL, [country] * 5).df()
+        if not summed.empty:
+            flows = pd.concat([flows, summed[flows.columns]], ignore_index=True)
         indicators = con.execute("SELECT * FROM indicators WHERE reporter = ?", [country]).df()
         world = con.execute(
             "SELECT reporter, year, sum(CASE WHEN flow = 'export' THEN value END) - sum(CASE WHEN flow = 'import' THEN value END) AS balance, "
@@ -255,7 +295,7 @@ def build(store, country: str, year: int) -> CountryReport:
                 "percent",
                 "derived",
                 "USD",
-                _sources(bal if not bal.empty else computed_year) + _sources(prev_rows),
+                _sources(bal if not bal.empty else chosen[chosen.year == year]) + _sources(prev_rows),
                 note or f"{_bn(value)} against {_bn(prev_value)} ({prev_label})",
             )
         )
@@ -512,9 +552,129 @@ def build(store, country: str, year: int) -> CountryReport:
     if not (flows.quantity.notna().any() if "quantity" in flows.columns else False):
         warnings.append("No quantities for these flows: unit values and a price/volume split are not possible.")
 
+    # 5. products, where a partner reports its imports from the country by product
+    _products_section(store, country, year, figures, tables, warnings)
+
     headline = _headline(name, year, figures)
     return CountryReport(
         country, name, year, figures, tables, headline, warnings, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    )
+
+
+def _products_section(store, country: str, year: int, figures: list[Figure], tables: dict, warnings: list[str]) -> None:
+    """HS chapters and the "new three" basket in partners' product-level imports from ``country``."""
+    from tradeflux import products
+
+    con = store.connect()
+    try:
+        rows = con.execute(
+            "SELECT reporter, year, classification, product, sum(value) AS value, any_value(source) AS source, any_value(dataset) AS dataset, "
+            "any_value(file) AS file, any_value(vintage) AS vintage, min(line) AS line FROM flows "
+            "WHERE ((partner = ? AND flow = 'import') OR (reporter = ? AND flow = 'export')) "
+            "AND (classification = 'HTS' OR classification LIKE 'HS20%') AND year <= ? "
+            "GROUP BY reporter, year, classification, product",
+            [country, country, year],
+        ).df()
+    finally:
+        con.close()
+    if rows.empty:
+        warnings.append(f"No product-level data on {country}'s trade: baskets and HS chapters are not shown.")
+        return
+    # the most detailed classification of the latest year, per importing partner
+    rows["_detail"] = rows.classification.map({"HTS": 0, "HS2022": 1}).fillna(2)
+    pick = (
+        rows.sort_values(["year", "_detail"], ascending=[False, True])
+        .groupby("reporter")
+        .first()[["year", "classification"]]
+        .reset_index()
+    )
+    rows = rows.merge(pick, on=["reporter", "year", "classification"])
+    nomenclature = products.load(store.data_dir)
+    basket = products.basket("new-three")
+    chapter_tables, basket_rows = [], []
+    for reporter, grp in rows.groupby("reporter"):
+        total = grp.value.sum()
+        ch = grp.assign(chapter=grp["product"].str[:2]).groupby("chapter", as_index=False).value.sum()
+        ch["share_pct"] = ch.value / total * 100
+        ch["description"] = ch.chapter.map(lambda c: nomenclature.describe(c))
+        ch.insert(0, "reported_by", reporter)
+        ch.insert(1, "year", int(grp.year.iloc[0]))
+        chapter_tables.append(ch.sort_values("value", ascending=False).head(10))
+        revision = grp.classification.iloc[0] if grp.classification.iloc[0].startswith("HS20") else "HS2022"
+        parts = grp.assign(part=grp["product"].map(lambda c, rev=revision: basket.part_of(c, rev)))
+        in_basket = parts.dropna(subset=["part"])
+        for part, sub in in_basket.groupby("part"):
+            basket_rows.append(
+                {
+                    "reported_by": reporter,
+                    "year": int(grp.year.iloc[0]),
+                    "part": part,
+                    "value": sub.value.sum(),
+                    "share_pct": sub.value.sum() / total * 100,
+                    "lines": len(sub),
+                }
+            )
+        value = float(in_basket.value.sum())
+        figures.append(
+            Figure(
+                f"new_three_{reporter}".lower(),
+                f"'New three' goods in {reporter}'s imports from {country}, {int(grp.year.iloc[0])}"
+                if reporter != country
+                else f"'New three' exports of {country}, {int(grp.year.iloc[0])}",
+                value,
+                "USD",
+                "computed",
+                f"{reporter}-reported imports ({grp.classification.iloc[0]}), customs value",
+                _sources(grp.rename(columns={})[["source", "dataset", "file", "vintage", "line"]].head(1)),
+                f"{value / total * 100:.1f}% of {_bn(total)}; codes: {', '.join(basket.codes(revision))} ({revision})",
+            )
+        )
+    tables["hs_chapters"] = pd.concat(chapter_tables, ignore_index=True)
+    tables["new_three"] = pd.DataFrame(basket_rows)
+    _price_volume(store, country, year, figures, warnings)
+
+
+def _price_volume(store, country: str, year: int, figures: list[Figure], warnings: list[str]) -> None:
+    """Törnqvist price and volume indices of the country's exports from product unit values, if quantities exist."""
+    con = store.connect()
+    try:
+        rows = con.execute(
+            "SELECT product, year, quantity_unit, sum(value) AS value, sum(quantity) AS quantity, any_value(source) AS source FROM flows "
+            "WHERE reporter = ? AND flow = 'export' AND classification LIKE 'HS%' AND year IN (?, ?) AND quantity IS NOT NULL "
+            "GROUP BY product, year, quantity_unit",
+            [country, year, year - 1],
+        ).df()
+    finally:
+        con.close()
+    if rows.empty:
+        return
+    result = metrics.tornqvist(rows, year, year - 1)
+    if result["price_index"] is None:
+        warnings.append(f"Price/volume split of exports: {result['note']}.")
+        return
+    basis = f"{', '.join(sorted(rows.source.unique()))} unit values, Törnqvist"
+    figures.append(
+        Figure(
+            "export_prices",
+            f"Export prices {year - 1}-{year}",
+            (result["price_index"] - 1) * 100,
+            "percent",
+            "computed",
+            basis,
+            [],
+            f"{result['products_used']} of {result['products_total']} products; {result['note']}",
+        )
+    )
+    figures.append(
+        Figure(
+            "export_volumes",
+            f"Export volumes {year - 1}-{year}",
+            (result["volume_index"] - 1) * 100,
+            "percent",
+            "computed",
+            basis,
+            [],
+        )
     )
 
 
