@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, run_child, write  # noqa: E402
-from bench_ingest import generate  # noqa: E402
+from _common import print_table, run_child, write
+from bench_ingest import generate
 
 TRADEFLUX = """
 import sys, time, tradeflux
