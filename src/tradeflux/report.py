@@ -35,17 +35,19 @@ REPORT_GROUPS = ("EU27", "ASEAN", "AFRICA", "LATAM")
 # Country totals from product-level sources (BACI-like HS6 flows) that carry no TOTAL rows: summed
 # over products by partner, and over partners for the world. Parameters: the country five times.
 PRODUCT_TOTALS_SQL = """
-WITH hs6 AS (
-  SELECT * FROM flows
+WITH hs6 AS MATERIALIZED (
+  SELECT period, period_kind, year, month, reporter, partner, flow, classification, product, value, currency, valuation,
+         quantity, duty, declarant, mirror, source, dataset, vintage, file
+  FROM flows
   WHERE (reporter = ? OR partner = ?) AND period_kind = 'year' AND currency = 'USD'
     AND classification LIKE 'HS%' AND length(product) = 6
     AND source NOT IN (SELECT DISTINCT source FROM flows WHERE classification = 'TOTAL' AND reporter = ?)
 ),
-by_partner AS (
+by_partner AS MATERIALIZED (
   SELECT period, period_kind, year, month, reporter, NULL AS reporter_code, partner, NULL AS partner_code, flow,
-         'TOTAL' AS classification, 'TOTAL' AS product, sum(value) AS value, currency, any_value(valuation) AS valuation,
+         'TOTAL' AS classification, 'TOTAL' AS product, sum(value) AS value, currency, min(valuation) AS valuation,
          sum(quantity) AS quantity, NULL AS quantity_unit, sum(duty) AS duty, declarant, mirror, false AS estimated,
-         source, 'sum of ' || any_value(dataset) AS dataset, max(vintage) AS vintage, any_value(file) AS file, NULL::BIGINT AS line
+         source, 'sum of ' || min(dataset) AS dataset, max(vintage) AS vintage, min(file) AS file, NULL::BIGINT AS line
   FROM hs6 GROUP BY period, period_kind, year, month, reporter, partner, flow, currency, declarant, mirror, source
 )
 SELECT * FROM by_partner
@@ -200,7 +202,6 @@ def _indicator_value(row: pd.Series) -> float | None:
 # ---- building ------------------------------------------------------------------------------------
 def build(store, country: str, year: int) -> CountryReport:
     """Everything the report says about ``country`` in ``year``, from what ``store`` holds."""
-    table: CountryTable = store.countries
     con = store.connect()
     try:
         flows = con.execute(
@@ -216,8 +217,15 @@ def build(store, country: str, year: int) -> CountryReport:
             "any_value(source) AS source FROM flows WHERE source = 'imf-dots' AND dataset = 'totals' AND partner = 'WLD' "
             "AND reporter NOT LIKE 'AGG:%' AND reporter NOT IN ('WLD', 'EUU') GROUP BY reporter, year"
         ).df()
+        return _build(store, con, country, year, flows, indicators, world)
     finally:
         con.close()
+
+
+def _build(
+    store, con, country: str, year: int, flows: pd.DataFrame, indicators: pd.DataFrame, world: pd.DataFrame
+) -> CountryReport:
+    table: CountryTable = store.countries
     figures: list[Figure] = []
     warnings: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
@@ -553,7 +561,7 @@ def build(store, country: str, year: int) -> CountryReport:
         warnings.append("No quantities for these flows: unit values and a price/volume split are not possible.")
 
     # 5. products, where a partner reports its imports from the country by product
-    _products_section(store, country, year, figures, tables, warnings)
+    _products_section(store, con, country, year, figures, tables, warnings)
 
     headline = _headline(name, year, figures)
     return CountryReport(
@@ -561,22 +569,24 @@ def build(store, country: str, year: int) -> CountryReport:
     )
 
 
-def _products_section(store, country: str, year: int, figures: list[Figure], tables: dict, warnings: list[str]) -> None:
+def _products_section(
+    store, con, country: str, year: int, figures: list[Figure], tables: dict, warnings: list[str]
+) -> None:
     """HS chapters and the "new three" basket in partners' product-level imports from ``country``."""
     from tradeflux import products
 
-    con = store.connect()
-    try:
-        rows = con.execute(
-            "SELECT reporter, year, classification, product, sum(value) AS value, any_value(source) AS source, any_value(dataset) AS dataset, "
-            "any_value(file) AS file, any_value(vintage) AS vintage, min(line) AS line FROM flows "
-            "WHERE ((partner = ? AND flow = 'import') OR (reporter = ? AND flow = 'export')) "
-            "AND (classification = 'HTS' OR classification LIKE 'HS20%') AND year <= ? "
-            "GROUP BY reporter, year, classification, product",
-            [country, country, year],
-        ).df()
-    finally:
-        con.close()
+    where = (
+        "((partner = ? AND flow = 'import') OR (reporter = ? AND flow = 'export')) "
+        "AND (classification = 'HTS' OR classification LIKE 'HS20%') AND year <= ?"
+    )
+    rows = con.execute(
+        f"SELECT reporter, year, classification, product, sum(value) AS value FROM flows WHERE {where} GROUP BY ALL",
+        [country, country, year],
+    ).df()
+    provenance = con.execute(
+        f"SELECT reporter, source, dataset, file, vintage, min(line) AS line FROM flows WHERE {where} GROUP BY ALL",
+        [country, country, year],
+    ).df()
     if rows.empty:
         warnings.append(f"No product-level data on {country}'s trade: baskets and HS chapters are not shown.")
         return
@@ -625,27 +635,23 @@ def _products_section(store, country: str, year: int, figures: list[Figure], tab
                 "USD",
                 "computed",
                 f"{reporter}-reported imports ({grp.classification.iloc[0]}), customs value",
-                _sources(grp.rename(columns={})[["source", "dataset", "file", "vintage", "line"]].head(1)),
+                _sources(provenance[provenance.reporter == reporter]),
                 f"{value / total * 100:.1f}% of {_bn(total)}; codes: {', '.join(basket.codes(revision))} ({revision})",
             )
         )
     tables["hs_chapters"] = pd.concat(chapter_tables, ignore_index=True)
     tables["new_three"] = pd.DataFrame(basket_rows)
-    _price_volume(store, country, year, figures, warnings)
+    _price_volume(con, country, year, figures, warnings)
 
 
-def _price_volume(store, country: str, year: int, figures: list[Figure], warnings: list[str]) -> None:
+def _price_volume(con, country: str, year: int, figures: list[Figure], warnings: list[str]) -> None:
     """Törnqvist price and volume indices of the country's exports from product unit values, if quantities exist."""
-    con = store.connect()
-    try:
-        rows = con.execute(
-            "SELECT product, year, quantity_unit, sum(value) AS value, sum(quantity) AS quantity, any_value(source) AS source FROM flows "
-            "WHERE reporter = ? AND flow = 'export' AND classification LIKE 'HS%' AND year IN (?, ?) AND quantity IS NOT NULL "
-            "GROUP BY product, year, quantity_unit",
-            [country, year, year - 1],
-        ).df()
-    finally:
-        con.close()
+    rows = con.execute(
+        "SELECT product, year, quantity_unit, sum(value) AS value, sum(quantity) AS quantity, any_value(source) AS source FROM flows "
+        "WHERE reporter = ? AND flow = 'export' AND classification LIKE 'HS%' AND year IN (?, ?) AND quantity IS NOT NULL "
+        "GROUP BY product, year, quantity_unit",
+        [country, year, year - 1],
+    ).df()
     if rows.empty:
         return
     result = metrics.tornqvist(rows, year, year - 1)
