@@ -88,6 +88,12 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _progress(quiet: bool) -> Progress:
+    """A progress bar on stderr, off when the output is JSON."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=err, transient=True, disable=quiet)
+
+
 def _open(store: Path | None, data_dir: Path | None) -> _store.Store:
     return _store.open(store, data_dir=data_dir)
 
@@ -129,15 +135,7 @@ def ingest(
             results.append(st.ingest(src, file, dataset=dataset, vintage=vintage))
         else:
             planned = st.plan(sources)
-            with Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-                disable=as_json,
-            ) as bar:
+            with _progress(as_json) as bar:
                 task = bar.add_task("ingesting", total=max(len(planned), 1))
                 results = st.ingest_all(
                     sources,
@@ -565,15 +563,7 @@ def fetch_comtrade(
     try:
         with (
             ComtradeClient(base_url=base_url, max_attempts=max_attempts) as client,
-            Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-                disable=as_json,
-            ) as bar,
+            _progress(as_json) as bar,
         ):
             task = bar.add_task("comtrade", total=len(requests))
 

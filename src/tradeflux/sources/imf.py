@@ -26,6 +26,29 @@ def _aggregate_names(folder: Path) -> set[str]:
         return {r["imf_name"] for r in csv.DictReader(handle) if r["is_aggregate"] == "1"} | {"World"}
 
 
+def _exports_and_imports(rel: str, columns: dict[str, str], estimated: str) -> str:
+    """The exports (FOB) and imports (CIF) columns of a wide IMF table as flows; empty cells are not flows.
+
+    ``estimated`` is a SQL template with ``{est}``, the name of the flow's estimate-flag column.
+    """
+    selects = []
+    for flow, col, est, valuation in (
+        ("export", "exports_fob_usd_mn", "exports_estimated", "FOB"),
+        ("import", "imports_cif_usd_mn", "imports_estimated", "CIF"),
+    ):
+        exprs = {
+            **columns,
+            "period_raw": "year",
+            "flow": f"'{flow}'",
+            "valuation": f"'{valuation}'",
+            "value_raw": col,
+            "value_scale": "1e6",
+            "estimated": estimated.format(est=est),
+        }
+        selects.append(f"SELECT {staged_select('flows', exprs)} FROM {rel} WHERE {col} <> ''")
+    return union(selects)
+
+
 def read_bilateral(ctx: ReadContext, path: Path) -> list[Staged]:
     raw = ctx.load_csv(
         path,
@@ -73,28 +96,13 @@ def read_totals(ctx: ReadContext, path: Path) -> list[Staged]:
     blank = [n for n in ctx.distinct(raw, "reporter_imf")]
     lookup = ctx.country_map(blank, aggregates=_aggregate_names(path.parent))
     rel = f"(SELECT r.*, m.code AS rep FROM {raw} r LEFT JOIN {lookup} m ON r.reporter_imf = m.key)"
-    selects = []
-    for flow, col, est, valuation in (
-        ("export", "exports_fob_usd_mn", "exports_estimated", "FOB"),
-        ("import", "imports_cif_usd_mn", "imports_estimated", "CIF"),
-    ):
-        select = staged_select(
-            "flows",
-            {
-                "period_raw": "year",
-                "reporter": "coalesce(nullif(reporter_iso3, ''), rep)",
-                "reporter_code": "reporter_imf",
-                "partner": "'WLD'",
-                "partner_code": "'World'",
-                "flow": f"'{flow}'",
-                "valuation": f"'{valuation}'",
-                "value_raw": col,
-                "value_scale": "1e6",
-                "estimated": f"TRY_CAST({est} AS DOUBLE) > 0",
-            },
-        )
-        selects.append(f"SELECT {select} FROM {rel} WHERE {col} <> ''")
-    return [Staged("flows", union(selects))]
+    columns = {
+        "reporter": "coalesce(nullif(reporter_iso3, ''), rep)",
+        "reporter_code": "reporter_imf",
+        "partner": "'WLD'",
+        "partner_code": "'World'",
+    }
+    return [Staged("flows", _exports_and_imports(rel, columns, "TRY_CAST({est} AS DOUBLE) > 0"))]
 
 
 def read_china_by_partner(ctx: ReadContext, path: Path) -> list[Staged]:
@@ -119,28 +127,13 @@ def read_china_by_partner(ctx: ReadContext, path: Path) -> list[Staged]:
     ]
     lookup = ctx.country_map(ctx.distinct(raw, "partner_imf"), aggregates=aggs)
     rel = f"(SELECT r.*, m.code AS par FROM {raw} r LEFT JOIN {lookup} m ON r.partner_imf = m.key)"
-    selects = []
-    for flow, col, est, valuation in (
-        ("export", "exports_fob_usd_mn", "exports_estimated", "FOB"),
-        ("import", "imports_cif_usd_mn", "imports_estimated", "CIF"),
-    ):
-        select = staged_select(
-            "flows",
-            {
-                "period_raw": "year",
-                "reporter": "'CHN'",
-                "reporter_code": "'China, P.R.: Mainland'",
-                "partner": "coalesce(nullif(partner_iso3, ''), par)",
-                "partner_code": "partner_imf",
-                "flow": f"'{flow}'",
-                "valuation": f"'{valuation}'",
-                "value_raw": col,
-                "value_scale": "1e6",
-                "estimated": f"{est} = '1'",
-            },
-        )
-        selects.append(f"SELECT {select} FROM {rel} WHERE {col} <> ''")
-    return [Staged("flows", union(selects))]
+    columns = {
+        "reporter": "'CHN'",
+        "reporter_code": "'China, P.R.: Mainland'",
+        "partner": "coalesce(nullif(partner_iso3, ''), par)",
+        "partner_code": "partner_imf",
+    }
+    return [Staged("flows", _exports_and_imports(rel, columns, "{est} = '1'"))]
 
 
 IMF_DOTS = Source(
