@@ -27,7 +27,7 @@ BAD = (
     "2022,156,842,854149,-5,1\n"  # line 3: negative value
     "2022,999,842,870380,1,1\n"  # line 4: unknown country
     "2022,156,842,85ab12,1,1\n"  # line 5: malformed code
-    "1850,156,842,870360,1,1\n"  # line 6: impossible period
+    "1850,156,842,870360,1,1\n"  # line 6: a year that is not the file's
     "2022,156,704,870370,,1\n"  # line 7: missing value
     "2022,156,842,850760,7,1\n"  # line 8: duplicate key, different value (with line 9)
     "2022,156,842,850760,8,1\n"  # line 9
@@ -48,7 +48,7 @@ def test_every_kind_of_bad_row_goes_to_quarantine_with_its_reason(store, tmp_pat
         (3, "value", "negative value -5"),
         (4, "i", "unknown BACI country code '999'"),
         (5, "product", "malformed HS code '85ab12'"),
-        (6, "period", "impossible period '1850'"),
+        (6, "t", "year '1850' is not the file's year 2022"),
         (7, "value", "missing value"),
         (8, "key", "duplicate key with different values (lines 8, 9)"),
         (9, "key", "duplicate key with different values (lines 8, 9)"),

@@ -27,6 +27,7 @@ already found). :func:`validate_sql` turns a staged relation into typed rows wit
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 FLOW_KINDS = ("export", "import", "re-export", "re-import")
@@ -208,6 +209,67 @@ STAGED_DEFAULTS: dict[str, dict[str, str]] = {
         "note": "NULL",
     },
 }
+
+
+_LITERAL = re.compile(r"^(NULL|true|false|-?[0-9]+(\.[0-9]*)?(e-?[0-9]+)?|'(?:[^']|'')*')$", re.IGNORECASE)
+
+# Staged inputs of each canonical flows column: a column whose inputs are all literals is the same
+# on every row of an ingested file, so it is kept once in the manifest instead of in the Parquet files.
+FLOW_INPUTS = {
+    "period": ("period_raw",),
+    "period_kind": ("period_raw",),
+    "month": ("period_raw",),
+    "reporter": ("reporter",),
+    "reporter_code": ("reporter_code",),
+    "partner": ("partner",),
+    "partner_code": ("partner_code",),
+    "flow": ("flow",),
+    "product": ("product",),
+    "value": ("value_raw", "value_scale"),
+    "currency": ("currency",),
+    "valuation": ("valuation",),
+    "quantity": ("quantity_raw",),
+    "quantity_unit": ("quantity_unit",),
+    "duty": ("duty_raw", "value_scale"),
+    "declarant": ("declarant", "reporter"),
+    "mirror": ("declarant", "reporter"),
+    "estimated": ("estimated",),
+}
+
+
+def literal_columns(table: str, exprs: dict[str, str]) -> dict[str, str]:
+    """Staged columns of ``table`` whose expression (given or default) is a SQL literal."""
+    out = {}
+    for name, default in STAGED_DEFAULTS[table].items():
+        expr = str(exprs.get(name, default)).strip()
+        if _LITERAL.match(expr):
+            out[name] = expr
+    return out
+
+
+def constant_columns(table: str, literals: dict[str, str]) -> list[str]:
+    """Canonical columns that are the same on every row, given the staged literal columns."""
+    if table != "flows" or not literals:
+        return []
+    out = [col for col, inputs in FLOW_INPUTS.items() if all(i in literals for i in inputs)]
+    if literals.get("declarant", "").upper() == "NULL":
+        out += [c for c in ("mirror", "declarant") if c not in out]  # the reporter declares: see ALIASES
+    return out
+
+
+# Constant columns that repeat another column of the same row rather than a value.
+ALIASES = {"declarant": "reporter"}
+
+
+def _substitute(sql: str, literals: dict[str, str]) -> str:
+    """Put literal values in place of the bare column names in ``sql`` (outside quoted strings), so
+    that the engine folds every check on a constant once instead of on every row."""
+    if not literals:
+        return sql
+    names = "|".join(sorted(map(re.escape, literals), key=len, reverse=True))
+    ident = re.compile(rf"(?<![\w.])(?<!AS )({names})(?![\w])")
+    parts = re.split(r"('(?:[^']|'')*')", sql)
+    return "".join(p if i % 2 else ident.sub(lambda m: f"({literals[m.group(1)]})", p) for i, p in enumerate(parts))
 
 
 def staged_select(table: str, exprs: dict[str, str], line: str = "_line") -> str:
@@ -420,9 +482,10 @@ def _typed(table: str, types: dict[str, str]) -> str:
         return f"""
     CASE WHEN period_kind = 'month' THEN substr(_period_text, 1, 4) || '-' || right(_period_text, 2)
          ELSE _period_text END AS period,
-    period_kind, year, month, reporter, reporter_code, partner, partner_code, flow, classification,
-    product, {num("value_raw")} * value_scale AS value, currency, valuation,
-    {num("quantity_raw")} AS quantity, quantity_unit, {num("duty_raw")} * value_scale AS duty,
+    period_kind AS period_kind, year AS year, month AS month, reporter AS reporter, reporter_code AS reporter_code,
+    partner AS partner, partner_code AS partner_code, flow AS flow, classification AS classification,
+    product AS product, {num("value_raw")} * value_scale AS value, currency AS currency, valuation AS valuation,
+    {num("quantity_raw")} AS quantity, quantity_unit AS quantity_unit, {num("duty_raw")} * value_scale AS duty,
     coalesce(declarant, reporter) AS declarant, coalesce(declarant, reporter) <> reporter AS mirror,
     coalesce(estimated, false) AS estimated"""
     if table == "indicators":
@@ -441,7 +504,15 @@ def _typed(table: str, types: dict[str, str]) -> str:
 
 
 def validate_sql(
-    table: str, staged: str, *, source: str, dataset: str, vintage: str, file: str, types: dict[str, str] | None = None
+    table: str,
+    staged: str,
+    *,
+    source: str,
+    dataset: str,
+    vintage: str,
+    file: str,
+    types: dict[str, str] | None = None,
+    literals: dict[str, str] | None = None,
 ) -> str:
     """SQL over the staged relation named ``staged`` giving typed rows plus ``_reason``/``_field``.
 
@@ -450,6 +521,8 @@ def validate_sql(
     the staged columns' SQL types: numbers a reader already typed skip the text checks.
     """
     types = types or {}
+    literals = literals or {}
+    types = {**types, **{name: "LITERAL" for name in literals}}  # literals are text or NULL: never "typed numbers"
     rules = _rules(table, types)
     first = " ".join(f"WHEN {cond} THEN {{'f': '{field}', 'r': {reason}}}" for field, cond, reason in rules)
     joins, known = [], []
@@ -461,7 +534,7 @@ def validate_sql(
     period = f", {_period_cols('period_raw')}" if table != "tariffs" else ""
     pre = f"SELECT s.*, {', '.join(known)}{period} FROM {staged} s {' '.join(joins)}"
     lit = {k: v.replace("'", "''") for k, v in dict(source=source, dataset=dataset, vintage=vintage, file=file).items()}
-    return f"""
+    sql = f"""
 SELECT {_typed(table, types)},
     '{lit["source"]}' AS source, '{lit["dataset"]}' AS dataset, '{lit["vintage"]}' AS vintage,
     '{lit["file"]}' AS file, _line AS line,
@@ -469,3 +542,4 @@ SELECT {_typed(table, types)},
     CASE WHEN _reason IS NOT NULL THEN coalesce(_field, 'row') ELSE _first.f END AS _field
 FROM (SELECT *, CASE WHEN _reason IS NOT NULL THEN NULL {first} END AS _first FROM ({pre}) AS s0) AS s
 """
+    return _substitute(sql, literals)

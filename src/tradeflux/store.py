@@ -54,6 +54,7 @@ class TableCount:
     quarantined: int = 0
     files: list[dict] = field(default_factory=list)  # {"path", "year"}
     periods: list[str] = field(default_factory=list)  # [first, last]
+    constants: dict = field(default_factory=dict)  # columns equal on every row: kept here, not in the files
 
 
 @dataclass
@@ -251,14 +252,14 @@ class Store:
             ctx = ReadContext(con, self.countries)
             say(f"{src.id}/{dataset}: reading {file.name}")
             staged = reader(ctx, file)
-            by_table: dict[str, list[str]] = {}
+            by_table: dict[str, list] = {}
             for st in staged:
-                by_table.setdefault(st.table, []).append(st.sql)
+                by_table.setdefault(st.table, []).append(st)
             tables: dict[str, TableCount] = {}
             quarantine_parts = []
-            for table, sqls in by_table.items():
+            for table, parts in by_table.items():
                 say(f"{src.id}/{dataset}: checking and writing {table}")
-                count, qname = self._write_table(con, table, sqls, src, dataset, vintage, file, entry_id, staging)
+                count, qname = self._write_table(con, table, parts, src, dataset, vintage, file, entry_id, staging)
                 tables[table] = count
                 if qname:
                     quarantine_parts.append(qname)
@@ -294,7 +295,7 @@ class Store:
         self,
         con: duckdb.DuckDBPyConnection,
         table: str,
-        sqls: list[str],
+        parts: list,
         src: Source,
         dataset: str,
         vintage: str,
@@ -309,8 +310,9 @@ class Store:
         otherwise the good rows are written again without the others.
         """
         spec = schema.TABLES[table]
-        con.execute(f"CREATE TEMP VIEW _staged_{table} AS " + "\nUNION ALL\n".join(f"({s})" for s in sqls))
+        con.execute(f"CREATE TEMP VIEW _staged_{table} AS " + "\nUNION ALL\n".join(f"({p.sql})" for p in parts))
         types = {r[0]: r[1] for r in con.execute(f"DESCRIBE _staged_{table}").fetchall()}
+        literals = _common_literals(parts)
         checked = schema.validate_sql(
             table,
             f"_staged_{table}",
@@ -319,20 +321,30 @@ class Store:
             vintage=vintage,
             file=str(file.resolve()),
             types=types,
+            literals=literals,
         )
-        stored = [c for c in spec.column_names if c not in schema.PER_FILE]
+        constant = [c for c in schema.constant_columns(table, literals) if c not in spec.partition_by]
+        values = con.execute(f"SELECT {', '.join(constant) or '1'} FROM ({checked}) LIMIT 1").fetchone() if constant else None
+        constants = dict(zip(constant, values, strict=True)) if values else {}
+        if "declarant" in constants and literals.get("declarant", "").upper() == "NULL":
+            constants["declarant"] = {"same_as": schema.ALIASES["declarant"]}
+        stored = [c for c in spec.column_names if c not in schema.PER_FILE and c not in constants]
         partitions = ", ".join(spec.partition_by)
         first = staging / f"{table}-all"
         con.execute(
             f"COPY (SELECT {', '.join(stored)}, _reason, _field FROM ({checked})) TO '{first}' "
             f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), FILENAME_PATTERN 'part-{{i}}')"
         )
-        casts = ", ".join(f"CAST({c.name} AS {c.type}) AS {c.name}" for c in spec.columns if c.name in stored)
+        casts = ", ".join(
+            f"CAST({_sql_value(constants[c.name]) if c.name in constants else c.name} AS {c.type}) AS {c.name}"
+            for c in spec.columns
+            if c.name not in schema.PER_FILE
+        )
         con.execute(
             f"CREATE TEMP VIEW _all_{table} AS SELECT {casts}, _reason, _field "
             f"FROM read_parquet('{first}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
         )
-        count = TableCount()
+        count = TableCount(constants={k: _json_value(v) for k, v in constants.items()})
         count.staged, bad = con.execute(f"SELECT count(*), count(_reason) FROM _all_{table}").fetchone()
         dups = self._duplicates(con, table, spec)
         per_file = f"{_lit(src.id)} AS source, {_lit(dataset)} AS dataset, {_lit(vintage)} AS vintage, {_lit(str(file.resolve()))} AS file"
@@ -471,8 +483,8 @@ class Store:
     def relation_sql(self, table: str, vintage: str = "latest") -> str:
         """SQL text selecting ``table`` (as canonical columns) at ``vintage``.
 
-        Columns constant for an ingested file (dataset, vintage, file) are not stored in its Parquet
-        files; they are added back here from the manifest.
+        Columns constant for an ingested file (dataset, vintage, file, and any column the reader
+        staged as a literal) are not stored in its Parquet files; they are added back here from the manifest.
         """
         spec = schema.TABLES[table]
         visible = {str(f) for f in self.files(table, vintage)}
@@ -487,9 +499,9 @@ class Store:
             if not files:
                 continue
             listing = ", ".join(_lit(f) for f in files)
-            per_file = {"dataset": entry.dataset, "vintage": entry.vintage, "file": entry.file}
+            fixed = {"dataset": entry.dataset, "vintage": entry.vintage, "file": entry.file, **count.constants}
             cols = ", ".join(
-                f"CAST({_lit(per_file[c.name]) if c.name in per_file else c.name} AS {c.type}) AS {c.name}"
+                f"CAST({_sql_value(fixed[c.name]) if c.name in fixed else c.name} AS {c.type}) AS {c.name}"
                 for c in spec.columns
             )
             parts.append(
@@ -606,6 +618,31 @@ def pq_rows(path: Path) -> int:
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_value(value: object) -> str:
+    """A Python value (from the manifest or a query) as a SQL literal; ``{"same_as": col}`` names a column."""
+    if isinstance(value, dict):
+        return str(value["same_as"])
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return _lit(str(value))
+
+
+def _json_value(value: object) -> object:
+    return value if value is None or isinstance(value, (bool, int, float, str, dict)) else str(value)
+
+
+def _common_literals(parts: list) -> dict[str, str]:
+    """Staged literal columns shared, with the same value, by every part of a table."""
+    if not parts or any(p.literals is None for p in parts):
+        return {}
+    first = dict(parts[0].literals)
+    return {k: v for k, v in first.items() if all(p.literals.get(k) == v for p in parts[1:])}
 
 
 def _key_match(spec: schema.TableSpec, a: str, b: str) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tradeflux.schema import staged_select
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged
 
 REVISIONS = {
@@ -36,10 +35,10 @@ def country_file(path: Path) -> Path:
 
 
 def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
-    match = re.search(r"BACI_(HS\d\d)_", path.name)
+    match = re.search(r"BACI_(HS\d\d)_Y(\d{4})_", path.name)
     if not match or match.group(1) not in REVISIONS:
         raise FormatError(f"{path}: expected a BACI file name like BACI_HS22_Y2022_V202501.csv")
-    revision = REVISIONS[match.group(1)]
+    revision, file_year = REVISIONS[match.group(1)], match.group(2)
     codes = country_file(path)
     cmap = ctx.load_csv(codes, ["country_code", "country_iso3"], stem="codes", count_lines=False)
     numbers = {"t": pa.int32(), "i": pa.int64(), "j": pa.int64(), "v": pa.float64(), "q": pa.float64()}
@@ -55,10 +54,8 @@ def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
     ctx.con.execute(
         f"CREATE TEMP TABLE {lookup} AS SELECT DISTINCT {ck} AS code, trim(country_iso3) AS iso3 FROM {cmap}"
     )
-    select = staged_select(
-        "flows",
-        {
-            "period_raw": t,
+    exprs = {
+            "period_raw": f"'{file_year}'",  # one year per file: checked against t below
             "reporter": "ri.iso3",
             "reporter_code": f"CAST({i} AS VARCHAR)",
             "partner": "pi.iso3",
@@ -71,15 +68,15 @@ def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
             "valuation": "'FOB'",
             "quantity_raw": "r.q",
             "quantity_unit": "'t'",
-            "_reason": f"CASE WHEN {blank_i} OR {blank_j} THEN 'missing country code' "
+            "_reason": f"CASE WHEN {t} IS DISTINCT FROM '{file_year}' THEN 'year ' || quote({t}) || ' is not the file''s year {file_year}' "
+            f"WHEN {blank_i} OR {blank_j} THEN 'missing country code' "
             f"WHEN ri.iso3 IS NULL THEN 'unknown BACI country code ' || quote({i}) "
             f"WHEN pi.iso3 IS NULL THEN 'unknown BACI country code ' || quote({j}) END",
-            "_field": f"CASE WHEN {blank_i} OR ri.iso3 IS NULL THEN 'i' WHEN {blank_j} OR pi.iso3 IS NULL THEN 'j' END",
-        },
-        line="r._line",
-    )
-    sql = f"SELECT {select} FROM {raw} r LEFT JOIN {lookup} ri ON {i} = ri.code LEFT JOIN {lookup} pi ON {j} = pi.code"
-    return [Staged("flows", sql)]
+            "_field": f"CASE WHEN {t} IS DISTINCT FROM '{file_year}' THEN 't' "
+            f"WHEN {blank_i} OR ri.iso3 IS NULL THEN 'i' WHEN {blank_j} OR pi.iso3 IS NULL THEN 'j' END",
+        }
+    frm = f"{raw} r LEFT JOIN {lookup} ri ON {i} = ri.code LEFT JOIN {lookup} pi ON {j} = pi.code"
+    return [Staged.of("flows", exprs, frm, line="r._line")]
 
 
 BACI = Source(

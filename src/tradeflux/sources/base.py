@@ -14,7 +14,7 @@ import datetime as dt
 import fnmatch
 import gzip
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 
 from tradeflux import countries as _countries
 from tradeflux.countries import CountryTable
+from tradeflux.schema import literal_columns, staged_select
 
 
 class FormatError(ValueError):
@@ -33,10 +34,21 @@ class FormatError(ValueError):
 
 @dataclass(frozen=True)
 class Staged:
-    """A select of staged rows for one canonical table."""
+    """A select of staged rows for one canonical table.
+
+    ``literals``: staged columns that are the same SQL literal on every row (set by :meth:`of`);
+    the store checks them once and keeps the canonical columns they make constant out of the files.
+    """
 
     table: str
     sql: str
+    literals: Mapping[str, str] | None = None
+
+    @classmethod
+    def of(cls, table: str, exprs: dict[str, str], frm: str, *, line: str = "_line", where: str | None = None) -> Staged:
+        """Stage ``exprs`` (staged column -> SQL expression, the rest defaulted) over ``frm``."""
+        sql = f"SELECT {staged_select(table, exprs, line)} FROM {frm}" + (f" WHERE {where}" if where else "")
+        return cls(table, sql, literal_columns(table, exprs))
 
 
 @dataclass
