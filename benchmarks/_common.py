@@ -9,7 +9,13 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-FOOTER = "\nimport resource, sys as _s\nprint('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=_s.stderr)\n"
+# Peak resident memory of the child itself: VmHWM belongs to the process image since exec, unlike
+# getrusage's ru_maxrss, which starts from the parent's size at fork.
+FOOTER = (
+    "\nimport sys as _s\n"
+    "_hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+    "print('MAXRSS', _hwm.split()[1], file=_s.stderr)\n"
+)
 
 
 def run_child(label: str, code: str, *args: str) -> dict:

@@ -35,6 +35,12 @@ print('SECONDS', time.perf_counter() - t, file=sys.stderr)
 import json; print('EXTRA ' + json.dumps({'balance': r.figure('balance').value}), file=sys.stderr)
 """
 
+INGEST = """
+import sys, tradeflux
+from tradeflux.sources import baci
+tradeflux.open(sys.argv[1] + '/store', data_dir=sys.argv[1]).ingest(baci.BACI, sys.argv[2])
+"""
+
 FLOOR = """
 import sys, time, duckdb
 y = int(sys.argv[2])
@@ -57,20 +63,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000_000)
     parser.add_argument("--years", type=int, default=5)
     args = parser.parse_args()
-    import tradeflux
-    from tradeflux.sources import baci
-
     first = 2025 - args.years + 1
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        store = tradeflux.open(work / "store", data_dir=work)
         t0 = time.perf_counter()
         for k, year in enumerate(range(first, 2026)):
             path = work / f"BACI_HS22_Y{year}_V202601.csv"
             generate(path, args.rows // args.years, seed=k)
             text = path.read_text()
             path.write_text(text.replace("\n2022,", f"\n{year},"))
-            store.ingest(baci.BACI, path)
+            # ingest in a child process, so that this process stays small and the timed children's
+            # peak memory is their own (a child's max RSS starts from its parent's at fork)
+            run_child("ingest", INGEST, str(work), str(path))
             path.unlink()
             print(
                 f"year {year}: ingested {args.rows // args.years:,} rows ({time.perf_counter() - t0:.0f}s so far)",

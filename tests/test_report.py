@@ -121,3 +121,10 @@ def test_new_three_and_chapters_from_us_product_data(rep):
     chapters = rep.tables["hs_chapters"]
     assert chapters.chapter.tolist()[:2] == ["85", "84"]
     assert chapters.value.sum() < 429.44e9 and chapters.share_pct.iloc[0] == pytest.approx(27.65, abs=0.01)
+
+
+def test_every_computed_or_reported_figure_names_its_source_rows(rep):
+    missing = [f.id for f in rep.figures if not f.sources]
+    assert missing == []
+    world = rep.figure("world_record_other").sources[0]
+    assert (world.source, world.dataset) == ("imf-dots", "totals") and len(world.lines) == 2  # exports and imports rows

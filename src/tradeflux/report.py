@@ -337,7 +337,8 @@ def _build(
             "USD",
             "computed",
             "reporter, USD",
-            [],
+            _sources(chosen[chosen.year.isin([rec["period"], rec["previous_record_period"]])])
+            + (_sources(bal) if rec["period"] == year and not bal.empty else []),
             f"{_year(rec['period'])}; previous record {_bn(rec['previous_record'])} in {_year(rec['previous_record_period'])}; margin {_pct(rec['margin_pct'])}",
         )
     )
@@ -352,7 +353,13 @@ def _build(
                 "USD",
                 "computed",
                 "IMF DOTS reporter totals, USD",
-                [],
+                _sources(
+                    con.execute(
+                        "SELECT source, dataset, file, vintage, line FROM flows WHERE source = 'imf-dots' AND dataset = 'totals' "
+                        "AND partner = 'WLD' AND reporter = ? AND year = ?",
+                        [top.reporter, int(top.year)],
+                    ).df()
+                ),
                 f"{table.name(top.reporter)} {int(top.year)}; DOTS overstates some (e.g. Saudi Arabia 2008-2014 exports)",
             )
         )
@@ -552,7 +559,7 @@ def _build(
                 "percent",
                 "computed",
                 "mirror (partner-reported), CIF",
-                [],
+                _sources(exports_mirror[exports_mirror.year.isin([last, base])]),
                 note,
             )
         )

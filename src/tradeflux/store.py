@@ -324,7 +324,11 @@ class Store:
             literals=literals,
         )
         constant = [c for c in schema.constant_columns(table, literals) if c not in spec.partition_by]
-        values = con.execute(f"SELECT {', '.join(constant) or '1'} FROM ({checked}) LIMIT 1").fetchone() if constant else None
+        values = (
+            con.execute(f"SELECT {', '.join(constant) or '1'} FROM ({checked}) LIMIT 1").fetchone()
+            if constant
+            else None
+        )
         constants = dict(zip(constant, values, strict=True)) if values else {}
         if "declarant" in constants and literals.get("declarant", "").upper() == "NULL":
             constants["declarant"] = {"same_as": schema.ALIASES["declarant"]}

@@ -55,26 +55,26 @@ def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
         f"CREATE TEMP TABLE {lookup} AS SELECT DISTINCT {ck} AS code, trim(country_iso3) AS iso3 FROM {cmap}"
     )
     exprs = {
-            "period_raw": f"'{file_year}'",  # one year per file: checked against t below
-            "reporter": "ri.iso3",
-            "reporter_code": f"CAST({i} AS VARCHAR)",
-            "partner": "pi.iso3",
-            "partner_code": f"CAST({j} AS VARCHAR)",
-            "flow": "'export'",
-            "classification": f"'{revision}'",
-            "product": "lpad(trim(r.k), 6, '0')",
-            "value_raw": "r.v",
-            "value_scale": "1e3",
-            "valuation": "'FOB'",
-            "quantity_raw": "r.q",
-            "quantity_unit": "'t'",
-            "_reason": f"CASE WHEN {t} IS DISTINCT FROM '{file_year}' THEN 'year ' || quote({t}) || ' is not the file''s year {file_year}' "
-            f"WHEN {blank_i} OR {blank_j} THEN 'missing country code' "
-            f"WHEN ri.iso3 IS NULL THEN 'unknown BACI country code ' || quote({i}) "
-            f"WHEN pi.iso3 IS NULL THEN 'unknown BACI country code ' || quote({j}) END",
-            "_field": f"CASE WHEN {t} IS DISTINCT FROM '{file_year}' THEN 't' "
-            f"WHEN {blank_i} OR ri.iso3 IS NULL THEN 'i' WHEN {blank_j} OR pi.iso3 IS NULL THEN 'j' END",
-        }
+        "period_raw": f"'{file_year}'",  # one year per file: checked against t below
+        "reporter": "ri.iso3",
+        "reporter_code": f"CAST({i} AS VARCHAR)",
+        "partner": "pi.iso3",
+        "partner_code": f"CAST({j} AS VARCHAR)",
+        "flow": "'export'",
+        "classification": f"'{revision}'",
+        "product": "lpad(trim(r.k), 6, '0')",
+        "value_raw": "r.v",
+        "value_scale": "1e3",
+        "valuation": "'FOB'",
+        "quantity_raw": "r.q",
+        "quantity_unit": "'t'",
+        "_reason": f"CASE WHEN {t} IS DISTINCT FROM '{file_year}' THEN 'year ' || quote({t}) || ' is not the file''s year {file_year}' "
+        f"WHEN {blank_i} OR {blank_j} THEN 'missing country code' "
+        f"WHEN ri.iso3 IS NULL THEN 'unknown BACI country code ' || quote({i}) "
+        f"WHEN pi.iso3 IS NULL THEN 'unknown BACI country code ' || quote({j}) END",
+        "_field": f"CASE WHEN {t} IS DISTINCT FROM '{file_year}' THEN 't' "
+        f"WHEN {blank_i} OR ri.iso3 IS NULL THEN 'i' WHEN {blank_j} OR pi.iso3 IS NULL THEN 'j' END",
+    }
     frm = f"{raw} r LEFT JOIN {lookup} ri ON {i} = ri.code LEFT JOIN {lookup} pi ON {j} = pi.code"
     return [Staged.of("flows", exprs, frm, line="r._line")]
 

@@ -45,7 +45,9 @@ class Staged:
     literals: Mapping[str, str] | None = None
 
     @classmethod
-    def of(cls, table: str, exprs: dict[str, str], frm: str, *, line: str = "_line", where: str | None = None) -> Staged:
+    def of(
+        cls, table: str, exprs: dict[str, str], frm: str, *, line: str = "_line", where: str | None = None
+    ) -> Staged:
         """Stage ``exprs`` (staged column -> SQL expression, the rest defaulted) over ``frm``."""
         sql = f"SELECT {staged_select(table, exprs, line)} FROM {frm}" + (f" WHERE {where}" if where else "")
         return cls(table, sql, literal_columns(table, exprs))
