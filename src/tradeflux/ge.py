@@ -1,0 +1,245 @@
+"""General-equilibrium structural gravity: one sector, exact hat algebra, a scale-free solver.
+
+The model (Anderson and van Wincoop; Yotov et al. 2016 ch. 2; the ``ge_gravity`` and ``gegravity``
+formulations): with baseline flows ``X[i, j]`` from exporter ``i`` to importer ``j`` (domestic
+flows on the diagonal), output ``Y_i = sum_j X_ij`` and expenditure ``E_j = sum_i X_ij``, a change in
+trade costs enters as ``phi[i, j]``, the change in ``t_ij^(-theta)`` (``exp(beta * dz)`` for a
+gravity coefficient ``beta``). With ``theta = sigma - 1`` the trade elasticity, the counterfactual
+factory-gate prices ``w_hat`` solve market clearing
+
+    w_i Y_i = sum_j pi_ij phi_ij w_i^-theta / P_j^-theta * E'_j,   P_j^-theta = sum_k pi_kj phi_kj w_k^-theta
+
+with ``pi_ij = X_ij / E_j`` and expenditure held to the data's imbalance either multiplicatively
+(``E'_j`` proportional to ``w_j E_j``, scaled so world expenditure equals world output) or additively (``E'_j = w_j Y_j + D_j``, ``D_j = E_j - Y_j`` fixed).
+Prices are relative: the solution is normalised by a reference importer's price index
+(``P_ref = 1``, the Advanced Guide's and gegravity's choice) or by world output.
+
+The solver iterates on market clearing in shares, so it does not depend on the units of the flows
+(no rescale factor to tune); it reports its residual and raises :class:`NotConverged` when the
+residual does not fall below the tolerance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+
+class NotConverged(RuntimeError):
+    """The solver stopped before market clearing held to the tolerance."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A square trade matrix (exporters in rows, importers in columns, domestic flows included)."""
+
+    countries: tuple[str, ...]
+    X: np.ndarray
+
+    @classmethod
+    def from_frame(
+        cls, frame: pd.DataFrame, *, exporter: str = "exporter", importer: str = "importer", value: str = "trade"
+    ) -> Baseline:
+        wide = frame.pivot_table(index=exporter, columns=importer, values=value, aggfunc="sum")
+        countries = sorted(set(wide.index) | set(wide.columns))
+        wide = wide.reindex(index=countries, columns=countries)
+        if wide.isna().any().any():
+            missing = int(wide.isna().sum().sum())
+            raise ValueError(
+                f"the baseline must be square with every pair, domestic flows included: {missing} pairs are missing"
+            )
+        X = wide.to_numpy(float)
+        if (X < 0).any():
+            raise ValueError("trade flows must be non-negative")
+        return cls(tuple(countries), X)
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.X.sum(axis=1)
+
+    @property
+    def expenditure(self) -> np.ndarray:
+        return self.X.sum(axis=0)
+
+    def index(self, code: str) -> int:
+        try:
+            return self.countries.index(code)
+        except ValueError:
+            raise KeyError(f"{code!r} is not in the baseline ({len(self.countries)} countries)") from None
+
+    def phi(
+        self, frame: pd.DataFrame, column: str, *, exporter: str = "exporter", importer: str = "importer"
+    ) -> np.ndarray:
+        """``exp(column)`` as a matrix: the change in ``t^-theta`` from a pair-level log effect."""
+        wide = frame.pivot_table(index=exporter, columns=importer, values=column, aggfunc="first")
+        wide = wide.reindex(index=list(self.countries), columns=list(self.countries)).fillna(0.0)
+        return np.exp(wide.to_numpy(float))
+
+
+@dataclass
+class GEResult:
+    """A counterfactual: price changes, new flows, and per-country and per-pair tables."""
+
+    baseline: Baseline
+    w_hat: np.ndarray
+    P_hat: np.ndarray
+    X_new: np.ndarray
+    E_new: np.ndarray
+    iterations: int
+    residual: float
+    closure: str
+
+    @property
+    def real_gdp(self) -> np.ndarray:
+        """Change factor of real output, ``w_hat / P_hat``."""
+        return self.w_hat / self.P_hat
+
+    @property
+    def welfare(self) -> np.ndarray:
+        """Change factor of welfare (ge_gravity's definition): real expenditure ``E'/E / P_hat`` with
+        additive imbalances, the real wage ``w_hat / P_hat`` with multiplicative ones."""
+        if self.closure == "multiplicative":
+            return self.real_gdp
+        return (self.E_new / self.baseline.expenditure) / self.P_hat
+
+    def countries_frame(self) -> pd.DataFrame:
+        X0, X1 = self.baseline.X, self.X_new
+        foreign0 = X0.sum(axis=1) - np.diag(X0)
+        foreign1 = X1.sum(axis=1) - np.diag(X1)
+        imports0 = X0.sum(axis=0) - np.diag(X0)
+        imports1 = X1.sum(axis=0) - np.diag(X1)
+        return pd.DataFrame(
+            {
+                "country": self.baseline.countries,
+                "factory_price_pct": (self.w_hat - 1) * 100,
+                "imr_pct": (self.P_hat - 1) * 100,
+                "real_gdp_pct": (self.real_gdp - 1) * 100,
+                "welfare": self.welfare,
+                "exports_pct": (foreign1 / foreign0 - 1) * 100,
+                "imports_pct": (imports1 / imports0 - 1) * 100,
+                "domestic_pct": (np.diag(X1) / np.diag(X0) - 1) * 100,
+                "output_before": self.baseline.output,
+                "output_after": X1.sum(axis=1),
+                "balance_before": X0.sum(axis=1) - X0.sum(axis=0),
+                "balance_after": X1.sum(axis=1) - X1.sum(axis=0),
+            }
+        )
+
+    def pairs_frame(self) -> pd.DataFrame:
+        n = len(self.baseline.countries)
+        exp = np.repeat(self.baseline.countries, n)
+        imp = np.tile(self.baseline.countries, n)
+        before, after = self.baseline.X.ravel(), self.X_new.ravel()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            change = np.where(before > 0, (after / before - 1) * 100, np.nan)
+        return pd.DataFrame(
+            {"exporter": exp, "importer": imp, "trade_before": before, "trade_after": after, "change_pct": change}
+        )
+
+
+def solve(
+    baseline: Baseline,
+    phi: np.ndarray,
+    theta: float,
+    *,
+    closure: Literal["multiplicative", "additive"] = "multiplicative",
+    reference: str | None = None,
+    tol: float = 1e-12,
+    max_iter: int = 200_000,
+) -> GEResult:
+    """Full-endowment general equilibrium after trade costs change by ``phi`` (see the module docstring).
+
+    ``reference``: the importer whose price index stays 1; without one, world output stays constant.
+    """
+    X = baseline.X
+    n = len(baseline.countries)
+    if phi.shape != (n, n):
+        raise ValueError(f"phi must be {n}x{n}, got {phi.shape}")
+    if theta <= 0:
+        raise ValueError(f"theta (the trade elasticity, sigma - 1) must be positive, got {theta}")
+    Y, E = X.sum(axis=1), X.sum(axis=0)
+    scale = Y.sum()
+    y, e = Y / scale, E / scale  # shares: the solver never sees the flows' units
+    pi = X / E[None, :]
+    a = pi * phi
+    d = e - y
+    ref = baseline.index(reference) if reference else None
+    w = np.ones(n)
+    residual = np.inf
+    for iteration in range(1, max_iter + 1):
+        wt = w ** (-theta)
+        P_theta = (a * wt[:, None]).sum(axis=0)  # P_hat^-theta
+        e_new = _expenditure(w, y, e, d, closure)
+        sales = wt * (a / P_theta[None, :] * e_new[None, :]).sum(axis=1)
+        excess = sales / (w * y)
+        residual = float(np.max(np.abs(excess - 1)))
+        if residual < tol:
+            break
+        w = w * excess ** (1.0 / (1.0 + theta))
+        w = _normalise(w, a, theta, y, ref)
+    else:
+        raise NotConverged(
+            f"no equilibrium after {max_iter} iterations: market-clearing residual {residual:.3g} (tolerance {tol:g})"
+        )
+    w = _normalise(w, a, theta, y, ref)
+    wt = w ** (-theta)
+    P_theta = (a * wt[:, None]).sum(axis=0)
+    e_new = _expenditure(w, y, e, d, closure) * scale
+    X_new = a * wt[:, None] / P_theta[None, :] * e_new[None, :]
+    return GEResult(baseline, w, P_theta ** (-1.0 / theta), X_new, e_new, iteration, residual, closure)
+
+
+def _expenditure(w: np.ndarray, y: np.ndarray, e: np.ndarray, d: np.ndarray, closure: str) -> np.ndarray:
+    """Counterfactual expenditure shares. Multiplicative: each country keeps its ratio of expenditure to
+    output, scaled so that world expenditure equals world output (Walras' law); additive: deficits fixed."""
+    if closure == "multiplicative":
+        out = w * e
+        return out * (w * y).sum() / out.sum()
+    if closure == "additive":
+        return w * y + d
+    raise ValueError(f"closure must be 'multiplicative' or 'additive', not {closure!r}")
+
+
+def _normalise(w: np.ndarray, a: np.ndarray, theta: float, y: np.ndarray, ref: int | None) -> np.ndarray:
+    if ref is None:
+        return w / (w * y).sum()
+    P_ref = (a[:, ref] * w ** (-theta)).sum() ** (-1.0 / theta)
+    return w / P_ref
+
+
+def model_baseline(
+    costs: np.ndarray, output: np.ndarray, expenditure: np.ndarray, *, tol: float = 1e-13, max_iter: int = 100_000
+) -> np.ndarray:
+    """Flows implied by trade costs and the data's output and expenditure (structural gravity).
+
+    ``costs[i, j]`` is ``t_ij^(1 - sigma)`` (``exp(beta'z)`` from a gravity estimate). Solves the
+    multilateral resistances and returns ``X_ij = Y_i E_j / Y_w * costs_ij / (Pi_i P_j)``, whose
+    rows sum to output and columns to expenditure.
+    """
+    y = output / output.sum()
+    e = expenditure / output.sum()
+    P = np.ones(len(y))
+    for _ in range(max_iter):
+        Pi = costs @ (e / P)
+        P_new = costs.T @ (y / Pi)
+        P_new = P_new / np.exp(np.log(P_new).mean())  # the resistances are defined up to a scale
+        if np.max(np.abs(P_new / P - 1)) < tol:
+            P = P_new
+            break
+        P = P_new
+    else:
+        raise NotConverged("multilateral resistances did not converge")
+    Pi = costs @ (e / P)
+    return output.sum() * (y[:, None] * e[None, :]) * costs / (Pi[:, None] * P[None, :])
+
+
+def shock(baseline: Baseline, pairs: Sequence[tuple[str, str]], log_effect: float) -> np.ndarray:
+    """``phi`` for a log effect on the listed exporter-importer pairs (e.g. a new trade agreement)."""
+    phi = np.ones_like(baseline.X)
+    for exp, imp in pairs:
+        phi[baseline.index(exp), baseline.index(imp)] = np.exp(log_effect)
+    return phi

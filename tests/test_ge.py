@@ -1,0 +1,88 @@
+"""General equilibrium: Stata ge_gravity's EU enlargement on the WIOD 2000 baseline, and solver properties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradeflux import ge
+
+
+@pytest.fixture(scope="module")
+def eu(data_dir):
+    ref = pd.read_csv(data_dir / "wiod-gegravity-2000-2014" / "reference_ge_eu_enlargement_stata.csv")
+    year = ref[ref.year == 2000]
+    baseline = ge.Baseline.from_frame(year)
+    return year, baseline, baseline.phi(year, "eu_effect")  # eu_effect: 0.224249 on pairs that became EU pairs
+
+
+@pytest.mark.parametrize(
+    ("closure", "column", "flows"), [("additive", "w_eu", "X_eu"), ("multiplicative", "w_mult", "X_mult")]
+)
+def test_eu_enlargement_matches_stata_ge_gravity(eu, closure, column, flows):
+    year, baseline, phi = eu
+    result = ge.solve(baseline, phi, theta=4.0, closure=closure)
+    expected = year.groupby("exporter")[column].first().reindex(baseline.countries).to_numpy()
+    assert np.max(np.abs(result.welfare - expected)) < 1e-5
+    welfare = dict(zip(baseline.countries, result.welfare, strict=True))
+    if closure == "additive":
+        assert welfare["MLT"] == pytest.approx(1.015349, abs=1e-6)
+        assert welfare["HUN"] == pytest.approx(1.014043, abs=1e-6)
+        assert welfare["RUS"] == pytest.approx(0.999798, abs=1e-6)
+    X_ref = year.pivot_table(index="exporter", columns="importer", values=flows).reindex(
+        index=baseline.countries, columns=baseline.countries
+    )
+    assert np.max(np.abs(result.X_new / X_ref.to_numpy() - 1)) < 1e-5
+    assert result.residual < 1e-12
+
+
+def test_no_change_changes_nothing(eu):
+    _, baseline, _ = eu
+    result = ge.solve(baseline, np.ones_like(baseline.X), theta=4.0, closure="additive", reference="DEU")
+    np.testing.assert_allclose(result.X_new, baseline.X, rtol=1e-12)
+    np.testing.assert_allclose(result.welfare, 1.0, atol=1e-12)
+
+
+def test_the_solver_does_not_depend_on_units(eu):
+    _, baseline, phi = eu
+    a = ge.solve(baseline, phi, theta=4.0, reference="DEU")
+    scaled = ge.Baseline(baseline.countries, baseline.X * 1e-6)
+    b = ge.solve(scaled, phi, theta=4.0, reference="DEU")
+    np.testing.assert_allclose(a.w_hat, b.w_hat, rtol=1e-10)
+    np.testing.assert_allclose(a.X_new * 1e-6, b.X_new, rtol=1e-10)
+
+
+def test_reference_importer_keeps_its_price_index(eu):
+    _, baseline, phi = eu
+    result = ge.solve(baseline, phi, theta=4.0, reference="DEU")
+    assert result.P_hat[baseline.index("DEU")] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_says_when_it_does_not_converge(eu):
+    _, baseline, phi = eu
+    with pytest.raises(ge.NotConverged, match=r"no equilibrium after 3 iterations: market-clearing residual"):
+        ge.solve(baseline, phi, theta=4.0, max_iter=3)
+
+
+def test_model_baseline_matches_output_and_expenditure():
+    rng = np.random.default_rng(0)
+    n = 6
+    costs = np.exp(rng.normal(-2, 1, (n, n)))
+    np.fill_diagonal(costs, 1.0)
+    output = rng.uniform(50, 150, n)
+    X = ge.model_baseline(costs, output, output.copy())
+    np.testing.assert_allclose(X.sum(axis=1), output, rtol=1e-10)
+    np.testing.assert_allclose(X.sum(axis=0), output, rtol=1e-10)
+
+
+def test_tables(eu):
+    _, baseline, phi = eu
+    result = ge.solve(baseline, phi, theta=4.0, closure="additive")
+    countries = result.countries_frame().set_index("country")
+    assert countries.loc["HUN", "exports_pct"] > 0 and countries.loc["RUS", "welfare"] < 1
+    pairs = result.pairs_frame()
+    assert len(pairs) == 44 * 44
+    assert pairs.set_index(["exporter", "importer"]).loc[("AUT", "BGR"), "trade_after"] == pytest.approx(
+        167.01686, rel=1e-5
+    )
