@@ -170,7 +170,9 @@ def solve(
     ref = baseline.index(reference) if reference else None
     w = np.ones(n)
     residual = np.inf
-    for iteration in range(1, max_iter + 1):
+    iterations = 0
+    while iterations < max_iter:
+        iterations += 1
         wt = w ** (-theta)
         P_theta = (a * wt[:, None]).sum(axis=0)  # P_hat^-theta
         e_new = _expenditure(w, y, e, d, closure)
@@ -181,7 +183,7 @@ def solve(
             break
         w = w * excess ** (1.0 / (1.0 + theta))
         w = _normalise(w, a, theta, y, ref)
-    else:
+    if residual >= tol:
         raise NotConverged(
             f"no equilibrium after {max_iter} iterations: market-clearing residual {residual:.3g} (tolerance {tol:g})"
         )
@@ -190,7 +192,7 @@ def solve(
     P_theta = (a * wt[:, None]).sum(axis=0)
     e_new = _expenditure(w, y, e, d, closure) * scale
     X_new = a * wt[:, None] / P_theta[None, :] * e_new[None, :]
-    return GEResult(baseline, w, P_theta ** (-1.0 / theta), X_new, e_new, iteration, residual, closure)
+    return GEResult(baseline, w, P_theta ** (-1.0 / theta), X_new, e_new, iterations, residual, closure)
 
 
 def _expenditure(w: np.ndarray, y: np.ndarray, e: np.ndarray, d: np.ndarray, closure: str) -> np.ndarray:
