@@ -161,3 +161,11 @@ def test_report_on_an_empty_store(tmp_path):
         app, ["report", "CHN", "--year", "2025", "--store", str(tmp_path / "empty"), "--data-dir", str(tmp_path)]
     )
     assert result.exit_code == 2 and "the store is empty: run `tradeflux ingest` first" in result.stderr
+
+
+def test_ge_check_command(data_dir):
+    result = runner.invoke(app, ["ge-check", "eu", "--data-dir", str(data_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["summary"]["max_abs_diff"] < 1e-5 and len(out["table"]) == 44
+    assert runner.invoke(app, ["ge-check", "nafta", "--data-dir", str(data_dir)]).exit_code == 2

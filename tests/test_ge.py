@@ -86,3 +86,20 @@ def test_tables(eu):
     assert pairs.set_index(["exporter", "importer"]).loc[("AUT", "BGR"), "trade_after"] == pytest.approx(
         167.01686, rel=1e-5
     )
+
+
+def test_trade_without_borders_against_the_book(data_dir):
+    from tradeflux import ge_checks
+
+    check = ge_checks.trade_without_borders(data_dir)
+    gdp, exports = check.summary["real_gdp_diff_pp"], check.summary["exports_rel_diff_pct"]
+    table = check.table.set_index("country")
+    assert table.loc["USA", "real_gdp_pct"] == pytest.approx(10.65, abs=0.15)  # book 10.65
+    assert table.loc["CHN", "real_gdp_pct"] == pytest.approx(14.35, abs=0.15)  # book 14.35
+    assert table.loc["DEU", "real_gdp_pct"] == pytest.approx(24.31, abs=0.15)  # book 24.31
+    assert gdp["p90"] <= 0.15 and gdp["max"] <= 0.7 and gdp["max_country"] == "HKG"
+    # exports: within 2% for every economy but Hong Kong (2.16%), whose re-export flows are the
+    # most sensitive to the book's loose (0.01) stopping rule
+    assert exports["median"] < 0.25
+    assert (table.drop(index="HKG").exports_rel_diff_pct.abs() < 2.0).all()
+    assert abs(table.loc["HKG", "exports_rel_diff_pct"]) < 2.2

@@ -538,6 +538,26 @@ def gravity(
             console.print(f"[bold]{name}[/]: " + "; ".join(notes))
 
 
+# ---- general equilibrium -----------------------------------------------------------------------
+@app.command("ge-check")
+def ge_check(
+    name: Annotated[str, typer.Argument(help="borders (Advanced Guide ch. 2) or eu (Stata ge_gravity)")],
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Solve a published GE counterfactual and print tradeflux's results beside the published ones."""
+    from tradeflux import ge_checks, settings
+
+    if name not in ge_checks.CHECKS:
+        fail(f"unknown check {name!r}; checks: {', '.join(ge_checks.CHECKS)}", 2)
+    check = ge_checks.CHECKS[name](settings.data_dir(data_dir))
+    if as_json:
+        emit_json({"check": check.name, "summary": check.summary, "table": records(check.table)})
+        return
+    show(check.table, check.description)
+    console.print_json(json.dumps(check.summary, default=str))
+
+
 # ---- fetch -------------------------------------------------------------------------------------
 @fetch_app.command("comtrade")
 def fetch_comtrade(
