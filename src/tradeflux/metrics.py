@@ -284,6 +284,17 @@ def rerouting_signal(exports_to: pd.DataFrame, partner_exports_to_market: pd.Dat
     return merged
 
 
+def _no_split(total: int, note: str) -> dict:
+    return {
+        "price_index": None,
+        "volume_index": None,
+        "value_index": None,
+        "products_used": 0,
+        "products_total": total,
+        "note": note,
+    }
+
+
 def tornqvist(flows: pd.DataFrame, year: int, base_year: int, *, trim: float = 0.05) -> dict:
     """Price and volume indices of a flow between two years from unit values (Törnqvist).
 
@@ -298,27 +309,13 @@ def tornqvist(flows: pd.DataFrame, year: int, base_year: int, *, trim: float = 0
     )
     total = need["product"].nunique()
     if wide.empty or ("quantity", year) not in wide.columns or ("quantity", base_year) not in wide.columns:
-        return {
-            "price_index": None,
-            "volume_index": None,
-            "value_index": None,
-            "products_used": 0,
-            "products_total": total,
-            "note": "no quantities: a price/volume split is not possible",
-        }
+        return _no_split(total, "no quantities: a price/volume split is not possible")
     v1, v0 = wide[("value", year)], wide[("value", base_year)]
     q1, q0 = wide[("quantity", year)], wide[("quantity", base_year)]
     ok = (q1 > 0) & (q0 > 0) & (v1 > 0) & (v0 > 0)
     v1, v0, q1, q0 = v1[ok], v0[ok], q1[ok], q0[ok]
     if v1.empty:
-        return {
-            "price_index": None,
-            "volume_index": None,
-            "value_index": None,
-            "products_used": 0,
-            "products_total": total,
-            "note": "no product has quantities in both years",
-        }
+        return _no_split(total, "no product has quantities in both years")
     rel = np.log((v1 / q1) / (v0 / q0))
     lo, hi = rel.quantile(trim), rel.quantile(1 - trim)
     keep = (rel >= lo) & (rel <= hi)
