@@ -126,7 +126,7 @@ def test_identical_sectors_give_the_one_sector_answer(eu):
         baseline.countries,
         ("a", "b"),
         np.stack([baseline.X * 0.3, baseline.X * 0.7], axis=2),
-        np.zeros(baseline.X.shape + (2,)),
+        np.zeros((*baseline.X.shape, 2)),
     )
     two = ge.solve_sectors(split, [4.0, 4.0], phi=np.stack([phi, phi], axis=2))
     np.testing.assert_allclose(two.welfare, one.welfare, atol=1e-12)
@@ -161,4 +161,4 @@ def test_a_145_percent_tariff_on_china_cuts_its_us_sales_and_raises_us_revenue(e
 def test_sector_inputs_are_checked(eu):
     _, baseline, _ = eu
     with pytest.raises(ValueError, match="domestic flows cannot carry a tariff"):
-        ge.SectorBaseline(baseline.countries, ("all",), baseline.X[:, :, None], np.full(baseline.X.shape + (1,), 0.1))
+        ge.SectorBaseline(baseline.countries, ("all",), baseline.X[:, :, None], np.full((*baseline.X.shape, 1), 0.1))
