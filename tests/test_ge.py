@@ -162,3 +162,25 @@ def test_sector_inputs_are_checked(eu):
     _, baseline, _ = eu
     with pytest.raises(ValueError, match="domestic flows cannot carry a tariff"):
         ge.SectorBaseline(baseline.countries, ("all",), baseline.X[:, :, None], np.full((*baseline.X.shape, 1), 0.1))
+
+
+def test_monte_carlo_intervals(eu):
+    year, baseline, _ = eu
+    new_pairs = year[year.new_eu_pair == 1][["exporter", "importer"]].itertuples(index=False)
+    mask = np.zeros_like(baseline.X)
+    for exp, imp in new_pairs:
+        mask[baseline.index(exp), baseline.index(imp)] = 1.0
+
+    def phi_of(beta):
+        return np.exp(beta[0] * mask)
+
+    se = 0.05
+    out = ge.monte_carlo(
+        baseline, phi_of, [0.224249], np.array([[se**2]]), theta=4.0, draws=40, seed=1, closure="additive"
+    )
+    hun = out[(out.country == "HUN") & (out.measure == "welfare")].iloc[0]
+    assert hun.estimate == pytest.approx(1.014043, abs=1e-5)
+    assert hun["q0.025"] < hun.estimate < hun["q0.975"]
+    assert out.attrs == {"draws": 40, "failed": 0}
+    fixed = ge.monte_carlo(baseline, phi_of, [0.224249], np.zeros((1, 1)), theta=4.0, draws=3, closure="additive")
+    assert np.allclose(fixed["q0.025"], fixed.estimate) and np.allclose(fixed["q0.975"], fixed.estimate)

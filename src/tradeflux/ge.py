@@ -21,7 +21,7 @@ residual does not fall below the tolerance.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -392,3 +392,53 @@ def _sector_flows(w, a, theta, alpha, t1, y, deficit):
     e_new = (w * y + deficit) / (1 - rho)
     X_new = share * alpha[None, :, :] * e_new[None, :, None] / (1 + t1)
     return X_new, e_new, P_theta
+
+
+# ---- uncertainty ---------------------------------------------------------------------------------
+def monte_carlo(
+    baseline: Baseline,
+    phi_of: Callable[[np.ndarray], np.ndarray],
+    beta: np.ndarray | Sequence[float],
+    cov: np.ndarray,
+    theta: float,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+    closure: Literal["multiplicative", "additive"] = "multiplicative",
+    reference: str | None = None,
+    quantiles: Sequence[float] = (0.025, 0.5, 0.975),
+) -> pd.DataFrame:
+    """Intervals on every country result from draws of the cost coefficients.
+
+    ``beta`` and ``cov`` are the gravity estimates and their covariance; ``phi_of(beta)`` turns a
+    draw into the cost change of the experiment. Returns, per country and result (welfare, real
+    GDP, exports), the point estimate and the requested quantiles over the draws, plus how many
+    draws did not converge (left out, and counted).
+    """
+    rng = np.random.default_rng(seed)
+    beta = np.asarray(beta, float)
+    samples = rng.multivariate_normal(beta, np.asarray(cov, float), size=draws)
+    point = (
+        solve(baseline, phi_of(beta), theta, closure=closure, reference=reference)
+        .countries_frame()
+        .set_index("country")
+    )
+    results, failed = [], 0
+    for b in samples:
+        try:
+            frame = solve(baseline, phi_of(b), theta, closure=closure, reference=reference).countries_frame()
+        except NotConverged:
+            failed += 1
+            continue
+        results.append(frame[["welfare", "real_gdp_pct", "exports_pct"]].to_numpy())
+    stack = np.stack(results)  # draw x country x measure
+    rows = []
+    for m, measure in enumerate(("welfare", "real_gdp_pct", "exports_pct")):
+        qs = np.quantile(stack[:, :, m], quantiles, axis=0)
+        for c, country in enumerate(baseline.countries):
+            row = {"country": country, "measure": measure, "estimate": point.loc[country, measure]}
+            row.update({f"q{q:g}": qs[k, c] for k, q in enumerate(quantiles)})
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs.update(draws=draws, failed=failed)
+    return out
