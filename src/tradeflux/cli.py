@@ -558,6 +558,57 @@ def ge_check(
     console.print_json(json.dumps(check.summary, default=str))
 
 
+@app.command()
+def simulate(
+    scenario: Annotated[
+        str, typer.Argument(help="a scenario TOML file, or the name of a shipped one (see `tradeflux scenarios`)")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="folder for the HTML, JSON and CSV files")] = Path("reports"),
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a tariff or imbalance scenario in general equilibrium: who gains, who loses, where trade goes."""
+    from tradeflux import scenarios as _scenarios
+
+    try:
+        sim = _scenarios.simulate(_scenarios.find(scenario), data_dir)
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        fail(str(exc).strip("'\""), 2)
+    paths = _scenarios.write(sim, out)
+    if as_json:
+        emit_json({**_scenarios.to_dict(sim), "files": {k: str(v) for k, v in paths.items()}})
+        return
+    console.rule(f"[bold]{sim.scenario.name}")
+    for note in sim.notes:
+        console.print(f"- {note}")
+    cols = ["country", "welfare_pct", "factory_price_pct", "exports_pct", "balance_before", "balance_after"]
+    show(
+        sim.countries.sort_values("welfare_pct")[cols], "Countries, from losers to winners (welfare = real expenditure)"
+    )
+    if not sim.destinations.empty:
+        dest = sim.destinations.sort_values("change")
+        show(
+            pd.concat([dest.head(5), dest.tail(5)])[["destination", "before", "after", "change_pct"]],
+            "China's exports: largest falls and rises (USD mn)",
+        )
+    console.print(f"HTML: {paths['html']}")
+
+
+@app.command("scenarios")
+def list_scenarios(as_json: JsonOpt = False) -> None:
+    """The scenarios shipped with tradeflux."""
+    from tradeflux import scenarios as _scenarios
+
+    rows = [
+        {"name": name, "title": _scenarios.Scenario.load(path).name}
+        for name, path in sorted(_scenarios.shipped().items())
+    ]
+    if as_json:
+        emit_json(rows)
+    else:
+        show(pd.DataFrame(rows), "Shipped scenarios (tradeflux simulate NAME)")
+
+
 # ---- fetch -------------------------------------------------------------------------------------
 @fetch_app.command("comtrade")
 def fetch_comtrade(

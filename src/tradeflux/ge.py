@@ -325,6 +325,7 @@ def solve_sectors(
     *,
     tariffs_new: np.ndarray | None = None,
     phi: np.ndarray | None = None,
+    deficits_new: np.ndarray | None = None,
     reference: str | None = None,
     tol: float = 1e-12,
     max_iter: int = 200_000,
@@ -335,7 +336,10 @@ def solve_sectors(
     One factor (``w_hat``, the factory-gate price) serves every sector; importers spend fixed shares
     of their income on each sector (Cobb-Douglas) and their trade deficits are held fixed (additive).
     Income = factor income + tariff revenue + deficit. ``tariffs_new`` replaces the tariffs;
-    ``phi`` (exporter x importer x sector) changes other trade costs (``t^-theta``).
+    ``phi`` (exporter x importer x sector) changes other trade costs (``t^-theta``);
+    ``deficits_new`` (importer; expenditure minus income, in the flows' units, summing to zero) sets
+    new trade imbalances, as in Dekle, Eaton and Kortum (2008). Without a ``reference`` importer,
+    world output stays constant, which keeps deficits in the flows' units.
     """
     X, t0 = baseline.X, baseline.tariffs
     n, _, s = X.shape
@@ -355,6 +359,11 @@ def solve_sectors(
     alpha = sector_spend / income[:, None]
     y = x.sum(axis=(1, 2))
     deficit = income - y - (t0 * x).sum(axis=(0, 2))  # E = Y + R + D
+    if deficits_new is not None:
+        deficits_new = np.asarray(deficits_new, float)
+        if abs(deficits_new.sum()) > 1e-9 * scale:
+            raise ValueError(f"new deficits must sum to zero across countries (they sum to {deficits_new.sum():.6g})")
+        deficit = deficits_new / scale
     a = pi * other * ((1 + t1) / (1 + t0)) ** (-theta[None, None, :])
     ref = baseline.countries.index(reference) if reference else None
     w = np.ones(n)

@@ -1,0 +1,243 @@
+"""Scenario files: a baseline, the model's settings and a list of shocks, run as one counterfactual.
+
+A scenario is a TOML file::
+
+    name = "US-China escalation at its peak (April-May 2025)"
+    [baseline]
+    dataset = "wiod"        # the WIOD 44-economy matrix in the data directory
+    year = 2014
+    [model]
+    theta = 4.0             # trade elasticity (sigma - 1)
+    [[shocks]]
+    type = "tariff"         # an additional ad valorem tariff, percent
+    imposing = "USA"
+    target = "CHN"
+    rate_pct = 145
+    [[shocks]]
+    type = "surplus"        # scale a country's trade surplus (Dekle, Eaton and Kortum 2008)
+    country = "CHN"
+    factor = 0.5            # the others absorb the change in proportion to their output
+
+Countries may be ISO3 codes or group names (``EU27``: members present in the baseline; the rest
+of the world sits in ``ROW`` when the baseline has one). The one-sector WIOD baseline covers goods
+and services at basic prices with no tariffs in it, so tariff shocks are additional rates on all
+trade from the target: a statement each result carries.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tradeflux import countries as _countries
+from tradeflux import ge, settings
+
+SHOCK_TYPES = ("tariff", "surplus")
+
+
+@dataclass
+class Scenario:
+    name: str
+    baseline: dict
+    model: dict
+    shocks: list[dict]
+    description: str = ""
+    source: str = ""
+
+    @classmethod
+    def load(cls, path: str | Path) -> Scenario:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not valid TOML ({exc})") from None
+        for key in ("name", "baseline", "shocks"):
+            if key not in data:
+                raise ValueError(f"{path}: a scenario needs '{key}'")
+        for n, shock in enumerate(data["shocks"], start=1):
+            if shock.get("type") not in SHOCK_TYPES:
+                raise ValueError(f"{path}: shock {n} has type {shock.get('type')!r}; types: {', '.join(SHOCK_TYPES)}")
+        return cls(
+            data["name"],
+            data["baseline"],
+            data.get("model", {}),
+            data["shocks"],
+            data.get("description", ""),
+            str(path),
+        )
+
+
+def shipped() -> dict[str, Path]:
+    """The scenarios that come with tradeflux, by name (file stem)."""
+    folder = resources.files("tradeflux") / "data" / "scenarios"
+    return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir() if str(p).endswith(".toml")}
+
+
+def find(name_or_path: str) -> Scenario:
+    path = Path(name_or_path)
+    if path.exists():
+        return Scenario.load(path)
+    known = shipped()
+    if name_or_path in known:
+        return Scenario.load(known[name_or_path])
+    raise KeyError(
+        f"no scenario file {name_or_path!r} and no shipped scenario of that name; shipped: {', '.join(sorted(known))}"
+    )
+
+
+@dataclass
+class Simulation:
+    scenario: Scenario
+    result: ge.SectorResult
+    countries: pd.DataFrame
+    destinations: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def load_baseline(spec: dict, data_dir: Path) -> ge.SectorBaseline:
+    if spec.get("dataset") != "wiod":
+        raise ValueError(f"unknown baseline dataset {spec.get('dataset')!r}; available: wiod")
+    frame = pd.read_csv(data_dir / "wiod-gegravity-2000-2014" / "wiod_aggregate_trade_44_2000_2014.csv")
+    year = int(spec.get("year", 2014))
+    frame = frame[frame.year == year]
+    if frame.empty:
+        raise ValueError(f"the WIOD baseline has no year {year} (years: 2000, 2005, 2010, 2014)")
+    base = ge.Baseline.from_frame(frame)
+    return ge.SectorBaseline(base.countries, ("all",), base.X[:, :, None], np.zeros((*base.X.shape, 1)))
+
+
+def _members(code: str, baseline: ge.SectorBaseline, table: _countries.CountryTable, year: int) -> list[int]:
+    if code in baseline.countries:
+        return [baseline.countries.index(code)]
+    group = table.group_id(code)
+    if group is None:
+        raise KeyError(f"{code!r} is neither in the baseline ({', '.join(baseline.countries)}) nor a country group")
+    found = [baseline.countries.index(c) for c in table.members(group, year) if c in baseline.countries]
+    if not found:
+        raise KeyError(f"no member of {group} is in the baseline")
+    return found
+
+
+def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulation:
+    """Run a scenario: build the baseline, apply the shocks, solve, and tabulate."""
+    folder = settings.data_dir(data_dir)
+    baseline = load_baseline(scenario.baseline, folder)
+    table = _countries.load(folder)
+    year = int(scenario.baseline.get("year", 2014))
+    n = len(baseline.countries)
+    tariffs = baseline.tariffs.copy()
+    deficits = None
+    notes = [
+        f"Baseline: WIOD {year}, {n} economies, goods and services at basic prices, one sector, no tariffs in the baseline.",
+    ]
+    for shock in scenario.shocks:
+        if shock["type"] == "tariff":
+            rate = float(shock["rate_pct"]) / 100
+            for i in _members(shock["target"], baseline, table, year):
+                for j in _members(shock["imposing"], baseline, table, year):
+                    if i != j:
+                        tariffs[i, j, :] = rate
+            notes.append(
+                f"{shock['imposing']} tariff of {shock['rate_pct']}% on all goods and services from {shock['target']}"
+                + (f" ({shock['note']})" if shock.get("note") else "")
+            )
+        elif shock["type"] == "surplus":
+            x = baseline.X
+            current = x.sum(axis=(0, 2)) - x.sum(axis=(1, 2))  # deficit = expenditure - income
+            (c,) = _members(shock["country"], baseline, table, year)
+            target = current.copy()
+            target[c] = current[c] * float(shock["factor"])
+            change = target[c] - current[c]
+            others = np.arange(n) != c
+            output = x.sum(axis=(1, 2))
+            target[others] -= change * output[others] / output[others].sum()
+            deficits = target
+            notes.append(
+                f"{shock['country']}'s trade surplus scaled by {shock['factor']}; the others absorb the change in proportion to their output"
+            )
+    theta = float(scenario.model.get("theta", 4.0))
+    result = ge.solve_sectors(
+        baseline, [theta], tariffs_new=tariffs, deficits_new=deficits, reference=scenario.model.get("reference")
+    )
+    frame = result.countries_frame()
+    frame["welfare_pct"] = (frame.welfare - 1) * 100
+    frame["exports_pct"] = (frame.exports_after / frame.exports_before - 1) * 100
+    x0 = baseline.X.sum(axis=2)
+    frame["balance_before"] = x0.sum(axis=1) - x0.sum(axis=0)
+    destinations = pd.DataFrame()
+    if "CHN" in baseline.countries:
+        c = baseline.countries.index("CHN")
+        before, after = baseline.X[c, :, :].sum(axis=1), result.X_new[c, :, :].sum(axis=1)
+        destinations = pd.DataFrame(
+            {"destination": baseline.countries, "before": before, "after": after, "change": after - before}
+        )
+        destinations = destinations[destinations.destination != "CHN"]
+        destinations["change_pct"] = destinations.change / destinations.before * 100
+    return Simulation(scenario, result, frame, destinations, notes)
+
+
+def write(sim: Simulation, out_dir: str | Path) -> dict[str, Path]:
+    """The simulation as HTML (charts: winners and losers, where Chinese exports go), JSON and CSV."""
+    import html
+    import json
+
+    import plotly.graph_objects as go
+    from plotly.offline import get_plotlyjs
+
+    from tradeflux.report import _atomic_write
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = Path(sim.scenario.source).stem or "scenario"
+    countries = sim.countries.sort_values("welfare_pct")
+    charts = []
+    fig = go.Figure(
+        go.Bar(
+            x=countries.welfare_pct,
+            y=countries.country,
+            orientation="h",
+            marker_color=["#c53030" if v < 0 else "#2f855a" for v in countries.welfare_pct],
+        )
+    )
+    fig.update_layout(title="Welfare change, % (real expenditure)", height=900)
+    charts.append(fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-welfare"))
+    if not sim.destinations.empty:
+        dest = sim.destinations.sort_values("change")
+        fig = go.Figure(go.Bar(x=dest.change / 1e3, y=dest.destination, orientation="h", marker_color="#2b6cb0"))
+        fig.update_layout(title="Change in China's exports by destination, USD bn", height=900)
+        charts.append(fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-destinations"))
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in sim.notes)
+    table = sim.countries.to_html(index=False, float_format=lambda v: f"{v:,.4g}", border=0)
+    page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(sim.scenario.name)}</title>
+<script>{get_plotlyjs()}</script><style>body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2rem auto; }}
+table {{ border-collapse: collapse; font-size: 0.85rem; }} td, th {{ padding: 2px 6px; border-bottom: 1px solid #e2e8f0; }}</style></head><body>
+<h1>{html.escape(sim.scenario.name)}</h1><p>{html.escape(sim.scenario.description)}</p><ul>{notes}</ul>
+{"".join(charts)}<h2>Countries</h2>{table}
+<p>Solver: {sim.result.iterations} iterations, market-clearing residual {sim.result.residual:.2g}.</p></body></html>"""
+    paths = {
+        "html": _atomic_write(out / f"{stem}.html", page),
+        "countries_csv": _atomic_write(out / f"{stem}_countries.csv", sim.countries.to_csv(index=False)),
+        "json": _atomic_write(out / f"{stem}.json", json.dumps(to_dict(sim), indent=1, default=str)),
+    }
+    if not sim.destinations.empty:
+        paths["destinations_csv"] = _atomic_write(
+            out / f"{stem}_chn_destinations.csv", sim.destinations.to_csv(index=False)
+        )
+    return paths
+
+
+def to_dict(sim: Simulation) -> dict:
+    return {
+        "scenario": sim.scenario.name,
+        "description": sim.scenario.description,
+        "notes": sim.notes,
+        "iterations": sim.result.iterations,
+        "residual": sim.result.residual,
+        "countries": sim.countries.to_dict(orient="records"),
+        "chn_destinations": sim.destinations.to_dict(orient="records"),
+    }

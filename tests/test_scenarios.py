@@ -1,0 +1,69 @@
+"""Scenario files run end to end on the WIOD baseline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from tradeflux import scenarios
+from tradeflux.cli import app
+
+
+@pytest.fixture(scope="module")
+def peak(data_dir):
+    return scenarios.simulate(scenarios.find("us_china_peak_2025"), data_dir)
+
+
+def test_shipped_scenarios():
+    assert set(scenarios.shipped()) >= {"us_china_peak_2025", "us_china_truce_2025_11", "china_surplus_halved"}
+
+
+def test_peak_tariffs_cut_china_us_trade_and_divert_chinese_exports(peak):
+    dest = peak.destinations.set_index("destination")
+    assert dest.loc["USA", "change_pct"] < -95  # ((1 + 1.45)^-4 = 0.028 before general-equilibrium effects)
+    assert (dest.drop(index="USA").change_pct > 0).all()  # every other destination gains
+    frame = peak.countries.set_index("country")
+    assert frame.loc["MEX", "welfare_pct"] > 0 and frame.loc["CHN", "welfare_pct"] < 0
+    assert frame.loc["CHN", "balance_after"] == pytest.approx(
+        frame.loc["CHN", "balance_before"], rel=1e-9
+    )  # imbalances held
+    assert frame.loc["USA", "tariff_revenue_after"] > 0 and frame.loc["DEU", "tariff_revenue_after"] == 0
+
+
+def test_truce_is_milder_than_the_peak(peak, data_dir):
+    truce = scenarios.simulate(scenarios.find("us_china_truce_2025_11"), data_dir)
+    us_peak = peak.destinations.set_index("destination").loc["USA", "change_pct"]
+    us_truce = truce.destinations.set_index("destination").loc["USA", "change_pct"]
+    assert us_peak < us_truce < 0
+
+
+def test_halving_chinas_surplus(data_dir):
+    sim = scenarios.simulate(scenarios.find("china_surplus_halved"), data_dir)
+    frame = sim.countries.set_index("country")
+    assert frame.loc["CHN", "balance_after"] == pytest.approx(frame.loc["CHN", "balance_before"] / 2, rel=1e-9)
+    assert frame.balance_after.sum() == pytest.approx(0.0, abs=1e-3)
+    assert frame.loc["CHN", "welfare_pct"] > 0  # China spends more on itself
+
+
+def test_bad_scenario_files(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('name = "x"\n[baseline]\ndataset = "wiod"\n[[shocks]]\ntype = "quota"\n')
+    with pytest.raises(ValueError, match="shock 1 has type 'quota'; types: tariff, surplus"):
+        scenarios.Scenario.load(path)
+    with pytest.raises(KeyError, match="no scenario file 'nope'"):
+        scenarios.find("nope")
+
+
+def test_simulate_command(data_dir, tmp_path):
+    runner = CliRunner(env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app, ["simulate", "us_china_truce_2025_11", "--data-dir", str(data_dir), "--out", str(tmp_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["scenario"] == "US-China truce of November 2025" and len(out["countries"]) == 44
+    assert (tmp_path / "us_china_truce_2025_11.html").exists()
+    listing = runner.invoke(app, ["scenarios", "--json"])
+    assert {r["name"] for r in json.loads(listing.stdout)} >= {"china_surplus_halved"}
