@@ -128,3 +128,10 @@ def test_every_computed_or_reported_figure_names_its_source_rows(rep):
     assert missing == []
     world = rep.figure("world_record_other").sources[0]
     assert (world.source, world.dataset) == ("imf-dots", "totals") and len(world.lines) == 2  # exports and imports rows
+
+
+def test_rerouting_signal_is_labelled_and_dated(rep):
+    signal = rep.tables["rerouting_signal"]
+    assert set(signal.years) == {"2019-2020"} and set(signal.label) == {"signal (not a finding)"}
+    assert (signal.growth_pct_imports_from_reporter > 0).all() and (signal.growth_pct_exports_to_market > 0).all()
+    assert any(w.startswith("Rerouting signal uses 2019-2020") for w in rep.warnings)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import json
 import math
 import os
@@ -567,12 +568,48 @@ def _build(
     if not (flows.quantity.notna().any() if "quantity" in flows.columns else False):
         warnings.append("No quantities for these flows: unit values and a price/volume split are not possible.")
 
+    # rerouting signal: partners buying more from the country while selling more to the US
+    _rerouting(con, country, mirror_rows[mirror_rows.flow == "export"], tables, warnings)
+
     # 5. products, where a partner reports its imports from the country by product
     _products_section(store, con, country, year, figures, tables, warnings)
 
     headline = _headline(name, year, figures)
     return CountryReport(
         country, name, year, figures, tables, headline, warnings, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    )
+
+
+def _rerouting(con, country: str, exports_mirror: pd.DataFrame, tables: dict, warnings: list[str]) -> None:
+    """The latest two years in which both partners' imports from ``country`` and their own exports
+    to the US are in the store: a rerouting signal, labelled as a signal."""
+    to_us = con.execute(
+        "SELECT year, reporter AS partner, sum(value) AS value FROM flows WHERE partner = 'USA' AND flow = 'export' "
+        "AND NOT mirror AND classification = 'TOTAL' AND reporter NOT IN (?, 'USA', 'WLD') AND reporter NOT LIKE 'AGG:%' "
+        "AND period_kind = 'year' GROUP BY year, reporter",
+        [country],
+    ).df()
+    years = sorted(set(to_us.year) & set(exports_mirror.year))
+    pairs = [(a, b) for a, b in itertools.pairwise(years) if b == a + 1]
+    if not pairs:
+        warnings.append(
+            "Rerouting signal not computed: no two consecutive years with both partners' imports from "
+            f"{country} and their own exports to the US."
+        )
+        return
+    base, last = pairs[-1]
+    imports = metrics.by_partner(exports_mirror, country, "export", last, base)[["partner", "growth_pct"]]
+    us = to_us[to_us.year.isin([base, last])].pivot_table(index="partner", columns="year", values="value")
+    us_growth = pd.DataFrame({"partner": us.index, "growth_pct": (us[last] / us[base] - 1).values * 100})
+    signal = metrics.rerouting_signal(imports, us_growth)
+    tables["rerouting_signal"] = (
+        signal[signal.signal]
+        .assign(years=f"{base}-{last}")
+        .sort_values("growth_pct_imports_from_reporter", ascending=False)
+    )
+    warnings.append(
+        f"Rerouting signal uses {base}-{last}, the latest years with partners' exports to the US in the store "
+        f"({int(signal.signal.sum())} partners flagged): a signal, not a finding."
     )
 
 
