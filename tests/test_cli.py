@@ -169,3 +169,15 @@ def test_ge_check_command(data_dir):
     out = json.loads(result.stdout)
     assert out["summary"]["max_abs_diff"] < 1e-5 and len(out["table"]) == 44
     assert runner.invoke(app, ["ge-check", "nafta", "--data-dir", str(data_dir)]).exit_code == 2
+
+
+def test_tariff_command(data_dir):
+    result = runner.invoke(
+        app, ["tariff", "--product", "7301205000", "--date", "2025-06-03", "--data-dir", str(data_dir), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rate_pct"] == 50.0
+    result = runner.invoke(app, ["tariff", "--compare", "--data-dir", str(data_dir), "--json"])
+    rows = {r["date"]: r for r in json.loads(result.stdout)["table"]}
+    assert rows["2025-04-09"]["tradeflux_addon_pct"] == pytest.approx(112.186, abs=1e-3)
+    assert rows["2025-05-14"]["piie_pct"] == 51.1

@@ -538,6 +538,86 @@ def gravity(
             console.print(f"[bold]{name}[/]: " + "; ".join(notes))
 
 
+# ---- tariffs -----------------------------------------------------------------------------------
+@app.command()
+def tariff(
+    importer: Annotated[str, typer.Option("--importer")] = "USA",
+    exporter: Annotated[str, typer.Option("--exporter")] = "CHN",
+    product: Annotated[str | None, typer.Option("--product", help="an HS/HTS code: the rate in force on it")] = None,
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: every date a layer changes)")] = None,
+    layers: Annotated[
+        Path | None, typer.Option("--layers", help="a TOML file of layers (default: the shipped US-China 2025 layers)")
+    ] = None,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="beside the published averages (tradewartracker, PIIE)")
+    ] = False,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tariffs in force from layered schedules: a product's rate, or trade-weighted averages over time."""
+    from tradeflux import settings
+    from tradeflux import tariffs as _tariffs
+
+    folder = settings.data_dir(data_dir)
+    try:
+        schedule = _tariffs.load(layers or _tariffs.shipped(), folder)
+    except (ValueError, FileNotFoundError) as exc:
+        fail(str(exc), 2)
+    if product is not None:
+        if day is None:
+            fail("--product needs --date", 2)
+        rate = schedule.rate(importer, exporter, product, day)
+        active = [
+            layer.id
+            for layer in schedule.applicable(importer, exporter, _tariffs._date(day))
+            if layer.covers([product])[0]
+        ]
+        out = {
+            "importer": importer,
+            "exporter": exporter,
+            "product": product,
+            "date": day,
+            "rate_pct": rate,
+            "layers": active,
+        }
+        if as_json:
+            emit_json(out)
+        else:
+            show(pd.DataFrame([out]), "Rate in force (additional, percent)")
+        return
+    weights = pd.read_csv(folder / "us-imports-hs-2024" / "us_imports_from_china_hts10_2024.csv", dtype={"hts10": str})
+    weights = weights.rename(columns={"hts10": "product", "imports_for_consumption_usd": "value"})
+    if compare:
+        tracker = pd.read_csv(folder / "us-tariffs-tradewartracker" / "us_effective_tariff_by_country_events.csv")
+        tracker = tracker[tracker.census_country_name == "CHINA"]
+        ms = pd.read_csv(folder / "us-tariffs-tradewartracker" / "us_china_tariff_milestones.csv")
+        piie = ms[
+            (ms.imposing_country == importer)
+            & (ms.target_country == exporter)
+            & (ms.rate_type == "trade-weighted average (PIIE)")
+        ]
+        applied = float((weights.calculated_duty_usd.sum() / weights.value.sum()) * 100)
+        table = _tariffs.compare_published(
+            schedule, weights, tracker, piie, applied, importer=importer, exporter=exporter
+        )
+        if as_json:
+            emit_json({"applied_2024_pct": applied, "table": records(table), "notes": list(_tariffs.COMPARISON_NOTES)})
+            return
+        show(
+            table,
+            f"{importer} tariffs on {exporter}: tradeflux against published averages (percent; 2024 applied {applied:.2f}%)",
+        )
+        for note in _tariffs.COMPARISON_NOTES:
+            console.print(f"- {note}")
+        return
+    days = [_tariffs._date(day)] if day else None
+    table = schedule.timeline(importer, exporter, weights, days)
+    if as_json:
+        emit_json(records(table))
+    else:
+        show(table, f"Average additional {importer} tariff on {exporter} (2024 HTS10 import weights)")
+
+
 # ---- general equilibrium -----------------------------------------------------------------------
 @app.command("ge-check")
 def ge_check(
