@@ -184,3 +184,41 @@ def test_monte_carlo_intervals(eu):
     assert out.attrs == {"draws": 40, "failed": 0}
     fixed = ge.monte_carlo(baseline, phi_of, [0.224249], np.zeros((1, 1)), theta=4.0, draws=3, closure="additive")
     assert np.allclose(fixed["q0.025"], fixed.estimate) and np.allclose(fixed["q0.975"], fixed.estimate)
+
+
+def test_gegravity_canada_japan_agreement(data_dir):
+    """gegravity's documented example: CAN-JPN sign a PTA (sigma 5, reference importer DEU)."""
+    data = pd.read_csv(data_dir / "gegravity-sample" / "sample_gravity_data_2006.csv")
+    ref = (
+        pd.read_csv(data_dir / "gegravity-sample" / "reference_ppml_estimates.csv")
+        .set_index("term")
+        .estimate.drop("constant")
+    )
+    countries = sorted(data.exporter.unique())
+    cost = data.assign(c=sum(data[k] * v for k, v in ref.items())).pivot_table(
+        index="exporter", columns="importer", values="c"
+    )
+    costs = np.exp(cost.reindex(index=countries, columns=countries).to_numpy())
+    output = data.groupby("exporter").Y.first().reindex(countries).to_numpy(float)
+    expenditure = data.groupby("importer").E.first().reindex(countries).to_numpy(float)
+    phi = np.ones_like(costs)
+    can, jpn = countries.index("CAN"), countries.index("JPN")
+    phi[can, jpn] = phi[jpn, can] = np.exp(ref["pta"])
+    result = ge.solve_mr(countries, costs, output, expenditure, phi, sigma=5.0, reference="DEU")
+    c = result.countries_frame().set_index("country")
+    p = result.pairs_frame().set_index(["exporter", "importer"])
+    documented = pd.read_csv(data_dir / "gegravity-sample" / "reference_ge_can_jpn_pta.csv")
+
+    def doc(quantity, who):
+        return documented[(documented.quantity == quantity) & (documented.country_or_pair == who)].value.item()
+
+    assert c.loc["CAN", "real_gdp_pct"] == pytest.approx(doc("GDP change", "CAN"), abs=1e-4)  # 0.418261
+    assert c.loc["CAN", "exports_pct"] == pytest.approx(doc("foreign exports change", "CAN"), abs=1e-4)  # 1.573180
+    assert p.loc[("AUS", "CAN"), "change_pct"] == pytest.approx(doc("trade change", "AUS->CAN"), abs=1e-4)  # -2.350013
+    for country in ("AUS", "AUT", "BEL", "BRA", "CAN"):
+        assert c.loc[country, "factory_price_pct"] == pytest.approx(doc("factory gate price change", country), abs=1e-5)
+        assert c.loc[country, "real_gdp_pct"] == pytest.approx(doc("GDP change", country), abs=1e-5)
+    assert c.loc["CAN", "imr_pct"] == pytest.approx(doc("imr change", "CAN"), abs=1e-5)
+    assert c.loc["CAN", "omr_pct"] == pytest.approx(doc("omr change", "CAN"), abs=1e-5)
+    assert c.loc["CAN", "welfare"] == pytest.approx(doc("welfare statistic", "CAN"), abs=1e-6)
+    assert p.loc[("AUS", "CAN"), "trade_before"] == pytest.approx(doc("baseline modeled trade", "AUS->CAN"), rel=1e-8)
