@@ -222,3 +222,18 @@ def test_gegravity_canada_japan_agreement(data_dir):
     assert c.loc["CAN", "omr_pct"] == pytest.approx(doc("omr change", "CAN"), abs=1e-5)
     assert c.loc["CAN", "welfare"] == pytest.approx(doc("welfare statistic", "CAN"), abs=1e-6)
     assert p.loc[("AUS", "CAN"), "trade_before"] == pytest.approx(doc("baseline modeled trade", "AUS->CAN"), rel=1e-8)
+
+
+def test_nafta_against_the_book(data_dir):
+    from tradeflux import ge_checks
+
+    check = ge_checks.nafta_removal(data_dir)
+    table = check.table.set_index("country")
+    for country, exports, gdp in (("CAN", 37.46, 3.40), ("MEX", 43.51, 3.81), ("USA", 14.88, 0.33)):
+        assert table.loc[country, "real_gdp_pct"] == pytest.approx(gdp, abs=0.15), country
+        assert (1 + table.loc[country, "exports_pct"] / 100) / (1 + exports / 100) == pytest.approx(1.0, abs=0.02), (
+            country
+        )
+    assert check.summary["real_gdp_diff_pp"]["p90"] <= 0.15 and check.summary["real_gdp_diff_pp"]["max"] <= 0.7
+    assert check.summary["exports_rel_diff_pct"]["max"] < 2.0
+    assert check.summary["rta_coefficient"] == pytest.approx(0.5571853, abs=1e-4)

@@ -621,7 +621,7 @@ def tariff(
 # ---- general equilibrium -----------------------------------------------------------------------
 @app.command("ge-check")
 def ge_check(
-    name: Annotated[str, typer.Argument(help="borders (Advanced Guide ch. 2) or eu (Stata ge_gravity)")],
+    name: Annotated[str, typer.Argument(help="borders or nafta (Advanced Guide ch. 2), or eu (Stata ge_gravity)")],
     data_dir: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
