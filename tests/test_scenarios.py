@@ -67,3 +67,18 @@ def test_simulate_command(data_dir, tmp_path):
     assert (tmp_path / "us_china_truce_2025_11.html").exists()
     listing = runner.invoke(app, ["scenarios", "--json"])
     assert {r["name"] for r in json.loads(listing.stdout)} >= {"china_surplus_halved"}
+
+
+def test_eu_tariff_on_chinese_vehicles_in_the_multi_sector_icio_baseline(data_dir):
+    sim = scenarios.simulate(scenarios.find("eu_ev_tariff_2025"), data_dir)
+    r, b = sim.result, sim.result.baseline
+    chn, deu, usa = b.countries.index("CHN"), b.countries.index("DEU"), b.countries.index("USA")
+    c29 = b.sectors.index("C29")
+    taxed = {(b.countries[j], b.sectors[k]) for j, k in zip(*r.tariffs_new[chn].nonzero(), strict=True)}
+    assert {k for _, k in taxed} == {"C29"} and len(taxed) == 27  # one industry, the 27 EU members
+    assert r.X_new[chn, deu, c29] / b.X[chn, deu, c29] - 1 < -0.5
+    assert r.X_new[chn, usa, c29] > b.X[chn, usa, c29]  # diverted elsewhere
+    frame = sim.countries.set_index("country")
+    assert -1.0 < frame.loc["CHN", "exports_pct"] < 0
+    assert "intermediate inputs only" in sim.notes[0]
+    assert scenarios.icio_theta(("C29", "C28", "K")).tolist() == [8.22, 1.45, 8.22]

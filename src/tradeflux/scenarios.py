@@ -99,9 +99,71 @@ class Simulation:
     notes: list[str] = field(default_factory=list)
 
 
+# Caliendo and Parro (2015) trade elasticities for the OECD ICIO industries. A judgement mapping
+# from ISIC Rev.4 to CP's ISIC Rev.3 groups; services take 8.22, the value CP's replication code
+# gives every non-tradable sector. C26 (computer, electronic, optical) takes Communication (3.95).
+_CP_THETA = {
+    "Agriculture": 9.11,
+    "Mining": 13.53,
+    "Food": 2.62,
+    "Textile": 8.10,
+    "Wood": 11.50,
+    "Paper": 16.52,
+    "Petroleum": 64.85,
+    "Chemicals": 3.13,
+    "Plastic": 1.67,
+    "Minerals": 2.41,
+    "Basic metals": 3.28,
+    "Metal products": 6.99,
+    "Machinery n.e.c.": 1.45,
+    "Communication": 3.95,
+    "Electrical": 12.91,
+    "Auto": 8.22,
+    "Other Transport": 8.22,
+    "Other": 3.98,
+}
+ICIO_TO_CP = {
+    "A01": "Agriculture",
+    "A02": "Agriculture",
+    "A03": "Agriculture",
+    "B05": "Mining",
+    "B06": "Mining",
+    "B07": "Mining",
+    "B08": "Mining",
+    "B09": "Mining",
+    "C10T12": "Food",
+    "C13T15": "Textile",
+    "C16": "Wood",
+    "C17_18": "Paper",
+    "C19": "Petroleum",
+    "C20": "Chemicals",
+    "C21": "Chemicals",
+    "C22": "Plastic",
+    "C23": "Minerals",
+    "C24A": "Basic metals",
+    "C24B": "Basic metals",
+    "C25": "Metal products",
+    "C26": "Communication",
+    "C27": "Electrical",
+    "C28": "Machinery n.e.c.",
+    "C29": "Auto",
+    "C301": "Other Transport",
+    "C302T309": "Other Transport",
+    "C31T33": "Other",
+}
+SERVICES_THETA = 8.22
+
+
+def icio_theta(sectors: tuple[str, ...]) -> np.ndarray:
+    """Trade elasticity of each ICIO industry (Caliendo and Parro 2015, mapped as above)."""
+    return np.array([_CP_THETA[ICIO_TO_CP[s]] if s in ICIO_TO_CP else SERVICES_THETA for s in sectors])
+
+
 def load_baseline(spec: dict, data_dir: Path) -> ge.SectorBaseline:
+    if spec.get("dataset") == "icio":
+        return _icio_baseline(data_dir)
     if spec.get("dataset") != "wiod":
-        raise ValueError(f"unknown baseline dataset {spec.get('dataset')!r}; available: wiod")
+        raise ValueError(f"unknown baseline dataset {spec.get('dataset')!r}; available: wiod, icio")
     frame = pd.read_csv(data_dir / "wiod-gegravity-2000-2014" / "wiod_aggregate_trade_44_2000_2014.csv")
     year = int(spec.get("year", 2014))
     frame = frame[frame.year == year]
@@ -109,6 +171,26 @@ def load_baseline(spec: dict, data_dir: Path) -> ge.SectorBaseline:
         raise ValueError(f"the WIOD baseline has no year {year} (years: 2000, 2005, 2010, 2014)")
     base = ge.Baseline.from_frame(frame)
     return ge.SectorBaseline(base.countries, ("all",), base.X[:, :, None], np.zeros((*base.X.shape, 1)))
+
+
+def _icio_baseline(data_dir: Path) -> ge.SectorBaseline:
+    """OECD ICIO 2022 intermediate flows by selling industry: 80 economies x 50 industries.
+
+    Intermediate inputs only (final demand is not split by destination in the source) and no
+    rest of the world: results describe trade in inputs, which every result says.
+    """
+    frame = pd.read_csv(
+        data_dir / "oecd-icio-2022-intermediates" / "icio2022_intermediate_sales_by_exporter_sector.csv.gz"
+    )
+    countries = tuple(sorted(set(frame.exporter_iso3) | set(frame.importer_iso3)))
+    sectors = tuple(sorted(frame.exporter_sector.unique()))
+    ci = {c: n for n, c in enumerate(countries)}
+    si = {c: n for n, c in enumerate(sectors)}
+    X = np.zeros((len(countries), len(countries), len(sectors)))
+    X[frame.exporter_iso3.map(ci), frame.importer_iso3.map(ci), frame.exporter_sector.map(si)] = (
+        frame.value_usd_mn.to_numpy()
+    )
+    return ge.SectorBaseline(countries, sectors, X, np.zeros_like(X))
 
 
 def _members(code: str, baseline: ge.SectorBaseline, table: _countries.CountryTable, year: int) -> list[int]:
@@ -132,20 +214,31 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
     n = len(baseline.countries)
     tariffs = baseline.tariffs.copy()
     deficits = None
-    notes = [
-        f"Baseline: WIOD {year}, {n} economies, goods and services at basic prices, one sector, no tariffs in the baseline.",
-    ]
+    if scenario.baseline.get("dataset") == "icio":
+        notes = [
+            f"Baseline: OECD ICIO 2022 intermediate inputs only, {n} economies x {len(baseline.sectors)} industries, no rest of the world, no tariffs in the baseline; Caliendo-Parro elasticities by industry."
+        ]
+        theta = icio_theta(baseline.sectors)
+    else:
+        notes = [
+            f"Baseline: WIOD {year}, {n} economies, goods and services at basic prices, one sector, no tariffs in the baseline."
+        ]
+        theta = np.array([float(scenario.model.get("theta", 4.0))])
     for shock in scenario.shocks:
         if shock["type"] == "tariff":
             rate = float(shock["rate_pct"]) / 100
+            wanted = shock.get("sectors")
+            unknown = sorted(set(wanted or ()) - set(baseline.sectors))
+            if unknown:
+                raise KeyError(f"sectors {unknown} are not in the baseline ({', '.join(baseline.sectors)})")
+            ks = [baseline.sectors.index(k) for k in wanted] if wanted else list(range(len(baseline.sectors)))
             for i in _members(shock["target"], baseline, table, year):
                 for j in _members(shock["imposing"], baseline, table, year):
                     if i != j:
-                        tariffs[i, j, :] = rate
-            notes.append(
-                f"{shock['imposing']} tariff of {shock['rate_pct']}% on all goods and services from {shock['target']}"
-                + (f" ({shock['note']})" if shock.get("note") else "")
-            )
+                        tariffs[i, j, ks] = rate
+            scope = f"sectors {', '.join(wanted)}" if wanted else "all goods and services"
+            note = f" ({shock['note']})" if shock.get("note") else ""
+            notes.append(f"{shock['imposing']} tariff of {shock['rate_pct']}% on {scope} from {shock['target']}{note}")
         elif shock["type"] == "surplus":
             x = baseline.X
             current = x.sum(axis=(0, 2)) - x.sum(axis=(1, 2))  # deficit = expenditure - income
