@@ -168,7 +168,7 @@ def test_ge_check_command(data_dir):
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["summary"]["max_abs_diff"] < 1e-5 and len(out["table"]) == 44
-    assert runner.invoke(app, ["ge-check", "nafta", "--data-dir", str(data_dir)]).exit_code == 2
+    assert runner.invoke(app, ["ge-check", "tpp", "--data-dir", str(data_dir)]).exit_code == 2
 
 
 def test_tariff_command(data_dir):
