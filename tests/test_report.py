@@ -135,3 +135,20 @@ def test_rerouting_signal_is_labelled_and_dated(rep):
     assert set(signal.years) == {"2019-2020"} and set(signal.label) == {"signal (not a finding)"}
     assert (signal.growth_pct_imports_from_reporter > 0).all() and (signal.growth_pct_exports_to_market > 0).all()
     assert any(w.startswith("Rerouting signal uses 2019-2020") for w in rep.warnings)
+
+
+def test_other_countries_use_one_dataset_per_year_and_say_deficit(full_store):
+    deu = report.build(full_store, "DEU", 2019)
+    assert deu.figure("balance").value == pytest.approx(
+        255_433.302e6, rel=1e-9
+    )  # IMF DOTS reporter totals, not doubled
+    series = deu.tables["balance_series"].set_index("year")
+    assert series.loc[2019, "dataset"] == "totals"
+    usa = report.build(full_store, "USA", 2020)
+    assert usa.figure("balance").value < 0
+    assert usa.headline[0].startswith("United States's merchandise trade deficit was USD 905 bn in 2020")
+
+
+def test_earlier_years_use_mirror_data_up_to_that_year(full_store):
+    chn = report.build(full_store, "CHN", 2020)
+    assert any(w.startswith("The 2020 mirror data lack 5 partners present in 2019") for w in chn.warnings)

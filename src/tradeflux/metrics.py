@@ -60,14 +60,16 @@ def totals(flows: pd.DataFrame, reporter: str) -> pd.DataFrame:
     """Exports, imports, balance and total trade of ``reporter`` with the world, by period.
 
     Uses the rows with partner ``WLD``; periods where one flow is missing keep the other and leave
-    the balance empty. One row per period and source.
+    the balance empty. One row per period, source and dataset (two datasets of one source may
+    carry the same total: they are never added together).
     """
     _require(flows, ["period", "reporter", "partner", "flow", "value", *BASIS])
     rows = flows[(flows.reporter == reporter) & (flows.partner == "WLD") & flows.flow.isin(["export", "import"])]
     if rows.empty:
         return pd.DataFrame(columns=["period", "exports", "imports", "balance", "total", *BASIS])
     out = []
-    for (period, source), grp in rows.groupby(["period", "source"], sort=True):
+    keys = ["period", "source", "dataset"] if "dataset" in rows.columns else ["period", "source"]
+    for (period, source, *_), grp in rows.groupby(keys, sort=True):
         basis = _one_basis(grp, f"totals {period} {source}")
         exports = grp.loc[grp.flow == "export", "value"].sum(min_count=1)
         imports = grp.loc[grp.flow == "import", "value"].sum(min_count=1)
@@ -79,6 +81,7 @@ def totals(flows: pd.DataFrame, reporter: str) -> pd.DataFrame:
                 "balance": exports - imports,
                 "total": exports + imports,
                 **basis,
+                **({"dataset": grp.dataset.iloc[0]} if "dataset" in grp.columns else {}),
             }
         )
     return pd.DataFrame(out)

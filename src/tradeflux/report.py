@@ -235,9 +235,11 @@ def _build(
     # 1. balance series, one source per year (national customs first)
     own = flows[(flows.reporter == country) & (flows.partner == "WLD") & ~flows.mirror.astype(bool)]
     rank = {s: i for i, s in enumerate(TOTALS_PRIORITY)}
-    own = own.assign(_rank=own.source.map(rank).fillna(len(rank)))
-    best = own.sort_values("_rank").groupby("year", as_index=False).first()[["year", "source"]]
-    chosen = own.merge(best, on=["year", "source"])
+    # one source and dataset per year: a source's datasets may repeat the same total (DOTS bilateral
+    # rows against the World, and DOTS reporter totals), which must not be added together
+    own = own.assign(_rank=own.source.map(rank).fillna(len(rank)), _totals=own.dataset != "totals")
+    best = own.sort_values(["_rank", "_totals"]).groupby("year", as_index=False).first()[["year", "source", "dataset"]]
+    chosen = own.merge(best, on=["year", "source", "dataset"])
     series = metrics.totals(chosen, country)
     series["year"] = series.period.astype(int)
     series = metrics.add_growth(series, "balance", order="year")
@@ -529,7 +531,7 @@ def _build(
 
     # 4. partner structure and diversion from the latest mirror year with broad coverage
     exports_mirror = mirror_rows[mirror_rows.flow == "export"]
-    counts = exports_mirror.groupby("year").partner.nunique()
+    counts = exports_mirror[exports_mirror.year <= year].groupby("year").partner.nunique()
     broad = counts[counts >= 100]
     if len(broad) >= 2:
         last, base = int(broad.index.max()), int(sorted(broad.index)[-2])
@@ -732,8 +734,10 @@ def _headline(name: str, year: int, figures: list[Figure]) -> list[str]:
     by = {f.id: f for f in figures}
     lines = []
     if "balance" in by and by["balance"].value is not None:
-        s = f"{name}'s merchandise trade surplus was USD {by['balance'].value / 1e9:,.0f} bn in {year} ({by['balance'].status})"
-        if "balance_growth" in by:
+        value = by["balance"].value
+        kind = "surplus" if value >= 0 else "deficit"
+        s = f"{name}'s merchandise trade {kind} was USD {abs(value) / 1e9:,.0f} bn in {year} ({by['balance'].status})"
+        if "balance_growth" in by and not math.isnan(by["balance_growth"].value):
             s += f", {by['balance_growth'].value:+.1f}% on {year - 1}"
         rec = by.get("balance_record")
         if rec and rec.value is not None and rec.note.startswith(str(year)):
