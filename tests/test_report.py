@@ -152,3 +152,10 @@ def test_other_countries_use_one_dataset_per_year_and_say_deficit(full_store):
 def test_earlier_years_use_mirror_data_up_to_that_year(full_store):
     chn = report.build(full_store, "CHN", 2020)
     assert any(w.startswith("The 2020 mirror data lack 5 partners present in 2019") for w in chn.warnings)
+
+
+def test_yuan_and_dollar_growth_gap_is_computed_not_written_in(rep):
+    gap = rep.figure("cny_usd_growth_gap")
+    assert gap.value == pytest.approx((1.061 / 1.055 - 1) * 100 * (1 + 0.0), abs=0.02)  # about 0.6 points in 2025
+    assert report._fmt_figure(gap) == "+0.61 pts"
+    assert rep.headline[2].endswith("(USD basis; growth in yuan is about 0.6 points higher).")

@@ -414,6 +414,21 @@ def _build(
         pd.DataFrame(growth_rows).drop_duplicates(subset=["partner", "basis"]) if growth_rows else pd.DataFrame()
     )
     tables["export_growth_by_partner"] = growth_table
+    if factor is not None and not growth_table.empty:
+        gap = (growth_table.growth_pct_cny_derived - growth_table.growth_pct).dropna()
+        if not gap.empty:
+            figures.append(
+                Figure(
+                    "cny_usd_growth_gap",
+                    f"Growth in yuan minus growth in dollars, {year} (average over partners)",
+                    float(gap.mean()),
+                    "points",
+                    "derived",
+                    "customs, CNY and USD",
+                    _sources(usd_tot) + _sources(cny_tot),
+                    f"from total exports: ({1 + cny_tot.yoy_pct.iloc[0] / 100:.3f} / {1 + usd_tot.yoy_pct.iloc[0] / 100:.3f}) applied to each USD rate",
+                )
+            )
     us = ind[(ind.metric == "exports") & (ind.partner == "USA") & (ind.period == str(year))]
     if not us.empty:
         us_value = _indicator_value(us.iloc[0])
@@ -758,7 +773,13 @@ def _headline(name: str, year: int, figures: list[Figure]) -> list[str]:
             for f in sorted(rises, key=lambda f: -f.value)
         )
         lines.append(
-            f"Exports rose to {parts} ({rises[0].basis}; GACC's yuan-based rates are about 0.6 points higher)."
+            f"Exports rose to {parts} ({rises[0].basis}"
+            + (
+                f"; growth in yuan is about {by['cny_usd_growth_gap'].value:.1f} points higher"
+                if "cny_usd_growth_gap" in by
+                else ""
+            )
+            + ")."
         )
     if "mirror_gap_usa" in by:
         g = by["mirror_gap_usa"]
@@ -833,6 +854,8 @@ def _fmt_figure(f: Figure) -> str:
         return "n/a"
     if f.unit == "percent":
         return f"{f.value:+.1f}%" if "share" not in f.id else f"{f.value:.1f}%"
+    if f.unit == "points":
+        return f"{f.value:+.2f} pts"
     return f"{f.value / 1e9:,.1f} bn {f.unit}"
 
 
