@@ -24,6 +24,34 @@ class Check:
     summary: dict
 
 
+def _against_book(real_gdp_pct: pd.Series, exports_pct: pd.Series, ref: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Our real GDP and exports changes beside the book's, with the differences and their spread."""
+    table = pd.DataFrame(
+        {
+            "real_gdp_pct": real_gdp_pct,
+            "book_real_gdp_pct": ref.change_rGDP_FULL,
+            "real_gdp_diff_pp": real_gdp_pct - ref.change_rGDP_FULL,
+            "exports_pct": exports_pct,
+            "book_exports_pct": ref.change_Xi_FULL,
+            "exports_rel_diff_pct": ((1 + exports_pct / 100) / (1 + ref.change_Xi_FULL / 100) - 1) * 100,
+        }
+    ).reset_index()
+
+    def spread(diff: pd.Series) -> dict:
+        diff = diff.abs()
+        return {
+            "median": diff.median(),
+            "p90": diff.quantile(0.9),
+            "max": diff.max(),
+            "max_country": table.country[diff.idxmax()],
+        }
+
+    return table, {
+        "real_gdp_diff_pp": spread(table.real_gdp_diff_pp),
+        "exports_rel_diff_pct": spread(table.exports_rel_diff_pct),
+    }
+
+
 def trade_without_borders(data_dir: Path) -> Check:
     """Yotov et al. (2016) ch. 2: remove international borders (sigma 7, Germany the reference).
 
@@ -47,31 +75,10 @@ def trade_without_borders(data_dir: Path) -> Check:
     ref = pd.read_csv(folder / "reference_ge_trade_without_border_by_country.csv")
     ref["country"] = ref.country.replace("ZZZ", "DEU")
     ref = ref.set_index("country").reindex(ours.index)
-    table = pd.DataFrame(
-        {
-            "real_gdp_pct": ours.real_gdp_pct,
-            "book_real_gdp_pct": ref.change_rGDP_FULL,
-            "real_gdp_diff_pp": ours.real_gdp_pct - ref.change_rGDP_FULL,
-            "exports_pct": ours.exports_pct,
-            "book_exports_pct": ref.change_Xi_FULL,
-            "exports_rel_diff_pct": ((1 + ours.exports_pct / 100) / (1 + ref.change_Xi_FULL / 100) - 1) * 100,
-        }
-    ).reset_index()
-    gdp, exp = table.real_gdp_diff_pp.abs(), table.exports_rel_diff_pct.abs()
+    table, spreads = _against_book(ours.real_gdp_pct, ours.exports_pct, ref)
     summary = {
         "border_coefficient": float(fit.coef["INTL_BRDR"]),
-        "real_gdp_diff_pp": {
-            "median": gdp.median(),
-            "p90": gdp.quantile(0.9),
-            "max": gdp.max(),
-            "max_country": table.country[gdp.idxmax()],
-        },
-        "exports_rel_diff_pct": {
-            "median": exp.median(),
-            "p90": exp.quantile(0.9),
-            "max": exp.max(),
-            "max_country": table.country[exp.idxmax()],
-        },
+        **spreads,
         "iterations": result.iterations,
         "residual": result.residual,
         "note": "the book's Stata loop stopped at a 0.01 tolerance; this solver converges to 1e-12",
@@ -111,32 +118,11 @@ def nafta_removal(data_dir: Path) -> Check:
     effect_gdp = (1 / (1 + ours.real_gdp_pct / 100) - 1) * 100
     effect_exports = (1 / (1 + ours.exports_pct / 100) - 1) * 100
     ref = pd.read_csv(folder / "reference_ge_nafta_removal_by_country.csv").set_index("country").reindex(ours.index)
-    table = pd.DataFrame(
-        {
-            "real_gdp_pct": effect_gdp,
-            "book_real_gdp_pct": ref.change_rGDP_FULL,
-            "real_gdp_diff_pp": effect_gdp - ref.change_rGDP_FULL,
-            "exports_pct": effect_exports,
-            "book_exports_pct": ref.change_Xi_FULL,
-            "exports_rel_diff_pct": ((1 + effect_exports / 100) / (1 + ref.change_Xi_FULL / 100) - 1) * 100,
-        }
-    ).reset_index()
-    gdp, exp = table.real_gdp_diff_pp.abs(), table.exports_rel_diff_pct.abs()
+    table, spreads = _against_book(effect_gdp, effect_exports, ref)
     summary = {
         "rta_coefficient": float(fit.coef["RTA"]),
         "zero_pairs_in_1994": int((year.fitted == 0).sum()),
-        "real_gdp_diff_pp": {
-            "median": gdp.median(),
-            "p90": gdp.quantile(0.9),
-            "max": gdp.max(),
-            "max_country": table.country[gdp.idxmax()],
-        },
-        "exports_rel_diff_pct": {
-            "median": exp.median(),
-            "p90": exp.quantile(0.9),
-            "max": exp.max(),
-            "max_country": table.country[exp.idxmax()],
-        },
+        **spreads,
         "iterations": result.iterations,
         "residual": result.residual,
     }
