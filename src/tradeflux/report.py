@@ -20,13 +20,13 @@ import itertools
 import json
 import math
 import os
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from tradeflux import metrics
+from tradeflux._io import atomic_write_text
 from tradeflux.countries import CountryTable
 
 # When several sources give the same country total, the first one present wins (national customs first).
@@ -129,8 +129,8 @@ class CountryReport:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {
-            "html": _atomic_write(out / f"{self.country}_{self.year}_report.html", render_html(self)),
-            "json": _atomic_write(
+            "html": atomic_write_text(out / f"{self.country}_{self.year}_report.html", render_html(self)),
+            "json": atomic_write_text(
                 out / f"{self.country}_{self.year}_report.json", json.dumps(self.to_dict(), indent=1, default=str)
             ),
         }
@@ -143,21 +143,14 @@ class CountryReport:
                 for f in self.figures
             ]
         )
-        paths["figures_csv"] = _atomic_write(
+        paths["figures_csv"] = atomic_write_text(
             out / f"{self.country}_{self.year}_figures.csv", figures.to_csv(index=False)
         )
         for name, table in self.tables.items():
-            paths[f"{name}_csv"] = _atomic_write(
+            paths[f"{name}_csv"] = atomic_write_text(
                 out / f"{self.country}_{self.year}_{name}.csv", table.to_csv(index=False)
             )
         return paths
-
-
-def _atomic_write(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
 
 
 def _lines(lines: list[int]) -> str:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from tradeflux import countries as _countries
 from tradeflux import ge, settings
+from tradeflux._io import atomic_write_text
 
 SHOCK_TYPES = ("tariff", "surplus")
 
@@ -282,8 +283,6 @@ def write(sim: Simulation, out_dir: str | Path) -> dict[str, Path]:
     import plotly.graph_objects as go
     from plotly.offline import get_plotlyjs
 
-    from tradeflux.report import _atomic_write
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = Path(sim.scenario.source).stem or "scenario"
@@ -313,12 +312,12 @@ table {{ border-collapse: collapse; font-size: 0.85rem; }} td, th {{ padding: 2p
 {"".join(charts)}<h2>Countries</h2>{table}
 <p>Solver: {sim.result.iterations} iterations, market-clearing residual {sim.result.residual:.2g}.</p></body></html>"""
     paths = {
-        "html": _atomic_write(out / f"{stem}.html", page),
-        "countries_csv": _atomic_write(out / f"{stem}_countries.csv", sim.countries.to_csv(index=False)),
-        "json": _atomic_write(out / f"{stem}.json", json.dumps(to_dict(sim), indent=1, default=str)),
+        "html": atomic_write_text(out / f"{stem}.html", page),
+        "countries_csv": atomic_write_text(out / f"{stem}_countries.csv", sim.countries.to_csv(index=False)),
+        "json": atomic_write_text(out / f"{stem}.json", json.dumps(to_dict(sim), indent=1, default=str)),
     }
     if not sim.destinations.empty:
-        paths["destinations_csv"] = _atomic_write(
+        paths["destinations_csv"] = atomic_write_text(
             out / f"{stem}_chn_destinations.csv", sim.destinations.to_csv(index=False)
         )
     return paths

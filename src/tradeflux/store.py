@@ -39,6 +39,7 @@ import pandas as pd
 
 from tradeflux import countries as _countries
 from tradeflux import schema, settings
+from tradeflux._io import atomic_write_text
 from tradeflux.sources import SOURCES, find_source
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source
 from tradeflux.sources.gacc import embedded_headlines
@@ -105,15 +106,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_json_atomic(path: Path, data: object) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=1, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 class Store:
     """A tradeflux store in a directory. Create with :func:`open`."""
 
@@ -133,7 +125,10 @@ class Store:
             return [IngestResult.from_dict(e) for e in json.load(handle)["entries"]]
 
     def _save(self, entries: Sequence[IngestResult]) -> None:
-        _write_json_atomic(self.root / MANIFEST, {"version": 1, "entries": [e.to_dict() for e in entries]})
+        atomic_write_text(
+            self.root / MANIFEST,
+            json.dumps({"version": 1, "entries": [e.to_dict() for e in entries]}, indent=1, sort_keys=True),
+        )
 
     # ---- ingest -------------------------------------------------------------------------------
     def ingest(
