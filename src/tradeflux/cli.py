@@ -618,6 +618,120 @@ def tariff(
         show(table, f"Average additional {importer} tariff on {exporter} (2024 HTS10 import weights)")
 
 
+# ---- partial equilibrium ---------------------------------------------------------------------
+@app.command("pe")
+def pe_command(
+    scenario: Annotated[
+        str | None, typer.Argument(help="a scenario TOML file or shipped name; its US tariff shocks drive the model")
+    ] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="apply the US additional duties in force on YYYY-MM-DD (--layers)")
+    ] = None,
+    layers: Annotated[
+        str, typer.Option("--layers", help="tariff layers for --date (file or shipped name)")
+    ] = "us_china_2025",
+    lines_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--lines",
+            help="your own lines: CSV with product, partner, imports, tariff_pct, new_tariff_pct (+ importer for GSIM)",
+        ),
+    ] = None,
+    import_demand: Annotated[float, typer.Option("--import-demand", help="import demand elasticity (< 0)")] = -1.0,
+    substitution: Annotated[
+        str, typer.Option("--substitution", help="elasticity between partners, or 'broda-weinstein' (US, HS 3-digit)")
+    ] = "1.5",
+    export_supply: Annotated[
+        float, typer.Option("--export-supply", help="export supply elasticity (inf = fixed world prices)")
+    ] = math.inf,
+    out: Annotated[Path, typer.Option("--out", help="folder for the HTML, CSV and JSON files")] = Path("reports"),
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Product-level partial equilibrium (SMART; GSIM for several importers): trade creation, diversion, revenue, surplus."""
+    from tradeflux import pe
+    from tradeflux import scenarios as _scenarios
+
+    sigma: float | str = substitution
+    if substitution != "broda-weinstein":
+        try:
+            sigma = float(substitution)
+        except ValueError:
+            fail(f"--substitution must be a number or 'broda-weinstein', not {substitution!r}", 2)
+    note = pe.DEFAULTS_NOTE
+    if (import_demand, export_supply) != (pe.DEFAULT_IMPORT_DEMAND, pe.DEFAULT_EXPORT_SUPPLY) or sigma != 1.5:
+        note = (
+            f"elasticities: import demand {import_demand}, substitution {substitution}, export supply {export_supply}"
+        )
+    elasticities = pe.Elasticities(import_demand, 1.5 if isinstance(sigma, str) else sigma, export_supply, note)
+    try:
+        elasticities.check()
+        if lines_file is not None:
+            frame = pd.read_csv(lines_file, dtype={"product": str, "partner": str, "importer": str})
+            several = "importer" in frame and frame["importer"].nunique() > 1
+            result = (
+                pe.gsim(frame, elasticities, name=str(lines_file))
+                if several
+                else pe.smart(frame, elasticities, name=str(lines_file))
+            )
+            run = _scenarios.PERun(f"PE on {lines_file.name}", result, result.notes, str(lines_file))
+            stem = f"pe_{lines_file.stem}"
+        else:
+            if scenario is not None:
+                found = _scenarios.find(scenario)
+                shocks, title, stem = found.shocks, found.name, f"pe_{Path(found.source).stem}"
+            elif day is not None:
+                shocks = [{"type": "schedule", "layers": layers, "date": day}]
+                title, stem = f"US duties in force on {day}", f"pe_us_{day}"
+            else:
+                fail("give a scenario, --date YYYY-MM-DD, or --lines FILE", 2)
+            run = _scenarios.simulate_pe(
+                shocks,
+                title=f"{title}: SMART on US 2024 HS6 imports",
+                elasticities=elasticities,
+                substitution="broda-weinstein" if sigma == "broda-weinstein" else None,
+                data_dir=data_dir,
+                source=scenario or "",
+            )
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        fail(str(exc).strip("'\""), 2)
+    paths = _scenarios.write_pe(run, out, stem, data_dir)
+    if as_json:
+        emit_json(
+            {
+                **run.result.to_dict(),
+                "title": run.title,
+                "notes": run.notes,
+                "files": {k: str(v) for k, v in paths.items()},
+            }
+        )
+        return
+    console.rule(f"[bold]{run.title}")
+    for line in [*run.notes, run.result.elasticities]:
+        console.print(f"- {line}")
+    money = ["imports", "trade_creation", "trade_diversion", "total_effect", "imports_after"]
+    money += ["revenue_before", "revenue_after", "consumer_surplus", "welfare"]
+    totals = pd.DataFrame([run.result.totals()])
+    cols = [
+        "imports",
+        "trade_creation",
+        "imports_after",
+        "revenue_before",
+        "revenue_after",
+        "consumer_surplus",
+        "welfare",
+    ]
+    show(totals[cols].div(1e6), "Market totals (USD mn)")
+    partners = run.result.by("partner").sort_values("total_effect")
+    partners[money] = partners[money].div(1e6)
+    cols = ["partner", "imports", "trade_creation", "trade_diversion", "total_effect", "change_pct"]
+    show(
+        pd.concat([partners[partners.total_effect < 0], partners.tail(10)]).drop_duplicates("partner")[cols],
+        "Largest losers and gainers (USD mn; change in %)",
+    )
+    console.print(f"HTML: {paths['html']}")
+
+
 # ---- general equilibrium -----------------------------------------------------------------------
 @app.command("ge-check")
 def ge_check(

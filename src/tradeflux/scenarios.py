@@ -35,10 +35,11 @@ import numpy as np
 import pandas as pd
 
 from tradeflux import countries as _countries
-from tradeflux import ge, settings
+from tradeflux import ge, pe, settings
+from tradeflux import tariffs as _tariffs
 from tradeflux._io import atomic_write_text
 
-SHOCK_TYPES = ("tariff", "surplus")
+SHOCK_TYPES = ("tariff", "surplus", "schedule")
 
 
 @dataclass
@@ -226,7 +227,11 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
         ]
         theta = np.array([float(scenario.model.get("theta", 4.0))])
     for shock in scenario.shocks:
-        if shock["type"] == "tariff":
+        if shock["type"] == "schedule":
+            notes.append(
+                f"schedule shock ({shock.get('layers')} on {shock.get('date')}) is for the PE model; skipped here"
+            )
+        elif shock["type"] == "tariff":
             rate = float(shock["rate_pct"]) / 100
             wanted = shock.get("sectors")
             unknown = sorted(set(wanted or ()) - set(baseline.sectors))
@@ -332,4 +337,223 @@ def to_dict(sim: Simulation) -> dict:
         "residual": sim.result.residual,
         "countries": sim.countries.to_dict(orient="records"),
         "chn_destinations": sim.destinations.to_dict(orient="records"),
+    }
+
+
+# ---- partial equilibrium (SMART) on the US 2024 HS6 imports ------------------------------------
+
+PE_BASELINE = "US imports for consumption 2024 by HS6 and partner (Census via tradewartracker; customs value, USD)"
+
+
+@dataclass
+class PERun:
+    title: str
+    result: pe.PEResult
+    notes: list[str]
+    source: str = ""
+
+
+def pe_baseline(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """The US 2024 HS6 x partner lines: ``product, partner, imports, tariff_pct`` (2024 applied = duty / imports)."""
+    from tradeflux.sources import census
+
+    frame = census.hs6_by_partner_frame(settings.data_dir(data_dir))
+    frame = frame[frame.imports > 0].reset_index(drop=True)
+    frame["tariff_pct"] = frame.duty / frame.imports * 100
+    return frame
+
+
+def _pe_targets(code: str, partners: set[str], table: _countries.CountryTable) -> list[str]:
+    if code == "*":
+        return sorted(partners)
+    if code in partners:
+        return [code]
+    group = table.group_id(code)
+    if group is None:
+        return []
+    found = [c for c in table.members(group, 2024) if c in partners]
+    if group == "EU27" and "EUU" in partners:
+        found.append("EUU")
+    return found
+
+
+def schedule_rates_hs6(
+    schedule: _tariffs.Schedule, exporter: str, day: str, lines: pd.DataFrame, data_dir: Path
+) -> np.ndarray:
+    """The additional US rate on ``exporter`` on ``day`` for each HS6 line (percent).
+
+    For China, each HS6 rate is the 2024-import-weighted mean of its HTS10 lines' rates, since
+    exclusions and Section 232 lists are written at HTS8/10; other partners take the HS6 code.
+    """
+    codes = lines["product"].astype(str).to_numpy()
+    rates = schedule.rates("USA", exporter, codes, day)
+    if exporter == "CHN":
+        from tradeflux.sources import census
+
+        hts = census.hts10_china_frame(data_dir)
+        hts["rate"] = schedule.rates("USA", "CHN", hts["product"].to_numpy(str), day)
+        hts["hs6"] = hts["product"].str[:6]
+        grouped = hts.assign(w=hts.rate * hts.imports).groupby("hs6")[["w", "imports"]].sum()
+        by_hs6 = (grouped.w / grouped.imports.where(grouped.imports > 0)).dropna()
+        mapped = pd.Series(codes).map(by_hs6).to_numpy(float)
+        rates = np.where(np.isnan(mapped), rates, mapped)
+    return rates
+
+
+def pe_tariffs(shocks: list[dict], lines: pd.DataFrame, data_dir: Path) -> tuple[np.ndarray, list[str]]:
+    """New tariffs (percent) for the US HS6 lines under a scenario's shocks, and what was applied."""
+    table = _countries.load(data_dir)
+    partners = set(lines["partner"])
+    new = lines["tariff_pct"].to_numpy(float).copy()
+    codes = lines["product"].astype(str)
+    notes = []
+    for n, shock in enumerate(shocks, start=1):
+        kind = shock["type"]
+        if kind == "surplus":
+            notes.append(f"shock {n} (surplus) is a general-equilibrium shock; the PE model leaves it out")
+            continue
+        if kind == "schedule":
+            layers = shock.get("layers", "us_china_2025")
+            path = Path(layers) if Path(layers).exists() else _tariffs.shipped(layers)
+            schedule = _tariffs.load(path, data_dir)
+            day = str(shock["date"])
+            targets = sorted({layer.target for layer in schedule.layers if layer.imposing == "USA"} & partners)
+            for target in targets:
+                hit = (lines["partner"] == target).to_numpy()
+                new[hit] += schedule_rates_hs6(schedule, target, day, lines[hit], data_dir)
+            notes.append(f"US additional duties in force on {day} from {path.stem} on {', '.join(targets)}")
+            continue
+        if shock.get("imposing") != "USA":
+            notes.append(
+                f"shock {n} ({shock.get('imposing')} on {shock.get('target')}) left out: the PE baseline holds US imports only"
+            )
+            continue
+        if shock.get("sectors"):
+            notes.append(
+                f"shock {n} is scoped to ICIO sectors {shock['sectors']}; the PE model needs HS codes ('products')"
+            )
+            continue
+        targets = _pe_targets(str(shock["target"]), partners, table)
+        if not targets:
+            notes.append(f"shock {n}: no line from {shock['target']} in the PE baseline")
+            continue
+        hit = lines["partner"].isin(targets).to_numpy()
+        scope = "all goods"
+        if shock.get("products"):
+            prefixes = tuple(str(p) for p in shock["products"])
+            hit &= codes.str.startswith(prefixes).to_numpy()
+            scope = "HS " + ", ".join(prefixes)
+        new[hit] += float(shock["rate_pct"])
+        notes.append(f"US additional {shock['rate_pct']}% on {scope} from {', '.join(targets)}, on top of 2024 rates")
+    return new, notes
+
+
+def simulate_pe(
+    shocks: list[dict],
+    *,
+    title: str,
+    elasticities: pe.Elasticities | None = None,
+    substitution: str | float | None = None,
+    data_dir: str | Path | None = None,
+    source: str = "",
+) -> PERun:
+    """SMART on the US 2024 HS6 lines under ``shocks`` (scenario shock tables)."""
+    folder = settings.data_dir(data_dir)
+    lines = pe_baseline(folder)
+    new, notes = pe_tariffs(shocks, lines, folder)
+    elasticities = elasticities or pe.Elasticities()
+    if substitution == "broda-weinstein":
+        sigma = pe.broda_weinstein(lines["product"], "USA", folder)
+        elasticities = pe.Elasticities(
+            elasticities.import_demand,
+            sigma,
+            elasticities.export_supply,
+            elasticities.source.replace(
+                "substitution 1.5 (WITS-SMART default)",
+                "substitution from Broda-Weinstein 2006 (US, HS 3-digit, winsorised)",
+            ),
+        )
+    result = pe.Market(lines, name="us-hs6-2024", importer="USA").simulate(new, elasticities)
+    notes = [f"Baseline: {PE_BASELINE}; 'EUU' is the EU aggregate (Slovakia also appears alone)", *notes]
+    return PERun(title, result, notes + result.notes, source)
+
+
+def pe_tables(run: PERun, data_dir: str | Path | None = None, top: int = 15) -> dict[str, pd.DataFrame]:
+    """The PE run's tables: partners (winners and losers), and the products each top gainer gains in."""
+    from tradeflux import products as _products
+
+    names = _products.load(settings.data_dir(data_dir))
+    table = _countries.load(settings.data_dir(data_dir))
+    partners = run.result.by("partner").sort_values("total_effect").reset_index(drop=True)
+    partners.insert(1, "name", partners.partner.map(lambda c: "European Union" if c == "EUU" else _name(table, c)))
+    pairs = run.result.by("product", "partner")
+    gainers = partners[partners.total_effect > 0].nlargest(5, "total_effect").partner.tolist()
+    products = pairs[pairs.partner.isin(gainers) & (pairs.total_effect > 0)]
+    products = products.sort_values("total_effect", ascending=False).groupby("partner", sort=False).head(top)
+    products = products.assign(description=products["product"].map(lambda c: names.describe(c) or ""))
+    return {"partners": partners, "gaining_products": products.reset_index(drop=True)}
+
+
+def _name(table: _countries.CountryTable, code: str) -> str:
+    try:
+        return table.name(code)
+    except KeyError:
+        return code
+
+
+def write_pe(run: PERun, out_dir: str | Path, stem: str, data_dir: str | Path | None = None) -> dict[str, Path]:
+    """The PE run as HTML (who gains, who loses, in which products), CSV and JSON."""
+    import html
+    import json
+
+    import plotly.graph_objects as go
+    from plotly.offline import get_plotlyjs
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = pe_tables(run, data_dir)
+    partners = tables["partners"]
+    fig = go.Figure()
+    for column, colour in (("trade_creation", "#c05621"), ("trade_diversion", "#2b6cb0")):
+        fig.add_bar(
+            y=partners.partner,
+            x=partners[column] / 1e9,
+            name=column.replace("_", " "),
+            orientation="h",
+            marker_color=colour,
+        )
+    fig.update_layout(barmode="relative", title="Change in US imports by partner, USD bn", height=1000)
+    charts = [fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-partners")]
+    gaining = tables["gaining_products"]
+    totals = run.result.totals()
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in [*run.notes, run.result.elasticities])
+    fmt = {"float_format": lambda v: f"{v:,.4g}", "border": 0, "index": False}
+    summary = pd.DataFrame(
+        [
+            {
+                k: totals[k]
+                for k in (
+                    "imports",
+                    "trade_creation",
+                    "imports_after",
+                    "revenue_before",
+                    "revenue_after",
+                    "consumer_surplus",
+                    "welfare",
+                )
+            }
+        ]
+    )
+    page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(run.title)}</title>
+<script>{get_plotlyjs()}</script><style>body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2rem auto; }}
+table {{ border-collapse: collapse; font-size: 0.85rem; }} td, th {{ padding: 2px 6px; border-bottom: 1px solid #e2e8f0; }}</style></head><body>
+<h1>{html.escape(run.title)}</h1><ul>{notes}</ul><h2>Market totals (USD)</h2>{summary.to_html(**fmt)}
+{"".join(charts)}<h2>Partners</h2>{partners.to_html(**fmt)}
+<h2>Where the largest gainers gain: top products</h2>{gaining.to_html(**fmt)}</body></html>"""
+    data = {"title": run.title, "notes": run.notes, "source": run.source, **run.result.to_dict()}
+    return {
+        "html": atomic_write_text(out / f"{stem}.html", page),
+        "partners_csv": atomic_write_text(out / f"{stem}_partners.csv", partners.to_csv(index=False)),
+        "products_csv": atomic_write_text(out / f"{stem}_gaining_products.csv", gaining.to_csv(index=False)),
+        "json": atomic_write_text(out / f"{stem}.json", json.dumps(data, indent=1, default=str)),
     }

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from tradeflux.schema import staged_select
-from tradeflux.sources.base import Dataset, ReadContext, Source, Staged
+from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged
 
 
 def read_hts10_china(ctx: ReadContext, path: Path) -> list[Staged]:
@@ -79,3 +82,46 @@ US_CENSUS = Source(
         ),
     ),
 )
+
+
+HS6_FILE = "us-imports-hs-2024/us_imports_by_partner_hs6_2024.csv.gz"
+HTS10_FILE = "us-imports-hs-2024/us_imports_from_china_hts10_2024.csv"
+
+
+def _frame(path: Path, columns: dict[str, str], codes: tuple[str, ...]) -> pd.DataFrame:
+    """Read ``path`` as text, check every row's numbers; raise naming the file, line and field."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in columns if c not in frame]
+    if missing:
+        raise FormatError(f"{path}: missing column(s) {', '.join(missing)}")
+    for column in columns:
+        if column in codes:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() | (values < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise FormatError(
+                f"{path}: line {row + 2}, field {column}: {frame[column].iloc[row]!r} is not a non-negative number"
+            )
+        frame[column] = values
+    return frame[list(columns)].rename(columns=columns)
+
+
+def hs6_by_partner_frame(data_dir: Path) -> pd.DataFrame:
+    """US 2024 imports by HS6 and partner: ``product, partner, imports, duty`` (USD, customs value)."""
+    frame = _frame(
+        data_dir / HS6_FILE,
+        {"hs6": "product", "iso3": "partner", "imports_for_consumption_usd": "imports", "calculated_duty_usd": "duty"},
+        ("hs6", "iso3"),
+    )
+    return frame
+
+
+def hts10_china_frame(data_dir: Path) -> pd.DataFrame:
+    """US 2024 imports from China by HTS10: ``product, imports, duty`` (USD, customs value)."""
+    return _frame(
+        data_dir / HTS10_FILE,
+        {"hts10": "product", "imports_for_consumption_usd": "imports", "calculated_duty_usd": "duty"},
+        ("hts10",),
+    )

@@ -1,0 +1,418 @@
+"""Partial equilibrium at the product level: SMART (one importing market) and GSIM (several).
+
+SMART, the World Bank/UNCTAD model explained by Jammes and Olarreaga (2005, "Explaining SMART and
+GSIM"): each product (HS6 or finer) imported from different partners is an Armington variety;
+import values are quantities at a world price of 1; the domestic price of partner ``c``'s variety
+is ``p_c (1 + t_c)``. With ``tau_c = (t1_c - t0_c) / (1 + t0_c)`` the relative change in the tariff
+factor and the elasticities
+
+* ``import_demand`` ``eps < 0``: the import demand elasticity of the product,
+* ``substitution`` ``sigma >= 0``: between partners' varieties of the product,
+* ``export_supply`` ``beta > 0``: of each partner's variety (``inf``, the default, fixes world prices),
+
+the effects on each line (partner ``c`` of a product) are, in USD at baseline world prices:
+
+``world price change``  ``w_c = eps tau_c / (beta - eps)`` (zero when supply is infinitely elastic)
+
+``trade creation``      ``TC_c = m_c eps tau_c / (1 - eps / beta)``; with ``beta = inf``, J&O's
+                        ``m_c eps dt_c / (1 + t_c)``
+
+``trade diversion``     with the domestic price ratio ``pi_c = (1 + w_c)(1 + t1_c) / (1 + t0_c)``,
+                        relative quantities move linearly in relative prices,
+                        ``m'_c / m'_k = (m_c / m_k)(1 + sigma y)`` with ``y`` the relative change
+                        of ``p_k / p_c``, holding total imports of the product at their baseline.
+                        For a change on one partner (or one group) against unchanged others this
+                        is J&O's closed form ``TD_c = m_c m_o sigma y / (m_c + m_o + m_c sigma y)``;
+                        with several changes each variety gets weight ``max(0, 1 + sigma (1/pi_c - 1))``
+                        and ``TD_c = M s_c w_c / sum_k s_k w_k - m_c``: diversion sums to zero in
+                        every market and never takes more than a partner sells (WITS's ceiling).
+
+``imports after``       ``max(0, m_c + TC_c + TD_c)`` quantity; a line whose linear effects would
+                        turn negative is cut at zero and flagged ``floored``.
+
+``tariff revenue``      before ``t0_c m_c``, after ``t1_c m'_c (1 + w_c)``
+
+``consumer surplus``    ``-dp_c (m_c + TC_c / 2)`` with ``dp_c = (1 + w_c)(1 + t1_c) - (1 + t0_c)``
+                        (the linear-demand trapezoid on the product's own-price response; diversion
+                        moves spending between varieties); past the choke price (``TC_c < -m_c``)
+                        the whole triangle ``m_c dp*_c / 2`` with ``dp*_c = dp_c m_c / -TC_c``
+
+``welfare``             consumer surplus + revenue change (the importer's side; exporters' surplus
+                        ``w_c (m_c + (m'_c - m_c) / 2)`` is reported separately)
+
+GSIM (Francois and Hall 2003, the multi-market extension J&O describe) lets several importers change
+tariffs at once: each exporter's world price clears its sales to all markets. It is solved here in
+its log-linear form, product by product: in market ``j`` with import shares ``s_ij``,
+``P_j = sum_i s_ij (w_i + tau_ij)`` and ``m^_ij = eps_j P_j - sigma_j (w_i + tau_ij - P_j)``; an
+exporter's supply ``beta_i w_i x_i = sum_j m_ij m^_ij`` gives a linear system in the ``w_i``. In one
+market with fixed world prices, GSIM's market-wide change equals the sum of SMART's trade creation.
+
+Defaults, each a statement the results carry: ``sigma = 1.5`` (the WITS-SMART default substitution
+elasticity), ``beta = inf`` (WITS uses 99 for "infinite"), ``eps = -1.0`` (unit elastic: a neutral
+choice, not an estimate; supply product estimates, e.g. Kee, Nicita and Olarreaga 2008, with
+:func:`elasticities_from_file`). :func:`broda_weinstein` gives per-product substitution elasticities
+from Broda and Weinstein (2006).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tradeflux import settings
+
+DEFAULT_IMPORT_DEMAND = -1.0
+DEFAULT_SUBSTITUTION = 1.5
+DEFAULT_EXPORT_SUPPLY = math.inf
+DEFAULTS_NOTE = (
+    "elasticities: substitution 1.5 (WITS-SMART default), export supply infinite (WITS: 99), "
+    "import demand -1.0 (unit elastic, a neutral assumption, not an estimate)"
+)
+LINE_COLUMNS = ("product", "partner", "imports", "tariff_pct", "new_tariff_pct")
+
+
+@dataclass(frozen=True)
+class Elasticities:
+    """Scalars for every line, or arrays aligned with a market's lines."""
+
+    import_demand: float | np.ndarray = DEFAULT_IMPORT_DEMAND
+    substitution: float | np.ndarray = DEFAULT_SUBSTITUTION
+    export_supply: float | np.ndarray = DEFAULT_EXPORT_SUPPLY
+    source: str = DEFAULTS_NOTE
+
+    def check(self) -> None:
+        eps, sigma, beta = (np.asarray(v, float) for v in (self.import_demand, self.substitution, self.export_supply))
+        if np.isnan(eps).any() or (eps > 0).any():
+            raise ValueError(
+                "import demand elasticities must be negative or zero (a price rise lowers imports); "
+                f"got {float(np.nanmax(eps)) if not np.isnan(eps).all() else 'NaN'}"
+            )
+        if np.isnan(sigma).any() or (sigma < 0).any():
+            raise ValueError(f"substitution elasticities must be zero or positive; got {float(np.nanmin(sigma))}")
+        if np.isnan(beta).any() or (beta <= 0).any():
+            raise ValueError(
+                f"export supply elasticities must be positive (inf for fixed world prices); got {float(np.nanmin(beta))}"
+            )
+
+    def for_lines(self, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        out = []
+        for value in (self.import_demand, self.substitution, self.export_supply):
+            arr = np.asarray(value, float)
+            out.append(arr[order] if arr.ndim and order is not None else arr)
+        return tuple(out)
+
+
+@dataclass
+class PEResult:
+    """Per-line effects (USD) and what produced them; aggregate with :meth:`by`."""
+
+    lines: pd.DataFrame
+    model: str
+    elasticities: str
+    notes: list[str] = field(default_factory=list)
+
+    EFFECTS = (
+        "imports",
+        "trade_creation",
+        "trade_diversion",
+        "imports_after",
+        "imports_value_after",
+        "revenue_before",
+        "revenue_after",
+        "consumer_surplus",
+        "welfare",
+        "exporter_surplus",
+    )
+
+    def by(self, *keys: str) -> pd.DataFrame:
+        """Effects summed by any columns (``"partner"``, ``"hs2"``, ``"hs4"``, ``"product"``...)."""
+        lines = self.lines
+        for key in keys:
+            if key in ("hs2", "hs4") and key not in lines:
+                lines = lines.assign(**{key: lines["product"].str[: int(key[2:])]})
+        cols = [c for c in self.EFFECTS if c in lines]
+        if not keys:
+            out = lines[cols].sum().to_frame().T
+        else:
+            out = lines.groupby(list(keys), sort=False, observed=True)[cols].sum().reset_index()
+        out["total_effect"] = out.imports_after - out.imports
+        out["change_pct"] = np.where(
+            out.imports > 0, out.total_effect / out.imports.where(out.imports > 0) * 100, np.nan
+        )
+        return out
+
+    def totals(self) -> dict:
+        row = self.by().iloc[0].to_dict()
+        row["floored_lines"] = int(self.lines["floored"].sum()) if "floored" in self.lines else 0
+        return {k: float(v) if isinstance(v, (int, float, np.floating, np.integer)) else v for k, v in row.items()}
+
+    def to_dict(self, top: int = 20) -> dict:
+        partners = self.by("partner").sort_values("total_effect")
+        return {
+            "model": self.model,
+            "elasticities": self.elasticities,
+            "notes": self.notes,
+            "totals": self.totals(),
+            "by_partner": partners.to_dict(orient="records"),
+            "top_products_gaining": self.by("product", "partner")
+            .query("total_effect > 0")
+            .nlargest(top, "total_effect")
+            .to_dict(orient="records"),
+        }
+
+
+class Market:
+    """The baseline lines of one importing market, sorted by product, ready for many scenarios.
+
+    ``lines`` has ``product``, ``partner``, ``imports`` (USD, at world prices) and ``tariff_pct``
+    (the baseline ad valorem rate, percent). A partner appears at most once per product.
+    """
+
+    def __init__(self, lines: pd.DataFrame, *, name: str = "market", importer: str = "") -> None:
+        _check_lines(lines, ("product", "partner", "imports", "tariff_pct"), name)
+        order = np.lexsort((lines["partner"].astype(str).to_numpy(), lines["product"].astype(str).to_numpy()))
+        self.order = order
+        self.lines = lines.iloc[order].reset_index(drop=True)
+        self.importer = importer
+        self.name = name
+        products = self.lines["product"].astype(str).to_numpy()
+        starts = np.flatnonzero(np.r_[True, products[1:] != products[:-1]])
+        self.starts = starts
+        self.group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(products)]))
+        self.imports = pd.to_numeric(self.lines["imports"]).to_numpy(float)
+        self.t0 = pd.to_numeric(self.lines["tariff_pct"]).to_numpy(float) / 100
+        dup = self.lines.duplicated(["product", "partner"])
+        if dup.any():
+            row = self.lines[dup].iloc[0]
+            raise ValueError(f"{name}: partner {row.partner} appears twice for product {row['product']}")
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def tariffs_for(self, new_tariff_pct: pd.Series | np.ndarray) -> np.ndarray:
+        """New tariffs aligned with the market's (sorted) lines; pass values in the caller's row order."""
+        return np.asarray(new_tariff_pct, float)[..., self.order] / 100
+
+    def effects(self, t1: np.ndarray, elasticities: Elasticities = Elasticities()) -> dict[str, np.ndarray]:
+        """SMART on sorted lines for one scenario (``t1`` shape ``(L,)``) or many (``(S, L)``), fractions."""
+        eps, sigma, beta = elasticities.for_lines()
+        return smart_arrays(self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta)
+
+    def simulate(self, new_tariff_pct: pd.Series | np.ndarray, elasticities: Elasticities = Elasticities()) -> PEResult:
+        elasticities.check()
+        t1 = self.tariffs_for(new_tariff_pct)
+        if np.isnan(t1).any() or (t1 <= -1).any():
+            raise ValueError(f"{self.name}: new tariffs must be numbers above -100%")
+        eps, sigma, beta = elasticities.for_lines(self.order)
+        out = smart_arrays(self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta)
+        frame = self.lines.copy()
+        frame["new_tariff_pct"] = t1 * 100
+        for key, value in out.items():
+            frame[key] = value
+        notes = [f"SMART (Jammes and Olarreaga 2005), one importing market: {self.importer or self.name}"]
+        floored = int(frame.floored.sum())
+        if floored:
+            notes.append(
+                f"{floored} lines would fall below zero on the linear formulas and are cut at zero imports "
+                "(large tariff changes are beyond the linear approximation)"
+            )
+        return PEResult(frame, "smart", elasticities.source, notes)
+
+
+def smart(
+    lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, importer: str = "", name: str = "lines"
+) -> PEResult:
+    """SMART for one importing market: ``lines`` has the baseline columns and ``new_tariff_pct``."""
+    _check_lines(lines, LINE_COLUMNS, name)
+    market = Market(lines, importer=importer, name=name)
+    return market.simulate(pd.to_numeric(lines["new_tariff_pct"]).to_numpy(float), elasticities)
+
+
+def smart_arrays(
+    m: np.ndarray,
+    t0: np.ndarray,
+    t1: np.ndarray,
+    starts: np.ndarray,
+    group: np.ndarray,
+    eps: np.ndarray | float,
+    sigma: np.ndarray | float,
+    beta: np.ndarray | float,
+) -> dict[str, np.ndarray]:
+    """The SMART formulas on lines sorted by product (``starts``: first line of each product).
+
+    ``t1`` may carry a leading scenario axis; group sums run along the last axis.
+    """
+    tau = (t1 - t0) / (1 + t0)
+    eps = np.asarray(eps, float)
+    beta = np.asarray(beta, float)
+    finite = np.isfinite(beta)
+    if finite.any():
+        world = np.where(finite, eps * tau / np.where(finite, beta - eps, 1.0), 0.0)
+        creation = m * eps * tau / np.where(finite, 1 - eps / np.where(finite, beta, 1.0), 1.0)
+    else:
+        world = np.zeros_like(tau)
+        creation = m * eps * tau
+    price = (1 + world) * (1 + t1) / (1 + t0)
+    weight = np.maximum(0.0, 1 + sigma * (1 / price - 1))
+    total = np.add.reduceat(m, starts)
+    weighted = np.add.reduceat(m * weight, starts, axis=-1)
+    # Lines of a product whose every variety is priced out keep their baseline shares.
+    scale = np.divide(total, weighted, out=np.ones_like(weighted), where=weighted > 0)
+    scale = np.where(weighted > 0, scale, 1.0)
+    diversion = np.where(np.take(weighted, group, axis=-1) > 0, m * weight * np.take(scale, group, axis=-1) - m, 0.0)
+    raw = m + creation + diversion
+    after = np.maximum(raw, 0.0)
+    dp = (1 + world) * (1 + t1) - (1 + t0)
+    # Past the choke price (own-price creation below -m) linear demand is zero: the surplus lost
+    # is the whole triangle, reached at the price where imports hit zero.
+    choked = creation < -m
+    ratio = np.divide(-m, creation, out=np.ones_like(creation), where=choked)
+    dp_cs = np.where(choked, dp * ratio, dp)
+    consumer = -dp_cs * (m + np.maximum(creation, -m) / 2)
+    revenue_after = t1 * after * (1 + world)
+    return {
+        "world_price_pct": world * 100,
+        "trade_creation": creation,
+        "trade_diversion": diversion,
+        "imports_after": after,
+        "imports_value_after": after * (1 + world),
+        "floored": raw < 0,
+        "revenue_before": np.broadcast_to(t0 * m, after.shape).copy(),
+        "revenue_after": revenue_after,
+        "consumer_surplus": consumer,
+        "welfare": consumer + revenue_after - t0 * m,
+        "exporter_surplus": world * (m + (after - m) / 2),
+    }
+
+
+def gsim(lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, name: str = "lines") -> PEResult:
+    """GSIM, log-linear: several importers change tariffs at once; exporters' world prices clear.
+
+    ``lines``: ``importer``, ``product``, ``partner`` (the exporter), ``imports`` (USD at world
+    prices), ``tariff_pct``, ``new_tariff_pct``. Elasticities are scalars (one per model run).
+    """
+    _check_lines(lines, ("importer", *LINE_COLUMNS), name)
+    elasticities.check()
+    eps, sigma, beta = (float(np.asarray(v)) for v in elasticities.for_lines())
+    frame = lines.reset_index(drop=True).copy()
+    m = pd.to_numeric(frame["imports"]).to_numpy(float)
+    t0 = pd.to_numeric(frame["tariff_pct"]).to_numpy(float) / 100
+    t1 = pd.to_numeric(frame["new_tariff_pct"]).to_numpy(float) / 100
+    tau = (t1 - t0) / (1 + t0)
+    world = np.zeros(len(frame))
+    change = np.zeros(len(frame))
+    composite = np.zeros(len(frame))
+    for _, idx in frame.groupby("product", sort=False).indices.items():
+        sub = frame.iloc[idx]
+        exporters, ei = np.unique(sub["partner"].to_numpy(str), return_inverse=True)
+        markets, mi = np.unique(sub["importer"].to_numpy(str), return_inverse=True)
+        mm, tt = m[idx], tau[idx]
+        market_total = np.bincount(mi, mm, len(markets))
+        share = np.divide(mm, market_total[mi], out=np.zeros_like(mm), where=market_total[mi] > 0)
+        # P_j = sum_i s_ij (w_i + tau_ij) = Pt_j + sum_i s_ij w_i; build A w = b for the exporters.
+        pt = np.bincount(mi, share * tt, len(markets))
+        n = len(exporters)
+        S = np.zeros((len(markets), n))
+        np.add.at(S, (mi, ei), share)
+        # sum over lines of exporter i: m_ij [(eps + sigma) P_j - sigma (w_i + tau_ij)]
+        A = np.zeros((n, n))
+        b = np.zeros(n)
+        coef = eps + sigma
+        np.add.at(A, ei, coef * mm[:, None] * S[mi])
+        A[np.arange(n), np.arange(n)] -= np.bincount(ei, sigma * mm, n)
+        b -= np.bincount(ei, mm * (coef * pt[mi] - sigma * tt), n)
+        supply = np.bincount(ei, mm, n)
+        if math.isfinite(beta):
+            A[np.arange(n), np.arange(n)] -= beta * supply
+            w = np.linalg.solve(A, b)
+        else:
+            w = np.zeros(n)
+        P = pt + S @ w
+        world[idx] = w[ei]
+        composite[idx] = P[mi]
+        change[idx] = eps * P[mi] - sigma * (w[ei] + tt - P[mi])
+    frame["world_price_pct"] = world * 100
+    raw = m * (1 + change)
+    after = np.maximum(raw, 0.0)
+    frame["trade_creation"] = m * eps * composite
+    frame["trade_diversion"] = m * change - frame["trade_creation"].to_numpy()
+    frame["imports_after"] = after
+    frame["imports_value_after"] = after * (1 + world)
+    frame["floored"] = raw < 0
+    dp = (1 + world) * (1 + t1) - (1 + t0)
+    creation = frame["trade_creation"].to_numpy()
+    frame["revenue_before"] = t0 * m
+    frame["revenue_after"] = t1 * after * (1 + world)
+    frame["consumer_surplus"] = -dp * (m + creation / 2)
+    frame["welfare"] = frame.consumer_surplus + frame.revenue_after - frame.revenue_before
+    frame["exporter_surplus"] = world * (m + (after - m) / 2)
+    notes = [
+        f"GSIM, log-linear, {frame.importer.nunique()} importing markets, {frame.partner.nunique()} exporters; "
+        + ("world prices fixed (infinite export supply)" if not math.isfinite(beta) else f"export supply {beta}")
+    ]
+    return PEResult(frame, "gsim", elasticities.source, notes)
+
+
+def _check_lines(lines: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
+    missing = [c for c in columns if c not in lines]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {', '.join(missing)}; needed: {', '.join(columns)}")
+    for column in ("imports", "tariff_pct", "new_tariff_pct"):
+        if column not in columns:
+            continue
+        values = pd.to_numeric(lines[column], errors="coerce")
+        bad = values.isna() | ((values < 0) if column == "imports" else (values <= -100))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            rule = "a non-negative number" if column == "imports" else "a number above -100"
+            raise ValueError(
+                f"{name}: row {row + 1} (line {row + 2} of a file with a header), field {column}: "
+                f"{str(lines[column].iloc[row])!r} is not {rule}"
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Elasticities from files
+
+
+def elasticities_from_file(path: str | Path, products: pd.Series) -> pd.DataFrame:
+    """Per-line elasticities from a CSV with ``product`` (an HS prefix) and any of ``import_demand``,
+    ``substitution``, ``export_supply``; the longest matching prefix wins, unmatched lines get NaN."""
+    path = Path(path)
+    table = pd.read_csv(path, dtype={"product": str})
+    if "product" not in table:
+        raise ValueError(f"{path}: needs a 'product' column (HS code prefixes)")
+    known = [c for c in ("import_demand", "substitution", "export_supply") if c in table]
+    if not known:
+        raise ValueError(f"{path}: needs at least one of import_demand, substitution, export_supply")
+    codes = products.astype(str).to_numpy()
+    out = pd.DataFrame(index=range(len(codes)), columns=known, dtype=float)
+    best = np.zeros(len(codes), int)
+    for row in table.itertuples(index=False):
+        prefix = str(row.product)
+        hit = np.char.startswith(codes.astype(str), prefix) & (len(prefix) > best)
+        for column in known:
+            out.loc[hit, column] = getattr(row, column)
+        best[hit] = len(prefix)
+    return out
+
+
+def broda_weinstein(products: pd.Series, country: str = "USA", data_dir: str | Path | None = None) -> np.ndarray:
+    """Substitution elasticities from Broda and Weinstein (2006), 3-digit HS 1988/92, per line.
+
+    The HS6 code's first three digits stand for the HS0 3-digit group (revisions since 1992 rarely
+    cross them); estimates are winsorised at the country's 5th and 95th percentiles (the raw values
+    run to the thousands); unmatched lines get the country's median.
+    """
+    path = settings.data_dir(data_dir) / "trade-elasticities" / "broda_weinstein_2006_sigma_hs0_3digit_73countries.csv"
+    table = pd.read_csv(path, dtype={"HS0_3d": str})
+    table = table[table.iso3c == country]
+    if table.empty:
+        raise KeyError(f"{path}: no estimates for {country}")
+    low, high = table.sigma.quantile([0.05, 0.95])
+    sigma = table.set_index("HS0_3d").sigma.clip(low, high)
+    return products.astype(str).str[:3].map(sigma).fillna(float(sigma.median())).to_numpy(float)
