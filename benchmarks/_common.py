@@ -32,7 +32,10 @@ def run_child(label: str, code: str, *args: str) -> dict:
     lines = proc.stderr.splitlines()
     rss_kb = int(next(line.split()[1] for line in lines if line.startswith("MAXRSS")))
     seconds = next((float(line.split()[1]) for line in lines if line.startswith("SECONDS")), wall)
-    extra = next((json.loads(line[6:]) for line in lines if line.startswith("EXTRA ")), {})
+    extra = {}
+    for line in lines:
+        if line.startswith("EXTRA "):
+            extra.update(json.loads(line[6:]))
     return {"method": label, "seconds": round(seconds, 3), "peak_rss_mb": round(rss_kb / 1024, 1), **extra}
 
 

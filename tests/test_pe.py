@@ -279,3 +279,33 @@ def test_pe_command_on_your_own_lines_and_its_errors(tmp_path):
     assert res.exit_code == 2 and "give a scenario, --date YYYY-MM-DD, or --lines FILE" in res.output
     res = runner.invoke(app, ["pe", "--lines", str(path), "--import-demand", "1.5"])
     assert res.exit_code == 2 and "import demand elasticities must be negative" in res.output
+
+
+# ---- many scenarios at once ----------------------------------------------------------------------
+
+
+def test_sweep_equals_one_scenario_at_a_time_on_both_paths():
+    rng = np.random.default_rng(3)
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "product": rng.choice([f"p{i}" for i in range(9)], n),
+            "partner": rng.choice([f"P{i}" for i in range(12)], n),
+            "imports": rng.uniform(0, 1000, n),
+            "tariff_pct": rng.uniform(0, 30, n),
+        }
+    ).drop_duplicates(["product", "partner"])
+    market = pe.Market(frame)
+    new = frame.tariff_pct.to_numpy()[None, :] + rng.uniform(-10, 200, (7, len(frame)))
+    compiled = market.sweep(new, pe.Elasticities(-1.4, 2.5))  # numba when installed
+    numpy = market.sweep(new, pe.Elasticities(-1.4, 2.5, 1e300))  # a finite supply takes the numpy path
+    for s in (0, 6):
+        one = market.simulate(new[s], pe.Elasticities(-1.4, 2.5)).by("partner").set_index("partner")
+        for sweep in (compiled, numpy):
+            got = sweep[sweep.scenario == s].set_index("partner")
+            for column in compiled.columns[2:]:
+                assert got[column].to_numpy() == pytest.approx(
+                    one.loc[got.index, column].to_numpy(), rel=1e-9, abs=1e-6
+                )
+    with pytest.raises(ValueError, match="new tariffs have 3 columns for"):
+        market.sweep(new[:, :3])

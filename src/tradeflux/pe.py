@@ -63,6 +63,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tradeflux import _pe_kernel as _kernel
 from tradeflux import settings
 
 DEFAULT_IMPORT_DEMAND = -1.0
@@ -174,21 +175,26 @@ class Market:
 
     def __init__(self, lines: pd.DataFrame, *, name: str = "market", importer: str = "") -> None:
         _check_lines(lines, ("product", "partner", "imports", "tariff_pct"), name)
-        order = np.lexsort((lines["partner"].astype(str).to_numpy(), lines["product"].astype(str).to_numpy()))
+        product, _ = pd.factorize(lines["product"].astype(str), sort=True)
+        partner, partners = pd.factorize(lines["partner"].astype(str), sort=True)
+        order = np.lexsort((partner, product))
+        pair = product[order] * len(partners) + partner[order]
+        dup = np.flatnonzero(pair[1:] == pair[:-1])
+        if len(dup):
+            row = lines.iloc[order[dup[0] + 1]]
+            raise ValueError(f"{name}: partner {row.partner} appears twice for product {row['product']}")
         self.order = order
         self.lines = lines.iloc[order].reset_index(drop=True)
         self.importer = importer
         self.name = name
-        products = self.lines["product"].astype(str).to_numpy()
-        starts = np.flatnonzero(np.r_[True, products[1:] != products[:-1]])
+        sorted_products = product[order]
+        starts = np.flatnonzero(np.r_[True, sorted_products[1:] != sorted_products[:-1]])
         self.starts = starts
-        self.group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(products)]))
+        self.group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(order)]))
         self.imports = pd.to_numeric(self.lines["imports"]).to_numpy(float)
         self.t0 = pd.to_numeric(self.lines["tariff_pct"]).to_numpy(float) / 100
-        dup = self.lines.duplicated(["product", "partner"])
-        if dup.any():
-            row = self.lines[dup].iloc[0]
-            raise ValueError(f"{name}: partner {row.partner} appears twice for product {row['product']}")
+        # the same in the caller's row order, for the compiled sweep
+        self._caller = (self.imports[np.argsort(order)], self.t0[np.argsort(order)], product.astype(np.int64))
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -222,6 +228,70 @@ class Market:
             )
         return PEResult(frame, "smart", elasticities.source, notes)
 
+    def sweep(
+        self,
+        new_tariff_pct: np.ndarray,
+        elasticities: Elasticities = Elasticities(),
+        *,
+        by: str = "partner",
+        chunk_cells: int = 2_000_000,
+    ) -> pd.DataFrame:
+        """Many scenarios at once: ``new_tariff_pct`` is ``(scenarios, lines)`` in the caller's row order.
+
+        Returns effects summed by ``by`` for every scenario (a long frame: scenario, ``by``, effects:
+        trade creation and diversion, imports after, revenue after, consumer surplus, welfare).
+        With fixed world prices and numba installed (the ``fast`` extra) one compiled pass does it;
+        otherwise numpy runs in chunks of about ``chunk_cells`` line-scenarios.
+        """
+        elasticities.check()
+        new = np.atleast_2d(np.asarray(new_tariff_pct, float))
+        if new.shape[1] != len(self):
+            raise ValueError(f"{self.name}: new tariffs have {new.shape[1]} columns for {len(self)} lines")
+        if np.isnan(new).any() or (new <= -100).any():
+            raise ValueError(f"{self.name}: new tariffs must be numbers above -100%")
+        eps, sigma, beta = (np.broadcast_to(v, (len(self),)).astype(float) for v in elasticities.for_lines(self.order))
+        keys, names = pd.factorize(self.lines[by].astype(str), sort=True)
+        if _kernel.sweep_fixed_prices is not None and not np.isfinite(beta).any():
+            m, t0, product = self._caller
+            back = np.argsort(self.order)
+            sums = _kernel.sweep_fixed_prices(
+                m,
+                t0,
+                np.ascontiguousarray(new),
+                product,
+                np.bincount(product, m),
+                keys[back].astype(np.int64),
+                eps[back],
+                sigma[back],
+                len(names),
+                min(len(new), _kernel.threads()),
+            )
+        else:
+            sums = self._sweep_numpy(new, keys, len(names), eps, sigma, beta, chunk_cells)
+        n = len(new)
+        frame = pd.DataFrame({"scenario": np.repeat(np.arange(n), len(names)), by: np.tile(names, n)})
+        for c, column in enumerate(_kernel.SWEEP_COLUMNS):
+            frame[column] = sums[:, c, :].ravel()
+        return frame
+
+    def _sweep_numpy(self, new, keys, n_keys, eps, sigma, beta, chunk_cells) -> np.ndarray:
+        step = max(1, chunk_cells // max(1, len(self)))
+        sums = np.zeros((len(new), len(_kernel.SWEEP_COLUMNS), n_keys))
+        revenue_before = self.t0 * self.imports
+        for first in range(0, len(new), step):
+            t1 = new[first : first + step][:, self.order] / 100
+            world, creation, diversion, after, _ = _smart_core(
+                self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta
+            )
+            consumer, revenue_after = _surplus(self.imports, self.t0, t1, world, creation, after)
+            welfare = consumer + revenue_after - revenue_before
+            index = (np.arange(len(t1))[:, None] * n_keys + keys[None, :]).ravel()
+            for c, values in enumerate((creation, diversion, after, revenue_after, consumer, welfare)):
+                sums[first : first + len(t1), c, :] = np.bincount(index, values.ravel(), len(t1) * n_keys).reshape(
+                    len(t1), n_keys
+                )
+        return sums
+
 
 def smart(
     lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, importer: str = "", name: str = "lines"
@@ -246,40 +316,16 @@ def smart_arrays(
 
     ``t1`` may carry a leading scenario axis; group sums run along the last axis.
     """
-    tau = (t1 - t0) / (1 + t0)
-    eps = np.asarray(eps, float)
-    beta = np.asarray(beta, float)
-    finite = np.isfinite(beta)
-    if finite.any():
-        world = np.where(finite, eps * tau / np.where(finite, beta - eps, 1.0), 0.0)
-        creation = m * eps * tau / np.where(finite, 1 - eps / np.where(finite, beta, 1.0), 1.0)
-    else:
-        world = np.zeros_like(tau)
-        creation = m * eps * tau
-    price = (1 + world) * (1 + t1) / (1 + t0)
-    weight = np.maximum(0.0, 1 + sigma * (1 / price - 1))
-    total = np.add.reduceat(m, starts)
-    weighted = np.add.reduceat(m * weight, starts, axis=-1)
-    # Lines of a product whose every variety is priced out keep their baseline shares.
-    scale = np.divide(total, weighted, out=np.ones_like(weighted), where=weighted > 0)
-    scale = np.where(weighted > 0, scale, 1.0)
-    diversion = np.where(np.take(weighted, group, axis=-1) > 0, m * weight * np.take(scale, group, axis=-1) - m, 0.0)
-    raw = m + creation + diversion
-    after = np.maximum(raw, 0.0)
-    dp = (1 + world) * (1 + t1) - (1 + t0)
-    # Past the choke price (own-price creation below -m) linear demand is zero: the surplus lost
-    # is the whole triangle, reached at the price where imports hit zero.
-    choked = creation < -m
-    ratio = np.divide(-m, creation, out=np.ones_like(creation), where=choked)
-    dp_cs = np.where(choked, dp * ratio, dp)
-    consumer = -dp_cs * (m + np.maximum(creation, -m) / 2)
-    revenue_after = t1 * after * (1 + world)
+    world, creation, diversion, after, raw = _smart_core(m, t0, t1, starts, group, eps, sigma, beta)
+    grow = 1.0 if world is None else 1 + world
+    consumer, revenue_after = _surplus(m, t0, t1, world, creation, after)
+    world = np.zeros_like(creation) if world is None else world
     return {
         "world_price_pct": world * 100,
         "trade_creation": creation,
         "trade_diversion": diversion,
         "imports_after": after,
-        "imports_value_after": after * (1 + world),
+        "imports_value_after": after * grow,
         "floored": raw < 0,
         "revenue_before": np.broadcast_to(t0 * m, after.shape).copy(),
         "revenue_after": revenue_after,
@@ -287,6 +333,64 @@ def smart_arrays(
         "welfare": consumer + revenue_after - t0 * m,
         "exporter_surplus": world * (m + (after - m) / 2),
     }
+
+
+def _smart_core(m, t0, t1, starts, group, eps, sigma, beta):
+    """World price change (``None`` when fixed), creation, diversion, imports after, before the floor."""
+    tau = (t1 - t0) / (1 + t0)
+    eps = np.asarray(eps, float)
+    beta = np.asarray(beta, float)
+    finite = np.isfinite(beta)
+    world = None
+    if finite.any():
+        world = np.where(finite, eps * tau / np.where(finite, beta - eps, 1.0), 0.0)
+        creation = m * eps * tau / np.where(finite, 1 - eps / np.where(finite, beta, 1.0), 1.0)
+        price = (1 + world) * (1 + tau)
+    else:
+        creation = (m * eps) * tau
+        price = tau
+        price += 1
+    # weight = max(0, 1 + sigma (1 / price - 1)), computed in place
+    weight = np.reciprocal(price, out=price)
+    weight -= 1
+    weight *= sigma
+    weight += 1
+    np.maximum(weight, 0.0, out=weight)
+    weight *= m
+    total = np.add.reduceat(m, starts)
+    weighted = np.add.reduceat(weight, starts, axis=-1)
+    # A product whose every variety is priced out keeps its baseline shares (no diversion).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(weighted > 0, total / weighted, np.nan)
+    diversion = weight
+    diversion *= np.take(scale, group, axis=-1)
+    diversion -= m
+    np.nan_to_num(diversion, copy=False, nan=0.0)
+    raw = creation + diversion
+    raw += m
+    after = np.maximum(raw, 0.0)
+    return world, creation, diversion, after, raw
+
+
+def _surplus(m, t0, t1, world, creation, after):
+    """Consumer surplus change and tariff revenue after (see the module docstring)."""
+    if world is None:
+        dp = t1 - t0
+        revenue_after = t1 * after
+    else:
+        dp = (1 + world) * (1 + t1) - (1 + t0)
+        revenue_after = t1 * after * (1 + world)
+    consumer = creation * 0.5
+    consumer += m
+    consumer *= dp
+    np.negative(consumer, out=consumer)
+    # Past the choke price (own-price creation below -m) linear demand is zero: the surplus lost
+    # is the whole triangle m dp* / 2, dp* = dp m / -TC the price change at which imports stop.
+    choked = np.nonzero(creation < -m)
+    if len(choked[0]):
+        mm = np.broadcast_to(m, creation.shape)[choked]
+        consumer[choked] = -np.broadcast_to(dp, creation.shape)[choked] * (mm / -creation[choked]) * mm / 2
+    return consumer, revenue_after
 
 
 def gsim(lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, name: str = "lines") -> PEResult:
