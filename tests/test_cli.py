@@ -171,13 +171,21 @@ def test_ge_check_command(data_dir):
     assert runner.invoke(app, ["ge-check", "tpp", "--data-dir", str(data_dir)]).exit_code == 2
 
 
-def test_tariff_command(data_dir):
+def test_tariff_command(data_dir, tmp_path):
     result = runner.invoke(
         app, ["tariff", "--product", "7301205000", "--date", "2025-06-03", "--data-dir", str(data_dir), "--json"]
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["rate_pct"] == 50.0
-    result = runner.invoke(app, ["tariff", "--compare", "--data-dir", str(data_dir), "--json"])
-    rows = {r["date"]: r for r in json.loads(result.stdout)["table"]}
+    result = runner.invoke(app, ["tariff", "--compare", "--data-dir", str(data_dir), "--out", str(tmp_path), "--json"])
+    data = json.loads(result.stdout)
+    rows = {r["date"]: r for r in data["table"]}
     assert rows["2025-04-09"]["tradeflux_addon_pct"] == pytest.approx(112.186, abs=1e-3)
     assert rows["2025-05-14"]["piie_pct"] == 51.1
+    chart = (tmp_path / "tariff_compare.html").read_text()
+    assert data["chart"] == str(tmp_path / "tariff_compare.html")
+    assert "chart-tariff-timeline" in chart and "PIIE, all layers" in chart
+    result = runner.invoke(app, ["tariff", "--data-dir", str(data_dir), "--out", str(tmp_path), "--json"])
+    data = json.loads(result.stdout)
+    assert "tradeflux, trade-weighted" in (tmp_path / "tariff_timeline.html").read_text()
+    assert {r["date"] for r in data["table"]} >= {"2025-04-09", "2025-05-12", "2025-11-14"}

@@ -551,10 +551,11 @@ def tariff(
     compare: Annotated[
         bool, typer.Option("--compare", help="beside the published averages (tradewartracker, PIIE)")
     ] = False,
+    out: Annotated[Path, typer.Option("--out", help="folder for the timeline chart (HTML)")] = Path("reports"),
     data_dir: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Tariffs in force from layered schedules: a product's rate, or trade-weighted averages over time."""
+    """Tariffs in force from layered schedules: a product's rate, or trade-weighted averages over time, charted."""
     from tradeflux import settings
     from tradeflux import tariffs as _tariffs
 
@@ -600,8 +601,16 @@ def tariff(
         table = _tariffs.compare_published(
             schedule, weights, tracker, piie, applied, importer=importer, exporter=exporter
         )
+        chart = _tariff_chart(table, out, f"{importer} tariffs on {exporter}: tradeflux and published averages")
         if as_json:
-            emit_json({"applied_2024_pct": applied, "table": records(table), "notes": list(_tariffs.COMPARISON_NOTES)})
+            emit_json(
+                {
+                    "applied_2024_pct": applied,
+                    "table": records(table),
+                    "notes": list(_tariffs.COMPARISON_NOTES),
+                    "chart": str(chart),
+                }
+            )
             return
         show(
             table,
@@ -609,13 +618,29 @@ def tariff(
         )
         for note in _tariffs.COMPARISON_NOTES:
             console.print(f"- {note}")
+        console.print(f"Chart: {chart}")
         return
     days = [_tariffs._date(day)] if day else None
     table = schedule.timeline(importer, exporter, weights, days)
+    chart = None
+    if day is None:
+        chart = _tariff_chart(table, out, f"Average additional {importer} tariff on {exporter} (2024 HTS10 weights)")
     if as_json:
-        emit_json(records(table))
+        emit_json({"table": records(table), "chart": str(chart) if chart else None})
     else:
         show(table, f"Average additional {importer} tariff on {exporter} (2024 HTS10 import weights)")
+        if chart:
+            console.print(f"Chart: {chart}")
+
+
+def _tariff_chart(table: pd.DataFrame, out: Path, title: str) -> Path:
+    from tradeflux import tariffs as _tariffs
+    from tradeflux._io import atomic_write_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    slug = "compare" if "piie_pct" in table else "timeline"
+    html = _tariffs.timeline_figure(table, title).to_html(include_plotlyjs=True, div_id="chart-tariff-timeline")
+    return atomic_write_text(out / f"tariff_{slug}.html", html)
 
 
 # ---- partial equilibrium ---------------------------------------------------------------------

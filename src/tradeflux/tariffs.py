@@ -268,3 +268,25 @@ def compare_published(
         )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def timeline_figure(table: pd.DataFrame, title: str):
+    """A step chart of the averages over time (a :meth:`Schedule.timeline` or :func:`compare_published` table)."""
+    import plotly.graph_objects as go
+
+    series = {
+        "trade_weighted_pct": "tradeflux, trade-weighted",
+        "simple_pct": "tradeflux, simple average",
+        "tradeflux_addon_pct": "tradeflux, additional duties",
+        "tradewartracker_addon_pct": "tradewartracker, additional duties",
+        "tradeflux_with_2024_duties_pct": "tradeflux + 2024 applied duties",
+        "piie_pct": "PIIE, all layers",
+    }
+    fig = go.Figure()
+    for column, label in series.items():
+        if column in table:
+            data = table[["date", column]].dropna()
+            mode = "markers" if column in ("piie_pct", "tradewartracker_addon_pct") else "lines"
+            fig.add_scatter(x=data.date, y=data[column], name=label, mode=mode, line_shape="hv")
+    fig.update_layout(title=title, yaxis_title="percent ad valorem", height=500)
+    return fig
