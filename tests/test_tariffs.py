@@ -144,3 +144,17 @@ def test_comparison_with_published_averages(us_china, data_dir):
     assert table.loc["2025-05-14", "piie_pct"] == 51.1
     assert table.loc["2025-04-11", "diff_vs_tracker_pp"] == pytest.approx(0.0, abs=5e-4)
     assert table.loc["2025-05-14", "tradeflux_with_2024_duties_pct"] == pytest.approx(27.0531 + 10.866, abs=1e-3)
+
+
+def test_average_over_a_date_range_weights_each_day():
+    s = schedule()
+    weights = pd.DataFrame({"product": ["6110200000", "8471300100"], "value": [3.0, 1.0]})
+    # 2025-05-10..2025-05-13: two days of base2 (54) then two of base3 (30); 8471 adds 301's 25
+    got = s.average_over("USA", "CHN", "2025-05-10", "2025-05-13", weights)
+    day54 = (3 * 54 + 1 * (54 + 25)) / 4
+    day30 = (3 * 30 + 1 * (30 + 25)) / 4
+    assert got["days"] == 4
+    assert got["trade_weighted_pct"] == pytest.approx((2 * day54 + 2 * day30) / 4)
+    assert got["simple_pct"] == pytest.approx((2 * (54 + 79) / 2 + 2 * (30 + 55) / 2) / 4)
+    with pytest.raises(ValueError, match=r"the range ends \(2025-05-01\) before it starts \(2025-05-10\)"):
+        s.average_over("USA", "CHN", "2025-05-10", "2025-05-01", weights)

@@ -544,7 +544,12 @@ def tariff(
     importer: Annotated[str, typer.Option("--importer")] = "USA",
     exporter: Annotated[str, typer.Option("--exporter")] = "CHN",
     product: Annotated[str | None, typer.Option("--product", help="an HS/HTS code: the rate in force on it")] = None,
-    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: every date a layer changes)")] = None,
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="YYYY-MM-DD, or a range YYYY-MM-DD..YYYY-MM-DD (default: every date a layer changes)"
+        ),
+    ] = None,
     layers: Annotated[
         Path | None, typer.Option("--layers", help="a TOML file of layers (default: the shipped US-China 2025 layers)")
     ] = None,
@@ -619,6 +624,20 @@ def tariff(
         for note in _tariffs.COMPARISON_NOTES:
             console.print(f"- {note}")
         console.print(f"Chart: {chart}")
+        return
+    if day and ".." in day:
+        start, end = day.split("..", 1)
+        try:
+            row = schedule.average_over(importer, exporter, start, end, weights)
+        except ValueError as exc:
+            fail(str(exc), 2)
+        if as_json:
+            emit_json(row)
+        else:
+            show(
+                pd.DataFrame([row]),
+                f"Day-weighted average additional {importer} tariff on {exporter}, {start} to {end}",
+            )
         return
     days = [_tariffs._date(day)] if day else None
     table = schedule.timeline(importer, exporter, weights, days)

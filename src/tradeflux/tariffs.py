@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -136,6 +137,30 @@ class Schedule:
             "share_of_trade_affected_pct": float(value[rates > 0].sum() / value.sum() * 100)
             if value.sum()
             else float("nan"),
+        }
+
+    def average_over(
+        self, importer: str, exporter: str, start: dt.date | str, end: dt.date | str, weights: pd.DataFrame
+    ) -> dict:
+        """Day-weighted mean of the daily averages from ``start`` to ``end`` inclusive (rates are step functions)."""
+        start, end = _date(start), _date(end)
+        if end < start:
+            raise ValueError(f"the range ends ({end}) before it starts ({start})")
+        cuts = [
+            start,
+            *(d for d in self.change_dates(importer, exporter) if start < d <= end),
+            end + dt.timedelta(days=1),
+        ]
+        spans = [(a, (b - a).days) for a, b in itertools.pairwise(cuts)]
+        rows = [(self.average(importer, exporter, a, weights), days) for a, days in spans]
+        total = sum(days for _, days in rows)
+        return {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "days": total,
+            "trade_weighted_pct": sum(r["trade_weighted_pct"] * days for r, days in rows) / total,
+            "simple_pct": sum(r["simple_pct"] * days for r, days in rows) / total,
+            "lines": rows[0][0]["lines"],
         }
 
     def change_dates(self, importer: str, exporter: str) -> list[dt.date]:
