@@ -309,3 +309,37 @@ def test_sweep_equals_one_scenario_at_a_time_on_both_paths():
                 )
     with pytest.raises(ValueError, match="new tariffs have 3 columns for"):
         market.sweep(new[:, :3])
+
+
+def test_elasticities_from_a_file_longest_prefix_wins(tmp_path):
+    path = tmp_path / "el.csv"
+    path.write_text("product,import_demand,substitution\n85,-2.0,\n8507,-3.0,4.0\n")
+    products = pd.Series(["850760", "851712", "010121"])
+    table = pe.elasticities_from_file(path, products)
+    assert table.import_demand.tolist()[:2] == [-3.0, -2.0] and np.isnan(table.import_demand[2])
+    el = pe.Elasticities().with_file(path, products)
+    assert list(el.import_demand) == [-3.0, -2.0, -1.0]  # unmatched lines keep the default
+    assert list(el.substitution) == [4.0, 1.5, 1.5]
+    assert "on 2 of 3 lines" in el.source
+
+
+def test_pe_command_runs_gsim_when_lines_have_several_importers(tmp_path):
+    path = tmp_path / "two.csv"
+    pd.DataFrame(
+        {
+            "importer": ["USA", "USA", "EUU", "EUU"],
+            "product": ["a"] * 4,
+            "partner": ["CHN", "VNM", "CHN", "VNM"],
+            "imports": [400.0, 100.0, 300.0, 200.0],
+            "tariff_pct": [0.0] * 4,
+            "new_tariff_pct": [50.0, 0.0, 25.0, 0.0],
+        }
+    ).to_csv(path, index=False)
+    res = CliRunner().invoke(
+        app, ["pe", "--lines", str(path), "--export-supply", "2", "--out", str(tmp_path), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["model"] == "gsim"
+    chn = next(row for row in data["by_partner"] if row["partner"] == "CHN")
+    assert chn["total_effect"] < 0 and chn["exporter_surplus"] < 0  # China's world price falls

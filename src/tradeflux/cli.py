@@ -688,6 +688,13 @@ def pe_command(
     export_supply: Annotated[
         float, typer.Option("--export-supply", help="export supply elasticity (inf = fixed world prices)")
     ] = math.inf,
+    elasticities_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--elasticities",
+            help="CSV: product (HS prefix) and any of import_demand, substitution, export_supply; the longest prefix wins",
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for the HTML, CSV and JSON files")] = Path("reports"),
     data_dir: DataOpt = None,
     as_json: JsonOpt = False,
@@ -712,6 +719,8 @@ def pe_command(
         elasticities.check()
         if lines_file is not None:
             frame = pd.read_csv(lines_file, dtype={"product": str, "partner": str, "importer": str})
+            if elasticities_file is not None:
+                elasticities = elasticities.with_file(elasticities_file, frame["product"])
             several = "importer" in frame and frame["importer"].nunique() > 1
             result = (
                 pe.gsim(frame, elasticities, name=str(lines_file))
@@ -734,6 +743,7 @@ def pe_command(
                 title=f"{title}: SMART on US 2024 HS6 imports",
                 elasticities=elasticities,
                 substitution="broda-weinstein" if sigma == "broda-weinstein" else None,
+                elasticities_file=elasticities_file,
                 data_dir=data_dir,
                 source=scenario or "",
             )

@@ -99,6 +99,16 @@ class Elasticities:
                 f"export supply elasticities must be positive (inf for fixed world prices); got {float(np.nanmin(beta))}"
             )
 
+    def with_file(self, path: str | Path, products: pd.Series) -> Elasticities:
+        """Per-line values from a file (see :func:`elasticities_from_file`); lines it misses keep these."""
+        table = elasticities_from_file(path, products)
+        values = {}
+        for column in ("import_demand", "substitution", "export_supply"):
+            default = np.broadcast_to(np.asarray(getattr(self, column), float), (len(products),))
+            values[column] = table[column].fillna(pd.Series(default)).to_numpy(float) if column in table else default
+        matched = int(table.notna().any(axis=1).sum())
+        return Elasticities(**values, source=f"{self.source}; from {path} on {matched} of {len(products)} lines")
+
     def for_lines(self, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         out = []
         for value in (self.import_demand, self.substitution, self.export_supply):

@@ -454,6 +454,7 @@ def simulate_pe(
     title: str,
     elasticities: pe.Elasticities | None = None,
     substitution: str | float | None = None,
+    elasticities_file: str | Path | None = None,
     data_dir: str | Path | None = None,
     source: str = "",
 ) -> PERun:
@@ -462,6 +463,8 @@ def simulate_pe(
     lines = pe_baseline(folder)
     new, notes = pe_tariffs(shocks, lines, folder)
     elasticities = elasticities or pe.Elasticities()
+    if elasticities_file is not None:
+        elasticities = elasticities.with_file(elasticities_file, lines["product"])
     if substitution == "broda-weinstein":
         sigma = pe.broda_weinstein(lines["product"], "USA", folder)
         elasticities = pe.Elasticities(
