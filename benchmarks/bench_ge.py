@@ -87,15 +87,10 @@ MONTE_CARLO = """
 import sys, time, json, warnings
 warnings.simplefilter('ignore')
 import numpy as np
-from tradeflux import ge, ge_checks, gravity
+from tradeflux import ge, ge_checks
 import pandas as pd
 from pathlib import Path
-data = pd.read_csv(Path(sys.argv[1]) / 'yotov-gravity-guide' / 'agtpa_ch2_trade_without_border_2006.csv.gz')
-for col in ('exporter', 'importer'):
-    data[col] = data[col].replace('ZZZ', 'DEU')
-spec = gravity.GravitySpec(regressors=('ln_DIST', 'CNTG', 'INTL_BRDR'), fixed_effects=('exporter', 'importer'), vcov='stata')
-frame = gravity.prepare(data, spec); fit = gravity.fit(frame, spec)
-frame['fitted'] = np.asarray(fit.model.predict(type='response'))
+frame, fit = ge_checks.borders_inputs(Path(sys.argv[1]))
 base = ge.Baseline.from_frame(frame, value='fitted')
 border = pd.pivot_table(frame, index='exporter', columns='importer', values='INTL_BRDR').reindex(index=base.countries, columns=base.countries).to_numpy()
 k = list(fit.coef.index).index('INTL_BRDR')
