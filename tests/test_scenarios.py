@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -82,3 +83,37 @@ def test_eu_tariff_on_chinese_vehicles_in_the_multi_sector_icio_baseline(data_di
     assert -1.0 < frame.loc["CHN", "exports_pct"] < 0
     assert "intermediate inputs only" in sim.notes[0]
     assert scenarios.icio_theta(("C29", "C28", "K")).tolist() == [8.22, 1.45, 8.22]
+
+
+def test_secondary_tariff_on_irans_partners(data_dir):
+    sim = scenarios.simulate(scenarios.find("us_secondary_tariff_iran"), data_dir)
+    assert any(
+        "(the 5 largest partners of IRN by 2006 manufacturing trade): DEU, CHN, ITA, KOR, IND" in n for n in sim.notes
+    )
+    base, new = sim.result.baseline.X.sum(axis=2), sim.result.X_new.sum(axis=2)
+    countries = sim.result.baseline.countries
+    usa = countries.index("USA")
+    to_us = {c: new[i, usa] / base[i, usa] - 1 for i, c in enumerate(countries) if base[i, usa] > 0}
+    for hit in ("DEU", "CHN", "ITA", "KOR", "IND"):
+        assert to_us[hit] < -0.6  # 1.25^-6 = 0.26 before general-equilibrium effects
+    assert to_us["MEX"] > 0 and to_us["IRN"] > 0  # the others sell more to the US
+    frame = sim.countries.set_index("country")
+    assert frame.loc["USA", "tariff_revenue_after"] > 0 and frame.loc["CHN", "welfare_pct"] < 0
+
+
+def test_secondary_targets_rules(data_dir):
+    top, rule = scenarios.secondary_targets({"partner_of": "IRN", "imposing": "USA", "top": 3}, data_dir)
+    assert top == ["DEU", "CHN", "ITA"] and "3 largest partners" in rule
+    share, _ = scenarios.secondary_targets({"partner_of": "IRN", "imposing": "USA", "min_share_pct": 1.0}, data_dir)
+    assert share == ["IND", "KWT"]  # trade with Iran >= 1% of their international trade
+    with pytest.raises(KeyError, match="'VEN' is not in the 2006 data"):
+        scenarios.secondary_targets({"partner_of": "VEN", "imposing": "USA"}, data_dir)
+
+
+def test_secondary_tariff_in_the_pe_model_says_what_it_cannot_apply(data_dir):
+    run = scenarios.simulate_pe(scenarios.find("us_secondary_tariff_iran").shocks, title="iran", data_dir=data_dir)
+    assert any("(USA on DEU) left out: it is inside the EU aggregate 'EUU'" in n for n in run.notes)
+    lines = run.result.lines
+    for partner in ("CHN", "KOR", "IND"):
+        hit = lines[lines.partner == partner]
+        assert (hit.new_tariff_pct - hit.tariff_pct).to_numpy() == pytest.approx(np.full(len(hit), 25.0))

@@ -39,7 +39,7 @@ from tradeflux import ge, pe, settings
 from tradeflux import tariffs as _tariffs
 from tradeflux._io import atomic_write_text
 
-SHOCK_TYPES = ("tariff", "surplus", "schedule")
+SHOCK_TYPES = ("tariff", "surplus", "schedule", "secondary")
 
 
 @dataclass
@@ -161,11 +161,18 @@ def icio_theta(sectors: tuple[str, ...]) -> np.ndarray:
     return np.array([_CP_THETA[ICIO_TO_CP[s]] if s in ICIO_TO_CP else SERVICES_THETA for s in sectors])
 
 
+BASELINES = ("wiod", "icio", "yotov2006")
+YOTOV_2006 = "yotov-gravity-guide/agtpa_ch2_trade_without_border_2006.csv.gz"
+
+
 def load_baseline(spec: dict, data_dir: Path) -> ge.SectorBaseline:
     if spec.get("dataset") == "icio":
         return _icio_baseline(data_dir)
+    if spec.get("dataset") == "yotov2006":
+        base = ge.Baseline.from_frame(_yotov_2006(data_dir))
+        return ge.SectorBaseline(base.countries, ("manufacturing",), base.X[:, :, None], np.zeros((*base.X.shape, 1)))
     if spec.get("dataset") != "wiod":
-        raise ValueError(f"unknown baseline dataset {spec.get('dataset')!r}; available: wiod, icio")
+        raise ValueError(f"unknown baseline dataset {spec.get('dataset')!r}; available: {', '.join(BASELINES)}")
     frame = pd.read_csv(data_dir / "wiod-gegravity-2000-2014" / "wiod_aggregate_trade_44_2000_2014.csv")
     year = int(spec.get("year", 2014))
     frame = frame[frame.year == year]
@@ -173,6 +180,47 @@ def load_baseline(spec: dict, data_dir: Path) -> ge.SectorBaseline:
         raise ValueError(f"the WIOD baseline has no year {year} (years: 2000, 2005, 2010, 2014)")
     base = ge.Baseline.from_frame(frame)
     return ge.SectorBaseline(base.countries, ("all",), base.X[:, :, None], np.zeros((*base.X.shape, 1)))
+
+
+def _yotov_2006(data_dir: Path) -> pd.DataFrame:
+    """Manufacturing trade 2006, 69 economies with intra-national flows, millions of USD (Yotov et al. 2016)."""
+    frame = pd.read_csv(data_dir / YOTOV_2006, usecols=["exporter", "importer", "trade"])
+    for col in ("exporter", "importer"):
+        frame[col] = frame[col].replace("ZZZ", "DEU")  # the book's code for Germany
+    return frame
+
+
+def secondary_targets(shock: dict, data_dir: Path) -> tuple[list[str], str]:
+    """The countries a secondary tariff hits: the largest trading partners of ``partner_of``.
+
+    Ranked by two-way manufacturing trade with it in the Yotov et al. 2006 data (the only shared
+    dataset with Iran's bilateral trade and domestic flows): the ``top`` N, or those whose trade
+    with it is at least ``min_share_pct`` of their international trade, or an explicit ``targets``.
+    """
+    if shock.get("targets"):
+        return list(shock["targets"]), "listed in the scenario"
+    frame = _yotov_2006(data_dir)
+    frame = frame[frame.exporter != frame.importer]
+    of = shock["partner_of"]
+    with_partner = (
+        frame[frame.exporter == of]
+        .set_index("importer")
+        .trade.add(frame[frame.importer == of].set_index("exporter").trade, fill_value=0.0)
+    )
+    if with_partner.empty:
+        raise KeyError(f"{of!r} is not in the 2006 data used to find its trading partners")
+    imposing = shock.get("imposing")
+    with_partner = with_partner.drop(index=[imposing], errors="ignore").sort_values(ascending=False)
+    if "min_share_pct" in shock:
+        total = frame.groupby("exporter").trade.sum().add(frame.groupby("importer").trade.sum(), fill_value=0.0)
+        share = with_partner / total.reindex(with_partner.index) * 100
+        chosen = share[share >= float(shock["min_share_pct"])].index.tolist()
+        return (
+            chosen,
+            f"trade with {of} at least {shock['min_share_pct']}% of their international trade (2006 manufacturing)",
+        )
+    top = int(shock.get("top", 5))
+    return with_partner.head(top).index.tolist(), f"the {top} largest partners of {of} by 2006 manufacturing trade"
 
 
 def _icio_baseline(data_dir: Path) -> ge.SectorBaseline:
@@ -207,6 +255,22 @@ def _members(code: str, baseline: ge.SectorBaseline, table: _countries.CountryTa
     return found
 
 
+def _expand_secondary(shocks: list[dict], data_dir: Path, notes: list[str]) -> list[dict]:
+    """Secondary tariffs become one tariff shock per country they hit."""
+    out = []
+    for shock in shocks:
+        if shock["type"] != "secondary":
+            out.append(shock)
+            continue
+        targets, rule = secondary_targets(shock, data_dir)
+        notes.append(
+            f"secondary tariff: {shock['imposing']} {shock['rate_pct']}% on countries trading with "
+            f"{shock['partner_of']} ({rule}): {', '.join(targets)}"
+        )
+        out.extend({**shock, "type": "tariff", "target": target, "note": "secondary"} for target in targets)
+    return out
+
+
 def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulation:
     """Run a scenario: build the baseline, apply the shocks, solve, and tabulate."""
     folder = settings.data_dir(data_dir)
@@ -216,7 +280,13 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
     n = len(baseline.countries)
     tariffs = baseline.tariffs.copy()
     deficits = None
-    if scenario.baseline.get("dataset") == "icio":
+    dataset = scenario.baseline.get("dataset")
+    if dataset == "yotov2006":
+        notes = [
+            f"Baseline: Yotov et al. (2016) 2006 manufacturing trade, {n} economies with intra-national flows, one sector, no tariffs in the baseline (oil and services are not in it)."
+        ]
+        theta = np.array([float(scenario.model.get("theta", 6.0))])
+    elif scenario.baseline.get("dataset") == "icio":
         notes = [
             f"Baseline: OECD ICIO 2022 intermediate inputs only, {n} economies x {len(baseline.sectors)} industries, no rest of the world, no tariffs in the baseline; Caliendo-Parro elasticities by industry."
         ]
@@ -226,7 +296,7 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
             f"Baseline: WIOD {year}, {n} economies, goods and services at basic prices, one sector, no tariffs in the baseline."
         ]
         theta = np.array([float(scenario.model.get("theta", 4.0))])
-    for shock in scenario.shocks:
+    for shock in _expand_secondary(scenario.shocks, folder, notes):
         if shock["type"] == "schedule":
             notes.append(
                 f"schedule shock ({shock.get('layers')} on {shock.get('date')}) is for the PE model; skipped here"
@@ -242,7 +312,8 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
                 for j in _members(shock["imposing"], baseline, table, year):
                     if i != j:
                         tariffs[i, j, ks] = rate
-            scope = f"sectors {', '.join(wanted)}" if wanted else "all goods and services"
+            everything = {"yotov2006": "all manufactured goods", "icio": "all industries"}
+            scope = f"sectors {', '.join(wanted)}" if wanted else everything.get(dataset, "all goods and services")
             note = f" ({shock['note']})" if shock.get("note") else ""
             notes.append(f"{shock['imposing']} tariff of {shock['rate_pct']}% on {scope} from {shock['target']}{note}")
         elif shock["type"] == "surplus":
@@ -259,9 +330,8 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
             notes.append(
                 f"{shock['country']}'s trade surplus scaled by {shock['factor']}; the others absorb the change in proportion to their output"
             )
-    theta = float(scenario.model.get("theta", 4.0))
     result = ge.solve_sectors(
-        baseline, [theta], tariffs_new=tariffs, deficits_new=deficits, reference=scenario.model.get("reference")
+        baseline, theta, tariffs_new=tariffs, deficits_new=deficits, reference=scenario.model.get("reference")
     )
     frame = result.countries_frame()
     frame["welfare_pct"] = (frame.welfare - 1) * 100
@@ -406,7 +476,8 @@ def pe_tariffs(shocks: list[dict], lines: pd.DataFrame, data_dir: Path) -> tuple
     partners = set(lines["partner"])
     new = lines["tariff_pct"].to_numpy(float).copy()
     codes = lines["product"].astype(str)
-    notes = []
+    notes: list[str] = []
+    shocks = _expand_secondary(shocks, data_dir, notes)
     for n, shock in enumerate(shocks, start=1):
         kind = shock["type"]
         if kind == "surplus":
@@ -435,7 +506,9 @@ def pe_tariffs(shocks: list[dict], lines: pd.DataFrame, data_dir: Path) -> tuple
             continue
         targets = _pe_targets(str(shock["target"]), partners, table)
         if not targets:
-            notes.append(f"shock {n}: no line from {shock['target']} in the PE baseline")
+            inside_eu = "EUU" in partners and shock["target"] in table.members("EU27", 2024)
+            why = "it is inside the EU aggregate 'EUU' in this baseline" if inside_eu else "no line from it"
+            notes.append(f"shock {n} ({shock['imposing']} on {shock['target']}) left out: {why}")
             continue
         hit = lines["partner"].isin(targets).to_numpy()
         scope = "all goods"
