@@ -17,11 +17,27 @@ A scenario is a TOML file::
     type = "surplus"        # scale a country's trade surplus (Dekle, Eaton and Kortum 2008)
     country = "CHN"
     factor = 0.5            # the others absorb the change in proportion to their output
+    [[shocks]]
+    type = "secondary"      # a tariff on the largest trading partners of a country
+    imposing = "USA"
+    partner_of = "IRN"
+    rate_pct = 25
+    top = 5                 # or min_share_pct = 1.0, or targets = ["CHN", "IND"]
+    [[shocks]]
+    type = "schedule"       # PE only: the US duties in force on a date, from tariff layers
+    layers = "us_china_2025"
+    date = "2025-11-10"
 
-Countries may be ISO3 codes or group names (``EU27``: members present in the baseline; the rest
-of the world sits in ``ROW`` when the baseline has one). The one-sector WIOD baseline covers goods
-and services at basic prices with no tariffs in it, so tariff shocks are additional rates on all
-trade from the target: a statement each result carries.
+Baselines: ``wiod`` (44 economies, goods and services, 2000-2014), ``icio`` (OECD ICIO 2022,
+intermediate inputs, 80 economies x 50 industries, Caliendo-Parro elasticities) and ``yotov2006``
+(Yotov et al. 2016 manufacturing, 69 economies including Iran). Countries may be ISO3 codes or
+group names (``EU27``: members present in the baseline; the rest of the world sits in ``ROW`` when
+the baseline has one). The one-sector baselines have no tariffs in them, so tariff shocks are
+additional rates on all trade from the target: a statement each result carries. Tariff shocks may
+name ``sectors`` (ICIO industries, GE) or ``products`` (HS prefixes, PE).
+
+The same files drive the partial-equilibrium model (:func:`simulate_pe`) on the US 2024 HS6
+imports: US tariff shocks apply to the partners' lines; shocks it cannot apply are listed.
 """
 
 from __future__ import annotations
