@@ -189,3 +189,11 @@ def test_tariff_command(data_dir, tmp_path):
     data = json.loads(result.stdout)
     assert "tradeflux, trade-weighted" in (tmp_path / "tariff_timeline.html").read_text()
     assert {r["date"] for r in data["table"]} >= {"2025-04-09", "2025-05-12", "2025-11-14"}
+
+
+def test_tariff_averages_need_the_importers_weights(data_dir):
+    result = runner.invoke(app, ["tariff", "--importer", "CHN", "--exporter", "USA", "--data-dir", str(data_dir)])
+    assert result.exit_code == 2 and "the data directory has US imports from China only" in result.output
+    args = ["tariff", "--importer", "CHN", "--exporter", "USA", "--product", "10079000", "--date", "2025-04-12"]
+    result = runner.invoke(app, [*args, "--data-dir", str(data_dir), "--json"])
+    assert json.loads(result.stdout)["rate_pct"] == 135.0

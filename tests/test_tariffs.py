@@ -158,3 +158,14 @@ def test_average_over_a_date_range_weights_each_day():
     assert got["simple_pct"] == pytest.approx((2 * (54 + 79) / 2 + 2 * (30 + 55) / 2) / 4)
     with pytest.raises(ValueError, match=r"the range ends \(2025-05-01\) before it starts \(2025-05-10\)"):
         s.average_over("USA", "CHN", "2025-05-10", "2025-05-01", weights)
+
+
+def test_chinas_retaliation_layers(data_dir):
+    s = tariffs.load(tariffs.shipped(), data_dir)
+    sorghum, computers = "10079000", "84713000"  # on the March 10% farm list / not on it
+    assert s.rate("CHN", "USA", sorghum, "2025-03-09") == 0
+    assert s.rate("CHN", "USA", sorghum, "2025-03-10") == 10
+    assert s.rate("CHN", "USA", "02071100", "2025-03-10") == 15  # whole chicken, 15% list
+    assert s.rate("CHN", "USA", sorghum, "2025-04-12") == 135 and s.rate("CHN", "USA", computers, "2025-04-12") == 125
+    assert s.rate("CHN", "USA", sorghum, "2025-11-09") == 20  # last day of the farm lists
+    assert s.rate("CHN", "USA", sorghum, "2025-11-10") == 10 and s.rate("CHN", "USA", computers, "2025-11-10") == 10

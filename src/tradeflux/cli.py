@@ -591,6 +591,12 @@ def tariff(
         else:
             show(pd.DataFrame([out]), "Rate in force (additional, percent)")
         return
+    if (importer, exporter) != ("USA", "CHN"):
+        fail(
+            f"averages weight each line by the importer's imports; the data directory has US imports from China "
+            f"only, not {importer}'s imports from {exporter}: ask for one product's rate with --product and --date",
+            2,
+        )
     weights = pd.read_csv(folder / "us-imports-hs-2024" / "us_imports_from_china_hts10_2024.csv", dtype={"hts10": str})
     weights = weights.rename(columns={"hts10": "product", "imports_for_consumption_usd": "value"})
     if compare:
