@@ -14,6 +14,20 @@ from tradeflux import pe, scenarios
 from tradeflux.cli import app
 
 
+def two_markets(new_usa: float, new_euu: float) -> pd.DataFrame:
+    """China and Viet Nam selling one product to the US and the EU; new tariffs on China's goods."""
+    return pd.DataFrame(
+        {
+            "importer": ["USA", "USA", "EUU", "EUU"],
+            "product": ["a"] * 4,
+            "partner": ["CHN", "VNM", "CHN", "VNM"],
+            "imports": [400.0, 100.0, 300.0, 200.0],
+            "tariff_pct": [0.0] * 4,
+            "new_tariff_pct": [new_usa, 0.0, new_euu, 0.0],
+        }
+    )
+
+
 def lines(*rows: tuple) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["product", "partner", "imports", "tariff_pct", "new_tariff_pct"])
 
@@ -169,17 +183,7 @@ def test_gsim_single_exporter_world_price_matches_smart_finite_supply():
 
 def test_gsim_tariff_in_one_market_lowers_the_exporters_price_and_sends_goods_elsewhere():
     eps, sigma, beta = -1.0, 3.0, 2.0
-    frame = pd.DataFrame(
-        {
-            "importer": ["USA", "USA", "EUU", "EUU"],
-            "product": ["a"] * 4,
-            "partner": ["CHN", "VNM", "CHN", "VNM"],
-            "imports": [400.0, 100.0, 300.0, 200.0],
-            "tariff_pct": [0.0] * 4,
-            "new_tariff_pct": [50.0, 0.0, 0.0, 0.0],
-        }
-    )
-    result = pe.gsim(frame, pe.Elasticities(eps, sigma, beta))
+    result = pe.gsim(two_markets(50.0, 0.0), pe.Elasticities(eps, sigma, beta))
     out = result.lines.set_index(["importer", "partner"])
     w_chn = out.loc[("USA", "CHN"), "world_price_pct"] / 100
     assert w_chn < 0 and out.loc[("EUU", "CHN"), "world_price_pct"] == pytest.approx(w_chn * 100)
@@ -325,16 +329,7 @@ def test_elasticities_from_a_file_longest_prefix_wins(tmp_path):
 
 def test_pe_command_runs_gsim_when_lines_have_several_importers(tmp_path):
     path = tmp_path / "two.csv"
-    pd.DataFrame(
-        {
-            "importer": ["USA", "USA", "EUU", "EUU"],
-            "product": ["a"] * 4,
-            "partner": ["CHN", "VNM", "CHN", "VNM"],
-            "imports": [400.0, 100.0, 300.0, 200.0],
-            "tariff_pct": [0.0] * 4,
-            "new_tariff_pct": [50.0, 0.0, 25.0, 0.0],
-        }
-    ).to_csv(path, index=False)
+    two_markets(50.0, 25.0).to_csv(path, index=False)
     res = CliRunner().invoke(
         app, ["pe", "--lines", str(path), "--export-supply", "2", "--out", str(tmp_path), "--json"]
     )

@@ -771,17 +771,7 @@ def pe_command(
         console.print(f"- {line}")
     money = ["imports", "trade_creation", "trade_diversion", "total_effect", "imports_after"]
     money += ["revenue_before", "revenue_after", "consumer_surplus", "welfare"]
-    totals = pd.DataFrame([run.result.totals()])
-    cols = [
-        "imports",
-        "trade_creation",
-        "imports_after",
-        "revenue_before",
-        "revenue_after",
-        "consumer_surplus",
-        "welfare",
-    ]
-    show(totals[cols].div(1e6), "Market totals (USD mn)")
+    show(run.result.market().div(1e6), "Market totals (USD mn)")
     partners = run.result.by("partner").sort_values("total_effect")
     partners[money] = partners[money].div(1e6)
     cols = ["partner", "imports", "trade_creation", "trade_diversion", "total_effect", "change_pct"]

@@ -156,6 +156,20 @@ class PEResult:
         )
         return out
 
+    MARKET = (
+        "imports",
+        "trade_creation",
+        "imports_after",
+        "revenue_before",
+        "revenue_after",
+        "consumer_surplus",
+        "welfare",
+    )
+
+    def market(self) -> pd.DataFrame:
+        """One row: the market's imports before and after, revenue, surplus and welfare (USD)."""
+        return self.by()[list(self.MARKET)]
+
     def totals(self) -> dict:
         row = self.by().iloc[0].to_dict()
         row["floored_lines"] = int(self.lines["floored"].sum()) if "floored" in self.lines else 0

@@ -617,25 +617,9 @@ def write_pe(run: PERun, out_dir: str | Path, stem: str, data_dir: str | Path | 
     fig.update_layout(barmode="relative", title="Change in US imports by partner, USD bn", height=1000)
     charts = [fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-partners")]
     gaining = tables["gaining_products"]
-    totals = run.result.totals()
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in [*run.notes, run.result.elasticities])
     fmt = {"float_format": lambda v: f"{v:,.4g}", "border": 0, "index": False}
-    summary = pd.DataFrame(
-        [
-            {
-                k: totals[k]
-                for k in (
-                    "imports",
-                    "trade_creation",
-                    "imports_after",
-                    "revenue_before",
-                    "revenue_after",
-                    "consumer_surplus",
-                    "welfare",
-                )
-            }
-        ]
-    )
+    summary = run.result.market()
     page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(run.title)}</title>
 <script>{get_plotlyjs()}</script><style>body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2rem auto; }}
 table {{ border-collapse: collapse; font-size: 0.85rem; }} td, th {{ padding: 2px 6px; border-bottom: 1px solid #e2e8f0; }}</style></head><body>
