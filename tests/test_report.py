@@ -159,5 +159,5 @@ def test_yuan_and_dollar_growth_gap_is_computed_not_written_in(rep):
     # (1 + g) x 1.061 / 1.055 - 1 - g = (1.061 / 1.055 - 1)(1 + g), averaged over US, Africa, ASEAN, EU27, Latin America
     mean_factor = (0.800 + 1.258 + 1.134 + 1.084 + 1.074) / 5
     assert gap.value == pytest.approx((1.061 / 1.055 - 1) * 100 * mean_factor, abs=1e-9)
-    assert report._fmt_figure(gap) == "+0.61 pts"
+    assert gap.formatted() == "+0.61 pts"
     assert rep.headline[2].endswith("(USD basis; growth in yuan is about 0.6 points higher).")

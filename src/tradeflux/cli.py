@@ -446,7 +446,7 @@ def report(
         [
             {
                 "figure": f.label,
-                "value": _report._fmt_figure(f),
+                "value": f.formatted(),
                 "status": f.status,
                 "basis": f.basis,
                 "note": f.note[:90],
@@ -573,11 +573,7 @@ def tariff(
         if day is None:
             fail("--product needs --date", 2)
         rate = schedule.rate(importer, exporter, product, day)
-        active = [
-            layer.id
-            for layer in schedule.applicable(importer, exporter, _tariffs._date(day))
-            if layer.covers([product])[0]
-        ]
+        active = [layer.id for layer in schedule.active(importer, exporter, product, day)]
         out = {
             "importer": importer,
             "exporter": exporter,
@@ -645,7 +641,7 @@ def tariff(
                 f"Day-weighted average additional {importer} tariff on {exporter}, {start} to {end}",
             )
         return
-    days = [_tariffs._date(day)] if day else None
+    days = [_tariffs.as_date(day)] if day else None
     table = schedule.timeline(importer, exporter, weights, days)
     chart = None
     if day is None:

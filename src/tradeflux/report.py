@@ -94,6 +94,16 @@ class Figure:
     sources: list[Source] = field(default_factory=list)
     note: str = ""
 
+    def formatted(self) -> str:
+        """The value as the report prints it (with its unit)."""
+        if self.value is None or (isinstance(self.value, float) and math.isnan(self.value)):
+            return "n/a"
+        if self.unit == "percent":
+            return f"{self.value:+.1f}%" if "share" not in self.id else f"{self.value:.1f}%"
+        if self.unit == "points":
+            return f"{self.value:+.2f} pts"
+        return f"{self.value / 1e9:,.1f} bn {self.unit}"
+
 
 @dataclass
 class CountryReport:
@@ -842,16 +852,6 @@ def _charts(report: CountryReport) -> list[tuple[str, str]]:
     return charts
 
 
-def _fmt_figure(f: Figure) -> str:
-    if f.value is None or (isinstance(f.value, float) and math.isnan(f.value)):
-        return "n/a"
-    if f.unit == "percent":
-        return f"{f.value:+.1f}%" if "share" not in f.id else f"{f.value:.1f}%"
-    if f.unit == "points":
-        return f"{f.value:+.2f} pts"
-    return f"{f.value / 1e9:,.1f} bn {f.unit}"
-
-
 def render_html(report: CountryReport) -> str:
     """One self-contained HTML page: headline, figures linked to their source rows, charts, tables."""
     from plotly.offline import get_plotlyjs
@@ -868,7 +868,7 @@ def render_html(report: CountryReport) -> str:
                 f'<li id="{anchor}"><b>{esc(f.label)}</b>: {esc(s.file)}, lines {esc(_lines(s.lines))}, vintage {esc(s.vintage)}{url}</li>'
             )
         rows.append(
-            f"<tr><td>{esc(f.label)}</td><td class='num'>{esc(_fmt_figure(f))}</td><td><span class='tag {esc(f.status)}'>{esc(f.status)}</span></td>"
+            f"<tr><td>{esc(f.label)}</td><td class='num'>{esc(f.formatted())}</td><td><span class='tag {esc(f.status)}'>{esc(f.status)}</span></td>"
             f"<td>{esc(f.basis)}</td><td>{' '.join(links) or '-'}</td><td>{esc(f.note)}</td></tr>"
         )
     charts = "".join(f'<section class="chart" id="section-{name}">{div}</section>' for name, div in _charts(report))

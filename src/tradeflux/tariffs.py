@@ -102,7 +102,7 @@ class Schedule:
 
     def rates(self, importer: str, exporter: str, products: Sequence[str], day: dt.date | str) -> np.ndarray:
         """The additional rate in force (percent) on each product line."""
-        day = _date(day)
+        day = as_date(day)
         codes = np.asarray(products, dtype=str)
         layers = self.applicable(importer, exporter, day)
         bases = [layer for layer in layers if layer.mode == "base"]
@@ -122,6 +122,10 @@ class Schedule:
                 rate = rate + np.where(layer.covers(codes), layer.rate_pct, 0.0)
         return rate
 
+    def active(self, importer: str, exporter: str, product: str, day: dt.date | str) -> list[Layer]:
+        """The layers in force on ``day`` that cover ``product``."""
+        return [layer for layer in self.applicable(importer, exporter, as_date(day)) if layer.covers([product])[0]]
+
     def rate(self, importer: str, exporter: str, product: str, day: dt.date | str) -> float:
         return float(self.rates(importer, exporter, [product], day)[0])
 
@@ -130,7 +134,7 @@ class Schedule:
         rates = self.rates(importer, exporter, weights["product"].astype(str).to_numpy(), day)
         value = weights["value"].to_numpy(float)
         return {
-            "date": _date(day).isoformat(),
+            "date": as_date(day).isoformat(),
             "trade_weighted_pct": float((rates * value).sum() / value.sum()) if value.sum() else float("nan"),
             "simple_pct": float(rates.mean()) if len(rates) else float("nan"),
             "lines": len(rates),
@@ -143,7 +147,7 @@ class Schedule:
         self, importer: str, exporter: str, start: dt.date | str, end: dt.date | str, weights: pd.DataFrame
     ) -> dict:
         """Day-weighted mean of the daily averages from ``start`` to ``end`` inclusive (rates are step functions)."""
-        start, end = _date(start), _date(end)
+        start, end = as_date(start), as_date(end)
         if end < start:
             raise ValueError(f"the range ends ({end}) before it starts ({start})")
         cuts = [
@@ -180,7 +184,8 @@ class Schedule:
         return pd.DataFrame([self.average(importer, exporter, d, weights) for d in days])
 
 
-def _date(day: dt.date | str) -> dt.date:
+def as_date(day: dt.date | str) -> dt.date:
+    """A date from a ``datetime.date`` or an ISO string."""
     return day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
 
 
@@ -224,8 +229,8 @@ def load(path: str | Path, data_dir: str | Path | None = None) -> Schedule:
                     measure=item["measure"],
                     imposing=item["imposing"],
                     target=item["target"],
-                    start=_date(item["start"]),
-                    end=_date(item["end"]) if item.get("end") else None,
+                    start=as_date(item["start"]),
+                    end=as_date(item["end"]) if item.get("end") else None,
                     rate_pct=float(item["rate_pct"]),
                     mode=item.get("mode", "base"),
                     products=tuple(products) if products is not None else None,
