@@ -31,3 +31,31 @@ def full_store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> trad
 @pytest.fixture
 def store(tmp_path: Path, data_dir: Path) -> tradeflux.Store:
     return tradeflux.open(tmp_path / "store", data_dir=data_dir)
+
+
+@pytest.fixture
+def browser_page():
+    """Open an HTML file in Debian's headless Chromium; yields ``open(path, wait_for) -> (page, errors)``."""
+    import shutil
+
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian chromium is installed by .ci/run")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        errors: list[str] = []
+
+        def open_page(path: Path, wait_for: str):
+            page = browser.new_page(viewport={"width": 1200, "height": 1800})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(path.as_uri())
+            page.wait_for_selector(wait_for)
+            return page, errors
+
+        yield open_page
+        browser.close()

@@ -338,3 +338,12 @@ def test_pe_command_runs_gsim_when_lines_have_several_importers(tmp_path):
     assert data["model"] == "gsim"
     chn = next(row for row in data["by_partner"] if row["partner"] == "CHN")
     assert chn["total_effect"] < 0 and chn["exporter_surplus"] < 0  # China's world price falls
+
+
+def test_pe_report_renders_in_chromium(truce, tmp_path, data_dir, browser_page):
+    paths = scenarios.write_pe(truce, tmp_path, "truce", data_dir)
+    page, errors = browser_page(paths["html"], "#chart-products .main-svg")
+    assert page.locator("#chart-partners .bars path").count() >= 51  # a bar per partner
+    assert page.locator("#chart-products .bars path").count() >= 25  # 8 lines for each of the top gainers
+    assert "Vietnam" in page.locator("table").first.inner_text() or "Vietnam" in page.content()
+    assert errors == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -85,29 +84,15 @@ def test_files_are_written(rep, tmp_path):
     assert 'href="#src-0-0"' in html and 'id="src-0-0"' in html
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is installed by .ci/run")
-def test_html_report_renders_in_chromium(rep, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_html_report_renders_in_chromium(rep, tmp_path, browser_page):
     path = rep.write(tmp_path)["html"]
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 1800})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(path.as_uri())
-        page.wait_for_selector("#chart-balance .main-svg")
-        charts = page.locator(".js-plotly-plot")
-        assert charts.count() == 5
-        for cid in ("chart-balance", "chart-growth", "chart-contributions", "chart-shares", "chart-mirror"):
-            assert page.locator(f"#{cid} .main-svg").count() >= 1, cid
-        assert page.locator("#chart-balance .bars path").count() > 40  # one bar per year
-        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        browser.close()
+    page, errors = browser_page(path, "#chart-balance .main-svg")
+    charts = page.locator(".js-plotly-plot")
+    assert charts.count() == 5
+    for cid in ("chart-balance", "chart-growth", "chart-contributions", "chart-shares", "chart-mirror"):
+        assert page.locator(f"#{cid} .main-svg").count() >= 1, cid
+    assert page.locator("#chart-balance .bars path").count() > 40  # one bar per year
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert errors == []
     assert (tmp_path / "report.png").stat().st_size > 50_000
 

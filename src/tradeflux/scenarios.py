@@ -617,6 +617,16 @@ def write_pe(run: PERun, out_dir: str | Path, stem: str, data_dir: str | Path | 
     fig.update_layout(barmode="relative", title="Change in US imports by partner, USD bn", height=1000)
     charts = [fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-partners")]
     gaining = tables["gaining_products"]
+    if not gaining.empty:
+        fig = go.Figure()
+        for partner, rows in gaining.groupby("partner", sort=False):
+            top = rows.head(8).iloc[::-1]
+            labels = [
+                f"{partner} {code} {desc[:40]}" for code, desc in zip(top["product"], top.description, strict=True)
+            ]
+            fig.add_bar(y=labels, x=top.total_effect / 1e6, name=partner, orientation="h")
+        fig.update_layout(title="Where the largest gainers gain: top HS6 lines, USD mn", height=1200, showlegend=True)
+        charts.append(fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-products"))
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in [*run.notes, run.result.elasticities])
     fmt = {"float_format": lambda v: f"{v:,.4g}", "border": 0, "index": False}
     summary = run.result.market()
