@@ -444,7 +444,8 @@ def pe_baseline(data_dir: str | Path | None = None) -> pd.DataFrame:
     from tradeflux.sources import census
 
     frame = census.hs6_by_partner_frame(settings.data_dir(data_dir))
-    frame = frame[frame.imports > 0].reset_index(drop=True)
+    # Chapters 98 and 99 are US special provisions (goods returned, low-value shipments), not products.
+    frame = frame[(frame.imports > 0) & ~frame["product"].str[:2].isin(["98", "99"])].reset_index(drop=True)
     frame["tariff_pct"] = frame.duty / frame.imports * 100
     return frame
 
@@ -566,7 +567,11 @@ def simulate_pe(
             ),
         )
     result = pe.Market(lines, name="us-hs6-2024", importer="USA").simulate(new, elasticities)
-    notes = [f"Baseline: {PE_BASELINE}; 'EUU' is the EU aggregate (Slovakia also appears alone)", *notes]
+    notes = [
+        f"Baseline: {PE_BASELINE}; chapters 98-99 (US special provisions) left out; "
+        "'EUU' is the EU aggregate (Slovakia also appears alone)",
+        *notes,
+    ]
     return PERun(title, result, notes + result.notes, source)
 
 
@@ -629,11 +634,11 @@ def write_pe(run: PERun, out_dir: str | Path, stem: str, data_dir: str | Path | 
         charts.append(fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-products"))
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in [*run.notes, run.result.elasticities])
     fmt = {"float_format": lambda v: f"{v:,.4g}", "border": 0, "index": False}
-    summary = run.result.market()
+    summary = run.result.market().div(1e9)
     page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(run.title)}</title>
 <script>{get_plotlyjs()}</script><style>body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2rem auto; }}
 table {{ border-collapse: collapse; font-size: 0.85rem; }} td, th {{ padding: 2px 6px; border-bottom: 1px solid #e2e8f0; }}</style></head><body>
-<h1>{html.escape(run.title)}</h1><ul>{notes}</ul><h2>Market totals (USD)</h2>{summary.to_html(**fmt)}
+<h1>{html.escape(run.title)}</h1><ul>{notes}</ul><h2>Market totals (USD bn)</h2>{summary.to_html(**fmt)}
 {"".join(charts)}<h2>Partners</h2>{partners.to_html(**fmt)}
 <h2>Where the largest gainers gain: top products</h2>{gaining.to_html(**fmt)}</body></html>"""
     data = {"title": run.title, "notes": run.notes, "source": run.source, **run.result.to_dict()}
