@@ -11,29 +11,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tradeflux.schema import staged_select
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged
 
 
 def read_hts10_china(ctx: ReadContext, path: Path) -> list[Staged]:
     raw = ctx.load_csv(path, ["hts10", "imports_for_consumption_usd", "calculated_duty_usd"])
-    select = staged_select(
-        "flows",
-        {
-            "period_raw": "'2024'",
-            "reporter": "'USA'",
-            "reporter_code": "'United States'",
-            "partner": "'CHN'",
-            "partner_code": "'5700'",
-            "flow": "'import'",
-            "classification": "'HTS'",
-            "product": "hts10",
-            "value_raw": "imports_for_consumption_usd",
-            "valuation": "'CUSTOMS'",
-            "duty_raw": "calculated_duty_usd",
-        },
-    )
-    return [Staged("flows", f"SELECT {select} FROM {raw}")]
+    exprs = {
+        "period_raw": "'2024'",
+        "reporter": "'USA'",
+        "reporter_code": "'United States'",
+        "partner": "'CHN'",
+        "partner_code": "'5700'",
+        "flow": "'import'",
+        "classification": "'HTS'",
+        "product": "hts10",
+        "value_raw": "imports_for_consumption_usd",
+        "valuation": "'CUSTOMS'",
+        "duty_raw": "calculated_duty_usd",
+    }
+    return [Staged.of("flows", exprs, raw)]
 
 
 def read_hs6_by_partner(ctx: ReadContext, path: Path) -> list[Staged]:
@@ -42,23 +38,20 @@ def read_hs6_by_partner(ctx: ReadContext, path: Path) -> list[Staged]:
         path,
         ["census_cty_code", "iso3", "census_country_name", "hs6", "imports_for_consumption_usd", "calculated_duty_usd"],
     )
-    select = staged_select(
-        "flows",
-        {
-            "period_raw": "'2024'",
-            "reporter": "'USA'",
-            "reporter_code": "'United States'",
-            "partner": "nullif(iso3, '')",
-            "partner_code": "census_cty_code",
-            "flow": "'import'",
-            "classification": "'HS2022'",
-            "product": "hs6",
-            "value_raw": "imports_for_consumption_usd",
-            "valuation": "'CUSTOMS'",
-            "duty_raw": "calculated_duty_usd",
-        },
-    )
-    return [Staged("flows", f"SELECT {select} FROM {raw}")]
+    exprs = {
+        "period_raw": "'2024'",
+        "reporter": "'USA'",
+        "reporter_code": "'United States'",
+        "partner": "nullif(iso3, '')",
+        "partner_code": "census_cty_code",
+        "flow": "'import'",
+        "classification": "'HS2022'",
+        "product": "hs6",
+        "value_raw": "imports_for_consumption_usd",
+        "valuation": "'CUSTOMS'",
+        "duty_raw": "calculated_duty_usd",
+    }
+    return [Staged.of("flows", exprs, raw)]
 
 
 US_CENSUS = Source(

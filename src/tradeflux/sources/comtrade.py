@@ -90,31 +90,28 @@ def _records_select(ctx: ReadContext, raw: str) -> list[Staged]:
         "(coalesce(nullif(partner2Code, ''), '0') <> '0' OR coalesce(nullif(motCode, ''), '0') <> '0' "
         "OR coalesce(nullif(customsCode, ''), 'C00') <> 'C00')"
     )
-    select = staged_select(
-        "flows",
-        {
-            "period_raw": "period",
-            "reporter": _iso("reporterISO"),
-            "reporter_code": "reporterCode",
-            "partner": _iso("partnerISO"),
-            "partner_code": "partnerCode",
-            "flow": f"CASE flowCode {flows} END",
-            "classification": f"CASE WHEN cmdCode = 'TOTAL' THEN 'TOTAL' ELSE coalesce(CASE classificationCode {classes} END, classificationCode) END",
-            "product": "cmdCode",
-            "value_raw": "primaryValue",
-            "currency": "'USD'",
-            "valuation": "CASE WHEN flowCode IN ('M', 'RM', 'FM') THEN 'CIF' WHEN flowCode IN ('X', 'RX', 'DX') THEN 'FOB' ELSE 'UNKNOWN' END",
-            "quantity_raw": "CASE WHEN nullif(qty, '') IS NOT NULL AND coalesce(qtyUnitAbbr, '') NOT IN ('', 'N/A') THEN qty "
-            "WHEN nullif(netWgt, '') IS NOT NULL THEN netWgt END",
-            "quantity_unit": "CASE WHEN nullif(qty, '') IS NOT NULL AND coalesce(qtyUnitAbbr, '') NOT IN ('', 'N/A') THEN qtyUnitAbbr "
-            "WHEN nullif(netWgt, '') IS NOT NULL THEN 'kg' END",
-            "estimated": "lower(coalesce(isQtyEstimated, '')) IN ('true', '1') OR lower(coalesce(legacyEstimationFlag, '0')) NOT IN ('0', '', 'false')",
-            "_reason": f"CASE WHEN {breakdown} THEN 'breakdown by second partner, customs procedure or mode of transport (the store keeps totals)' "
-            f"WHEN CASE flowCode {flows} END IS NULL THEN 'unknown flowCode ' || quote(flowCode) END",
-            "_field": f"CASE WHEN {breakdown} THEN 'partner2Code/customsCode/motCode' WHEN CASE flowCode {flows} END IS NULL THEN 'flowCode' END",
-        },
-    )
-    return [Staged("flows", f"SELECT {select} FROM {raw}")]
+    exprs = {
+        "period_raw": "period",
+        "reporter": _iso("reporterISO"),
+        "reporter_code": "reporterCode",
+        "partner": _iso("partnerISO"),
+        "partner_code": "partnerCode",
+        "flow": f"CASE flowCode {flows} END",
+        "classification": f"CASE WHEN cmdCode = 'TOTAL' THEN 'TOTAL' ELSE coalesce(CASE classificationCode {classes} END, classificationCode) END",
+        "product": "cmdCode",
+        "value_raw": "primaryValue",
+        "currency": "'USD'",
+        "valuation": "CASE WHEN flowCode IN ('M', 'RM', 'FM') THEN 'CIF' WHEN flowCode IN ('X', 'RX', 'DX') THEN 'FOB' ELSE 'UNKNOWN' END",
+        "quantity_raw": "CASE WHEN nullif(qty, '') IS NOT NULL AND coalesce(qtyUnitAbbr, '') NOT IN ('', 'N/A') THEN qty "
+        "WHEN nullif(netWgt, '') IS NOT NULL THEN netWgt END",
+        "quantity_unit": "CASE WHEN nullif(qty, '') IS NOT NULL AND coalesce(qtyUnitAbbr, '') NOT IN ('', 'N/A') THEN qtyUnitAbbr "
+        "WHEN nullif(netWgt, '') IS NOT NULL THEN 'kg' END",
+        "estimated": "lower(coalesce(isQtyEstimated, '')) IN ('true', '1') OR lower(coalesce(legacyEstimationFlag, '0')) NOT IN ('0', '', 'false')",
+        "_reason": f"CASE WHEN {breakdown} THEN 'breakdown by second partner, customs procedure or mode of transport (the store keeps totals)' "
+        f"WHEN CASE flowCode {flows} END IS NULL THEN 'unknown flowCode ' || quote(flowCode) END",
+        "_field": f"CASE WHEN {breakdown} THEN 'partner2Code/customsCode/motCode' WHEN CASE flowCode {flows} END IS NULL THEN 'flowCode' END",
+    }
+    return [Staged.of("flows", exprs, raw)]
 
 
 def _as_text_table(records: list[dict]) -> pa.Table:
@@ -172,21 +169,18 @@ def read_mirror(ctx: ReadContext, path: Path) -> list[Staged]:
     exports_file = "export" in path.name
     own_flow = "import" if exports_file else "export"  # what the partner reported
     china_flow = "export" if exports_file else "import"
-    select = staged_select(
-        "flows",
-        {
-            "period_raw": "year",
-            "reporter": "'CHN'",
-            "reporter_code": "'China'",
-            "partner": "nullif(partner_iso3, '')",
-            "partner_code": "partner_name_comtrade",
-            "flow": f"CASE WHEN partner_iso3 = 'CHN' THEN '{own_flow}' ELSE '{china_flow}' END",
-            "value_raw": "value_usd",
-            "valuation": "'CIF'" if exports_file else "'FOB'",
-            "declarant": "nullif(partner_iso3, '')",
-        },
-    )
-    return [Staged("flows", f"SELECT {select} FROM {raw}")]
+    exprs = {
+        "period_raw": "year",
+        "reporter": "'CHN'",
+        "reporter_code": "'China'",
+        "partner": "nullif(partner_iso3, '')",
+        "partner_code": "partner_name_comtrade",
+        "flow": f"CASE WHEN partner_iso3 = 'CHN' THEN '{own_flow}' ELSE '{china_flow}' END",
+        "value_raw": "value_usd",
+        "valuation": "'CIF'" if exports_file else "'FOB'",
+        "declarant": "nullif(partner_iso3, '')",
+    }
+    return [Staged.of("flows", exprs, raw)]
 
 
 def read_mirror_totals(ctx: ReadContext, path: Path) -> list[Staged]:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from tradeflux.schema import STAGED_DEFAULTS, staged_select
+from tradeflux.schema import STAGED_DEFAULTS
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged, sql_str
 
 _COUNTRY_COLUMNS = {"reporter", "partner", "declarant", "imposing", "target"}
@@ -99,8 +99,7 @@ def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
             + " END"
         )
         exprs["_field"] = "CASE " + " ".join(f"WHEN {cond} THEN '{target}'" for cond, target, _ in unmatched) + " END"
-    select = staged_select(mapping.table, exprs, line="r._line")
-    return [Staged(mapping.table, f"SELECT {select} FROM {raw} r {' '.join(joins)}")]
+    return [Staged.of(mapping.table, exprs, f"{raw} r {' '.join(joins)}", line="r._line")]
 
 
 def source_for(mapping: Mapping, name: str = "file", *, vintage: str | None = None) -> Source:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from tradeflux.countries import LEGACY_ISO3
-from tradeflux.schema import staged_select
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged
 
 
@@ -27,23 +26,20 @@ def _pairs(
         row = " WHEN 'ROW' THEN 'AGG:rest-of-world'" if rest_of_world else ""
         return f"CASE {col} WHEN 'ZZZ' THEN 'DEU' {legacy}{row} ELSE {col} END"
 
-    select = staged_select(
-        "flows",
-        {
-            "period_raw": "year",
-            "reporter": code("exporter"),
-            "reporter_code": "exporter",
-            "partner": code("importer"),
-            "partner_code": "importer",
-            "flow": "'export'",
-            "classification": f"'{classification}'",
-            "product": f"'{product}'",
-            "value_raw": "trade",
-            "value_scale": "1e6",
-            "valuation": f"'{valuation}'",
-        },
-    )
-    return [Staged("flows", f"SELECT {select} FROM {raw}")]
+    exprs = {
+        "period_raw": "year",
+        "reporter": code("exporter"),
+        "reporter_code": "exporter",
+        "partner": code("importer"),
+        "partner_code": "importer",
+        "flow": "'export'",
+        "classification": f"'{classification}'",
+        "product": f"'{product}'",
+        "value_raw": "trade",
+        "value_scale": "1e6",
+        "valuation": f"'{valuation}'",
+    }
+    return [Staged.of("flows", exprs, raw)]
 
 
 def read_yotov(ctx: ReadContext, path: Path) -> list[Staged]:

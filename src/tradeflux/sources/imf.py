@@ -59,24 +59,21 @@ def read_bilateral(ctx: ReadContext, path: Path) -> list[Staged]:
     ).fetchall()
     lookup = ctx.country_map([r[0] for r in blank], aggregates=_aggregate_names(path.parent))
     rel = f"(SELECT r.*, rm.code AS rep, pm.code AS par FROM {raw} r LEFT JOIN {lookup} rm ON r.reporter_imf = rm.key AND r.reporter_iso3 = '' LEFT JOIN {lookup} pm ON r.partner_imf = pm.key AND r.partner_iso3 = '')"
-    select = staged_select(
-        "flows",
-        {
-            "period_raw": "year",
-            "reporter": "coalesce(nullif(reporter_iso3, ''), rep)",
-            "reporter_code": "reporter_imf",
-            "partner": "coalesce(nullif(partner_iso3, ''), par)",
-            "partner_code": "partner_imf",
-            "flow": "CASE flow WHEN 'X_FOB' THEN 'export' WHEN 'M_CIF' THEN 'import' END",
-            "valuation": "CASE flow WHEN 'X_FOB' THEN 'FOB' WHEN 'M_CIF' THEN 'CIF' END",
-            "value_raw": "value_usd_mn",
-            "value_scale": "1e6",
-            "estimated": "estimated = '1'",
-            "_reason": "CASE WHEN flow NOT IN ('X_FOB', 'M_CIF') THEN 'unknown flow ' || quote(flow) END",
-            "_field": "CASE WHEN flow NOT IN ('X_FOB', 'M_CIF') THEN 'flow' END",
-        },
-    )
-    return [Staged("flows", f"SELECT {select} FROM {rel}")]
+    exprs = {
+        "period_raw": "year",
+        "reporter": "coalesce(nullif(reporter_iso3, ''), rep)",
+        "reporter_code": "reporter_imf",
+        "partner": "coalesce(nullif(partner_iso3, ''), par)",
+        "partner_code": "partner_imf",
+        "flow": "CASE flow WHEN 'X_FOB' THEN 'export' WHEN 'M_CIF' THEN 'import' END",
+        "valuation": "CASE flow WHEN 'X_FOB' THEN 'FOB' WHEN 'M_CIF' THEN 'CIF' END",
+        "value_raw": "value_usd_mn",
+        "value_scale": "1e6",
+        "estimated": "estimated = '1'",
+        "_reason": "CASE WHEN flow NOT IN ('X_FOB', 'M_CIF') THEN 'unknown flow ' || quote(flow) END",
+        "_field": "CASE WHEN flow NOT IN ('X_FOB', 'M_CIF') THEN 'flow' END",
+    }
+    return [Staged.of("flows", exprs, rel)]
 
 
 def read_totals(ctx: ReadContext, path: Path) -> list[Staged]:

@@ -9,44 +9,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tradeflux.schema import staged_select
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged, union
 
 
-def _select(raw: str, exporter: str, importer: str, classification: str, product: str, value: str) -> str:
-    select = staged_select(
-        "flows",
-        {
-            "period_raw": "'2022'",
-            "reporter": exporter,
-            "reporter_code": exporter,
-            "partner": importer,
-            "partner_code": importer,
-            "flow": "'export'",
-            "classification": f"'{classification}'",
-            "product": product,
-            "value_raw": value,
-            "value_scale": "1e6",
-            "valuation": "'BASIC'",
-        },
-    )
-    return f"SELECT {select} FROM {raw}"
+def _staged(raw: str, exporter: str, importer: str, classification: str, product: str, value: str) -> Staged:
+    exprs = {
+        "period_raw": "'2022'",
+        "reporter": exporter,
+        "reporter_code": exporter,
+        "partner": importer,
+        "partner_code": importer,
+        "flow": "'export'",
+        "classification": f"'{classification}'",
+        "product": product,
+        "value_raw": value,
+        "value_scale": "1e6",
+        "valuation": "'BASIC'",
+    }
+    return Staged.of("flows", exprs, raw)
 
 
 def read_sales(ctx: ReadContext, path: Path) -> list[Staged]:
     raw = ctx.load_csv(path, ["exporter_iso3", "exporter_sector", "importer_iso3", "value_usd_mn"])
-    return [
-        Staged("flows", _select(raw, "exporter_iso3", "importer_iso3", "ICIO50", "exporter_sector", "value_usd_mn"))
-    ]
+    return [_staged(raw, "exporter_iso3", "importer_iso3", "ICIO50", "exporter_sector", "value_usd_mn")]
 
 
 def read_purchases(ctx: ReadContext, path: Path) -> list[Staged]:
     raw = ctx.load_csv(path, ["exporter_iso3", "importer_sector", "importer_iso3", "value_usd_mn"])
-    return [
-        Staged(
-            "flows", _select(raw, "exporter_iso3", "importer_iso3", "ICIO50-BUYER", "importer_sector", "value_usd_mn")
-        )
-    ]
+    return [_staged(raw, "exporter_iso3", "importer_iso3", "ICIO50-BUYER", "importer_sector", "value_usd_mn")]
 
 
 def read_matrix(ctx: ReadContext, path: Path) -> list[Staged]:
@@ -55,7 +45,7 @@ def read_matrix(ctx: ReadContext, path: Path) -> list[Staged]:
     importers = [
         c for c in ctx.con.execute(f"SELECT * FROM {raw} LIMIT 0").df().columns if c not in ("exporter_iso3", "_line")
     ]
-    selects = [_select(raw, "exporter_iso3", f"'{imp}'", "ICIO50", "'ALL'", f'"{imp}"') for imp in importers]
+    selects = [_staged(raw, "exporter_iso3", f"'{imp}'", "ICIO50", "'ALL'", f'"{imp}"').sql for imp in importers]
     return [Staged("flows", union(selects))]
 
 
