@@ -348,3 +348,52 @@ def test_pe_report_renders_in_chromium(truce, tmp_path, data_dir, browser_page):
     assert page.locator("#chart-products .bars path").count() >= 25  # 8 lines for each of the top gainers
     assert "Vietnam" in page.locator("table").first.inner_text() or "Vietnam" in page.content()
     assert errors == []
+
+
+# ---- the constant-elasticity form, for large changes ---------------------------------------------
+
+
+def test_constant_form_on_one_partner_by_hand():
+    # 10% -> 155%: pi = 2.55 / 1.10; imports m pi^eps; surplus -m p0 (pi^(1+eps) - 1) / (1 + eps)
+    pi = 2.55 / 1.10
+    result = pe.smart(lines(("a", "X", 100.0, 10.0, 155.0)), pe.Elasticities(import_demand=-1.5), form="constant")
+    assert effect(result, "X", "imports_after") == pytest.approx(100 * pi**-1.5, rel=1e-12)
+    assert effect(result, "X", "imports_after") == pytest.approx(28.332099, rel=1e-6)
+    assert effect(result, "X", "consumer_surplus") == pytest.approx(-100 * 1.10 * (pi**-0.5 - 1) / -0.5, rel=1e-12)
+    assert effect(result, "X", "revenue_after") == pytest.approx(1.55 * 100 * pi**-1.5, rel=1e-12)
+    unit = pe.smart(lines(("a", "X", 100.0, 10.0, 155.0)), form="constant")  # eps = -1: the log case
+    assert effect(unit, "X", "consumer_surplus") == pytest.approx(-100 * 1.10 * math.log(pi), rel=1e-12)
+
+
+def test_constant_form_diverts_by_ces_shares_and_never_goes_negative():
+    frame = lines(("a", "X", 100.0, 0.0, 145.0), ("a", "Y", 300.0, 0.0, 0.0), ("a", "Z", 50.0, 0.0, 20.0))
+    result = pe.smart(frame, pe.Elasticities(-1.2, 4.0), form="constant")
+    out = result.lines.set_index("partner")
+    own = {"X": 100 * 2.45**-1.2, "Y": 300.0, "Z": 50 * 1.2**-1.2}
+    # after_c / after_k = (own_c / own_k) (pi_c / pi_k)^-sigma
+    assert out.imports_after["X"] / out.imports_after["Y"] == pytest.approx(own["X"] / own["Y"] * 2.45**-4.0)
+    assert out.imports_after["Z"] / out.imports_after["Y"] == pytest.approx(own["Z"] / own["Y"] * 1.2**-4.0)
+    assert out.trade_diversion.sum() == pytest.approx(0.0, abs=1e-9)
+    assert (out.imports_after > 0).all() and not out.floored.any()
+
+
+def test_constant_and_linear_forms_agree_for_small_changes():
+    frame = lines(("a", "X", 100.0, 10.0, 10.1), ("a", "Y", 300.0, 10.0, 10.0), ("b", "X", 40.0, 5.0, 4.9))
+    linear = pe.smart(frame, pe.Elasticities(-1.3, 2.0))
+    constant = pe.smart(frame, pe.Elasticities(-1.3, 2.0), form="constant")
+    for column in ("trade_creation", "trade_diversion", "consumer_surplus"):
+        a, b = linear.lines[column].to_numpy(), constant.lines[column].to_numpy()
+        assert b == pytest.approx(a, rel=5e-3, abs=1e-9), column
+
+
+def test_sweep_in_the_constant_form_matches_one_scenario():
+    frame = lines(("a", "X", 100.0, 0.0, 0.0), ("a", "Y", 300.0, 0.0, 0.0), ("b", "X", 50.0, 0.0, 0.0))
+    market = pe.Market(frame)
+    new = np.array([[145.0, 0.0, 145.0], [20.0, 10.0, 0.0]])
+    swept = market.sweep(new, form="constant").set_index(["scenario", "partner"])
+    for s in (0, 1):
+        one = market.simulate(new[s], form="constant").by("partner").set_index("partner")
+        for partner in ("X", "Y"):
+            assert swept.loc[(s, partner), "imports_after"] == pytest.approx(one.loc[partner, "imports_after"])
+    with pytest.raises(ValueError, match="form must be one of linear, constant, not 'cubic'"):
+        market.simulate(new[0], form="cubic")

@@ -697,6 +697,10 @@ def pe_command(
             help="CSV: product (HS prefix) and any of import_demand, substitution, export_supply; the longest prefix wins",
         ),
     ] = None,
+    form: Annotated[
+        str,
+        typer.Option("--form", help="linear (SMART's closed forms) or constant (elasticities as powers: large shocks)"),
+    ] = "linear",
     out: Annotated[Path, typer.Option("--out", help="folder for the HTML, CSV and JSON files")] = Path("reports"),
     data_dir: DataOpt = None,
     as_json: JsonOpt = False,
@@ -724,10 +728,12 @@ def pe_command(
             if elasticities_file is not None:
                 elasticities = elasticities.with_file(elasticities_file, frame["product"])
             several = "importer" in frame and frame["importer"].nunique() > 1
+            if several and form != "linear":
+                fail("GSIM (several importers) is log-linear; --form constant is for one market", 2)
             result = (
                 pe.gsim(frame, elasticities, name=str(lines_file))
                 if several
-                else pe.smart(frame, elasticities, name=str(lines_file))
+                else pe.smart(frame, elasticities, name=str(lines_file), form=form)
             )
             run = _scenarios.PERun(f"PE on {lines_file.name}", result, result.notes, str(lines_file))
             stem = f"pe_{lines_file.stem}"
@@ -746,6 +752,7 @@ def pe_command(
                 elasticities=elasticities,
                 substitution="broda-weinstein" if sigma == "broda-weinstein" else None,
                 elasticities_file=elasticities_file,
+                form=form,
                 data_dir=data_dir,
                 source=scenario or "",
             )

@@ -59,6 +59,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,8 @@ DEFAULTS_NOTE = (
     "import demand -1.0 (unit elastic, a neutral assumption, not an estimate)"
 )
 LINE_COLUMNS = ("product", "partner", "imports", "tariff_pct", "new_tariff_pct")
+Form = Literal["linear", "constant"]
+FORMS = ("linear", "constant")
 
 
 @dataclass(frozen=True)
@@ -227,23 +230,28 @@ class Market:
         """New tariffs aligned with the market's (sorted) lines; pass values in the caller's row order."""
         return np.asarray(new_tariff_pct, float)[..., self.order] / 100
 
-    def effects(self, t1: np.ndarray, elasticities: Elasticities = Elasticities()) -> dict[str, np.ndarray]:
-        """SMART on sorted lines for one scenario (``t1`` shape ``(L,)``) or many (``(S, L)``), fractions."""
-        eps, sigma, beta = elasticities.for_lines()
-        return smart_arrays(self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta)
-
-    def simulate(self, new_tariff_pct: pd.Series | np.ndarray, elasticities: Elasticities = Elasticities()) -> PEResult:
+    def simulate(
+        self,
+        new_tariff_pct: pd.Series | np.ndarray,
+        elasticities: Elasticities = Elasticities(),
+        *,
+        form: Form = "linear",
+    ) -> PEResult:
+        """SMART for one scenario: new tariffs (percent) in the caller's row order."""
+        _check_form(form)
         elasticities.check()
         t1 = self.tariffs_for(new_tariff_pct)
         if np.isnan(t1).any() or (t1 <= -1).any():
             raise ValueError(f"{self.name}: new tariffs must be numbers above -100%")
         eps, sigma, beta = elasticities.for_lines(self.order)
-        out = smart_arrays(self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta)
+        out = smart_arrays(self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta, form=form)
         frame = self.lines.copy()
         frame["new_tariff_pct"] = t1 * 100
         for key, value in out.items():
             frame[key] = value
         notes = [f"SMART (Jammes and Olarreaga 2005), one importing market: {self.importer or self.name}"]
+        if form == "constant":
+            notes.append("constant-elasticity form: imports respond to price ratios as powers, not linearly")
         floored = int(frame.floored.sum())
         if floored:
             notes.append(
@@ -258,15 +266,17 @@ class Market:
         elasticities: Elasticities = Elasticities(),
         *,
         by: str = "partner",
+        form: Form = "linear",
         chunk_cells: int = 2_000_000,
     ) -> pd.DataFrame:
         """Many scenarios at once: ``new_tariff_pct`` is ``(scenarios, lines)`` in the caller's row order.
 
         Returns effects summed by ``by`` for every scenario (a long frame: scenario, ``by``, effects:
         trade creation and diversion, imports after, revenue after, consumer surplus, welfare).
-        With fixed world prices and numba installed (the ``fast`` extra) one compiled pass does it;
-        otherwise numpy runs in chunks of about ``chunk_cells`` line-scenarios.
+        With fixed world prices, the linear form and numba installed (the ``fast`` extra) one
+        compiled pass does it; otherwise numpy runs in chunks of about ``chunk_cells`` line-scenarios.
         """
+        _check_form(form)
         elasticities.check()
         new = np.atleast_2d(np.asarray(new_tariff_pct, float))
         if new.shape[1] != len(self):
@@ -275,7 +285,7 @@ class Market:
             raise ValueError(f"{self.name}: new tariffs must be numbers above -100%")
         eps, sigma, beta = (np.broadcast_to(v, (len(self),)).astype(float) for v in elasticities.for_lines(self.order))
         keys, names = pd.factorize(self.lines[by].astype(str), sort=True)
-        if _kernel.sweep_fixed_prices is not None and not np.isfinite(beta).any():
+        if _kernel.sweep_fixed_prices is not None and form == "linear" and not np.isfinite(beta).any():
             m, t0, product = self._caller
             back = np.argsort(self.order)
             sums = _kernel.sweep_fixed_prices(
@@ -291,23 +301,23 @@ class Market:
                 min(len(new), _kernel.threads()),
             )
         else:
-            sums = self._sweep_numpy(new, keys, len(names), eps, sigma, beta, chunk_cells)
+            sums = self._sweep_numpy(new, keys, len(names), eps, sigma, beta, form, chunk_cells)
         n = len(new)
         frame = pd.DataFrame({"scenario": np.repeat(np.arange(n), len(names)), by: np.tile(names, n)})
         for c, column in enumerate(_kernel.SWEEP_COLUMNS):
             frame[column] = sums[:, c, :].ravel()
         return frame
 
-    def _sweep_numpy(self, new, keys, n_keys, eps, sigma, beta, chunk_cells) -> np.ndarray:
+    def _sweep_numpy(self, new, keys, n_keys, eps, sigma, beta, form, chunk_cells) -> np.ndarray:
         step = max(1, chunk_cells // max(1, len(self)))
         sums = np.zeros((len(new), len(_kernel.SWEEP_COLUMNS), n_keys))
         revenue_before = self.t0 * self.imports
         for first in range(0, len(new), step):
             t1 = new[first : first + step][:, self.order] / 100
             world, creation, diversion, after, _ = _smart_core(
-                self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta
+                self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta, form
             )
-            consumer, revenue_after = _surplus(self.imports, self.t0, t1, world, creation, after)
+            consumer, revenue_after = _surplus(self.imports, self.t0, t1, world, creation, after, eps, form)
             welfare = consumer + revenue_after - revenue_before
             index = (np.arange(len(t1))[:, None] * n_keys + keys[None, :]).ravel()
             for c, values in enumerate((creation, diversion, after, revenue_after, consumer, welfare)):
@@ -318,12 +328,17 @@ class Market:
 
 
 def smart(
-    lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, importer: str = "", name: str = "lines"
+    lines: pd.DataFrame,
+    elasticities: Elasticities = Elasticities(),
+    *,
+    importer: str = "",
+    name: str = "lines",
+    form: Form = "linear",
 ) -> PEResult:
     """SMART for one importing market: ``lines`` has the baseline columns and ``new_tariff_pct``."""
     _check_lines(lines, LINE_COLUMNS, name)
     market = Market(lines, importer=importer, name=name)
-    return market.simulate(pd.to_numeric(lines["new_tariff_pct"]).to_numpy(float), elasticities)
+    return market.simulate(pd.to_numeric(lines["new_tariff_pct"]).to_numpy(float), elasticities, form=form)
 
 
 def smart_arrays(
@@ -335,14 +350,16 @@ def smart_arrays(
     eps: np.ndarray | float,
     sigma: np.ndarray | float,
     beta: np.ndarray | float,
+    *,
+    form: Form = "linear",
 ) -> dict[str, np.ndarray]:
     """The SMART formulas on lines sorted by product (``starts``: first line of each product).
 
     ``t1`` may carry a leading scenario axis; group sums run along the last axis.
     """
-    world, creation, diversion, after, raw = _smart_core(m, t0, t1, starts, group, eps, sigma, beta)
+    world, creation, diversion, after, raw = _smart_core(m, t0, t1, starts, group, eps, sigma, beta, form)
     grow = 1.0 if world is None else 1 + world
-    consumer, revenue_after = _surplus(m, t0, t1, world, creation, after)
+    consumer, revenue_after = _surplus(m, t0, t1, world, creation, after, eps, form)
     world = np.zeros_like(creation) if world is None else world
     return {
         "world_price_pct": world * 100,
@@ -359,8 +376,10 @@ def smart_arrays(
     }
 
 
-def _smart_core(m, t0, t1, starts, group, eps, sigma, beta):
+def _smart_core(m, t0, t1, starts, group, eps, sigma, beta, form="linear"):
     """World price change (``None`` when fixed), creation, diversion, imports after, before the floor."""
+    if form == "constant":
+        return _constant_core(m, t0, t1, starts, group, eps, sigma, beta)
     tau = (t1 - t0) / (1 + t0)
     eps = np.asarray(eps, float)
     beta = np.asarray(beta, float)
@@ -396,8 +415,40 @@ def _smart_core(m, t0, t1, starts, group, eps, sigma, beta):
     return world, creation, diversion, after, raw
 
 
-def _surplus(m, t0, t1, world, creation, after):
+def _constant_core(m, t0, t1, starts, group, eps, sigma, beta):
+    """The constant-elasticity form: quantities move with powers of the price ratio.
+
+    Own price: ``m (pi^eps - 1)``, with ``pi = (1 + w)(1 + tau)`` and, for a finite supply
+    elasticity, ``1 + w = (1 + tau)^(eps / (beta - eps))``. Diversion: the CES shares of the
+    imports after that response, ``q_c pi_c^-sigma / sum_k q_k pi_k^-sigma``, at their total. Both
+    agree with the linear form to first order; imports never turn negative.
+    """
+    tau = (t1 - t0) / (1 + t0)
+    eps = np.asarray(eps, float)
+    beta = np.asarray(beta, float)
+    world = None
+    price = 1 + tau
+    if np.isfinite(beta).any():
+        finite = np.isfinite(beta)
+        world = np.where(finite, price ** (eps / np.where(finite, beta - eps, 1.0)) - 1, 0.0)
+        price = (1 + world) * price
+    own = m * price**eps
+    creation = own - m
+    weight = own * price ** (-np.asarray(sigma, float))
+    total = np.add.reduceat(own, starts, axis=-1)
+    weighted = np.add.reduceat(weight, starts, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(weighted > 0, total / weighted, np.nan)
+    after = weight * np.take(scale, group, axis=-1)
+    after = np.where(np.isnan(after), own, after)
+    diversion = after - own
+    return world, creation, diversion, after, after
+
+
+def _surplus(m, t0, t1, world, creation, after, eps=None, form="linear"):
     """Consumer surplus change and tariff revenue after (see the module docstring)."""
+    if form == "constant":
+        return _constant_surplus(m, t0, t1, world, after, eps)
     if world is None:
         dp = t1 - t0
         revenue_after = t1 * after
@@ -415,6 +466,18 @@ def _surplus(m, t0, t1, world, creation, after):
         mm = np.broadcast_to(m, creation.shape)[choked]
         consumer[choked] = -np.broadcast_to(dp, creation.shape)[choked] * (mm / -creation[choked]) * mm / 2
     return consumer, revenue_after
+
+
+def _constant_surplus(m, t0, t1, world, after, eps):
+    """Under constant-elasticity demand ``m (p / p0)^eps``: ``-m p0 (pi^(1 + eps) - 1) / (1 + eps)``
+    (``-m p0 log pi`` at ``eps = -1``), ``p0 = 1 + t0`` the domestic price of a baseline unit."""
+    grow = 1.0 if world is None else 1 + world
+    price = grow * (1 + t1) / (1 + t0)
+    eps = np.broadcast_to(np.asarray(eps, float), np.shape(price))
+    unit = np.isclose(eps, -1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        area = np.where(unit, np.log(price), (price ** (1 + eps) - 1) / np.where(unit, 1.0, 1 + eps))
+    return -m * (1 + t0) * area, t1 * after * grow
 
 
 def gsim(lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, name: str = "lines") -> PEResult:
@@ -483,6 +546,11 @@ def gsim(lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, na
         + ("world prices fixed (infinite export supply)" if not math.isfinite(beta) else f"export supply {beta}")
     ]
     return PEResult(frame, "gsim", elasticities.source, notes)
+
+
+def _check_form(form: str) -> None:
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {', '.join(FORMS)}, not {form!r}")
 
 
 def _check_lines(lines: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:

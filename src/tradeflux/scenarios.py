@@ -545,6 +545,7 @@ def simulate_pe(
     elasticities: pe.Elasticities | None = None,
     substitution: str | float | None = None,
     elasticities_file: str | Path | None = None,
+    form: pe.Form = "linear",
     data_dir: str | Path | None = None,
     source: str = "",
 ) -> PERun:
@@ -566,7 +567,7 @@ def simulate_pe(
                 "substitution from Broda-Weinstein 2006 (US, HS 3-digit, winsorised)",
             ),
         )
-    result = pe.Market(lines, name="us-hs6-2024", importer="USA").simulate(new, elasticities)
+    result = pe.Market(lines, name="us-hs6-2024", importer="USA").simulate(new, elasticities, form=form)
     notes = [
         f"Baseline: {PE_BASELINE}; chapters 98-99 (US special provisions) left out; "
         "'EUU' is the EU aggregate (Slovakia also appears alone)",
