@@ -40,6 +40,11 @@ the effects on each line (partner ``c`` of a product) are, in USD at baseline wo
 ``welfare``             consumer surplus + revenue change (the importer's side; exporters' surplus
                         ``w_c (m_c + (m'_c - m_c) / 2)`` is reported separately)
 
+``form="constant"`` replaces the linear responses by powers for large changes: own-price imports
+``m_c pi_c^eps`` (with ``1 + w_c = (1 + tau_c)^(eps / (beta - eps))``), diversion by CES shares of
+those imports, ``q_c pi_c^-sigma / sum_k q_k pi_k^-sigma`` at their total, consumer surplus
+``-m_c p0_c (pi_c^(1 + eps) - 1) / (1 + eps)``; it agrees with the linear form to first order.
+
 GSIM (Francois and Hall 2003, the multi-market extension J&O describe) lets several importers change
 tariffs at once: each exporter's world price clears its sales to all markets. It is solved here in
 its log-linear form, product by product: in market ``j`` with import shares ``s_ij``,
