@@ -256,3 +256,18 @@ def test_nafta_against_the_book(data_dir):
     assert check.summary["real_gdp_diff_pp"]["p90"] <= 0.15 and check.summary["real_gdp_diff_pp"]["max"] <= 0.7
     assert check.summary["exports_rel_diff_pct"]["max"] < 2.0
     assert check.summary["rta_coefficient"] == pytest.approx(0.5571853, abs=1e-4)
+
+
+def test_sector_tables_match_the_one_sector_model(eu):
+    _, baseline, phi = eu
+    one = ge.solve(baseline, phi, theta=4.0, closure="additive")
+    sectors = ge.solve_sectors(one_sector(baseline), [4.0], phi=phi[:, :, None])
+    a, b = one.countries_frame(), sectors.countries_frame()
+    np.testing.assert_allclose(b.imports_after / b.imports_before - 1, a.imports_pct / 100, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(b.domestic_after / b.domestic_before - 1, a.domestic_pct / 100, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(b.price_index_pct, a.imr_pct, rtol=1e-8, atol=1e-9)
+    pairs = sectors.pairs_frame().set_index(["exporter", "importer"])
+    assert pairs.loc[("AUT", "BGR"), "trade_after"] == pytest.approx(
+        one.pairs_frame().set_index(["exporter", "importer"]).loc[("AUT", "BGR"), "trade_after"], rel=1e-9
+    )
+    assert len(sectors.pairs_frame(by_sector=True)) == 44 * 44

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -66,6 +67,10 @@ def test_simulate_command(data_dir, tmp_path):
     out = json.loads(result.stdout)
     assert out["scenario"] == "US-China truce of November 2025" and len(out["countries"]) == 44
     assert (tmp_path / "us_china_truce_2025_11.html").exists()
+    pairs = pd.read_csv(tmp_path / "us_china_truce_2025_11_pairs.csv").set_index(["exporter", "importer"])
+    assert len(pairs) == 44 * 44 and pairs.loc[("CHN", "USA"), "change_pct"] < -50
+    row = next(r for r in out["countries"] if r["country"] == "USA")
+    assert row["imports_after"] < row["imports_before"] and row["price_index_pct"] != 0
     listing = runner.invoke(app, ["scenarios", "--json"])
     assert {r["name"] for r in json.loads(listing.stdout)} >= {"china_surplus_halved"}
 

@@ -298,25 +298,56 @@ class SectorResult:
     @property
     def welfare(self) -> np.ndarray:
         """Change factor of real expenditure: ``E'/E`` over the Cobb-Douglas price index of the sectors."""
+        return self.E_new / self.baseline.expenditure / self.price_index
+
+    @property
+    def price_index(self) -> np.ndarray:
+        """Change factor of each importer's consumer price index (the sectors' inward resistances,
+        Cobb-Douglas weighted by baseline spending)."""
         spend = self.baseline.X * (1 + self.baseline.tariffs)
-        alpha = spend.sum(axis=0) / spend.sum(axis=(0, 2))[:, None]  # importer x sector
-        price = np.exp((alpha * np.log(self.P_hat)).sum(axis=1))
-        return self.E_new / self.baseline.expenditure / price
+        alpha = spend.sum(axis=0) / spend.sum(axis=(0, 2))[:, None]
+        return np.exp((alpha * np.log(self.P_hat)).sum(axis=1))
 
     def countries_frame(self) -> pd.DataFrame:
+        """Per country: prices, welfare, revenue, exports, imports, domestic sales and balances (flows' units)."""
         b = self.baseline
+        X0, X1 = b.X.sum(axis=2), self.X_new.sum(axis=2)
+        d0, d1 = np.diag(X0), np.diag(X1)
         return pd.DataFrame(
             {
                 "country": b.countries,
                 "factory_price_pct": (self.w_hat - 1) * 100,
+                "price_index_pct": (self.price_index - 1) * 100,
                 "welfare": self.welfare,
                 "tariff_revenue_before": b.revenue,
                 "tariff_revenue_after": self.revenue,
-                "exports_before": b.X.sum(axis=(1, 2)) - np.einsum("iik->i", b.X),
-                "exports_after": self.X_new.sum(axis=(1, 2)) - np.einsum("iik->i", self.X_new),
-                "balance_after": self.X_new.sum(axis=(1, 2)) - self.X_new.sum(axis=(0, 2)),
+                "exports_before": X0.sum(axis=1) - d0,
+                "exports_after": X1.sum(axis=1) - d1,
+                "imports_before": X0.sum(axis=0) - d0,
+                "imports_after": X1.sum(axis=0) - d1,
+                "domestic_before": d0,
+                "domestic_after": d1,
+                "balance_after": X1.sum(axis=1) - X1.sum(axis=0),
             }
         )
+
+    def pairs_frame(self, *, by_sector: bool = False) -> pd.DataFrame:
+        """Trade before and after for every exporter-importer pair (and sector, if asked)."""
+        b = self.baseline
+        n, s = len(b.countries), len(b.sectors)
+        if by_sector:
+            before, after = b.X.ravel(), self.X_new.ravel()
+            index = {
+                "exporter": np.repeat(b.countries, n * s),
+                "importer": np.tile(np.repeat(b.countries, s), n),
+                "sector": np.tile(b.sectors, n * n),
+            }
+        else:
+            before, after = b.X.sum(axis=2).ravel(), self.X_new.sum(axis=2).ravel()
+            index = {"exporter": np.repeat(b.countries, n), "importer": np.tile(b.countries, n)}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            change = np.where(before > 0, (after / before - 1) * 100, np.nan)
+        return pd.DataFrame({**index, "trade_before": before, "trade_after": after, "change_pct": change})
 
 
 def solve_sectors(

@@ -405,6 +405,10 @@ table {{ border-collapse: collapse; font-size: 0.85rem; }} td, th {{ padding: 2p
     paths = {
         "html": atomic_write_text(out / f"{stem}.html", page),
         "countries_csv": atomic_write_text(out / f"{stem}_countries.csv", sim.countries.to_csv(index=False)),
+        "pairs_csv": atomic_write_text(
+            out / f"{stem}_pairs.csv",
+            sim.result.pairs_frame(by_sector=len(sim.result.baseline.sectors) > 1).to_csv(index=False),
+        ),
         "json": atomic_write_text(out / f"{stem}.json", json.dumps(to_dict(sim), indent=1, default=str)),
     }
     if not sim.destinations.empty:
