@@ -271,3 +271,19 @@ def test_sector_tables_match_the_one_sector_model(eu):
         one.pairs_frame().set_index(["exporter", "importer"]).loc[("AUT", "BGR"), "trade_after"], rel=1e-9
     )
     assert len(sectors.pairs_frame(by_sector=True)) == 44 * 44
+
+
+def test_outward_resistance_from_its_definition(eu):
+    # Pi_hat^-theta = sum_j (X_ij / Y_i) phi_ij (E'_j / E_j) P_hat_j^theta / Yw_hat, summed by hand
+    _, baseline, phi = eu
+    for closure in ("multiplicative", "additive"):
+        r = ge.solve(baseline, phi, theta=4.0, closure=closure)
+        X0 = baseline.X
+        world = r.X_new.sum() / X0.sum()
+        shares = X0 / X0.sum(axis=1)[:, None]
+        by_hand = (
+            (shares * phi * (r.E_new / X0.sum(axis=0))[None, :] * r.P_hat[None, :] ** 4.0).sum(axis=1) / world
+        ) ** (-1 / 4.0)
+        np.testing.assert_allclose(r.omr_hat, by_hand, rtol=1e-10)
+        frame = r.countries_frame().set_index("country")
+        assert frame.loc["HUN", "omr_pct"] == pytest.approx((r.omr_hat[baseline.index("HUN")] - 1) * 100)

@@ -92,6 +92,17 @@ class GEResult:
     iterations: int
     residual: float
     closure: str
+    theta: float
+
+    @property
+    def omr_hat(self) -> np.ndarray:
+        """Change factor of the outward multilateral resistance (``Pi``, as ``P_hat`` is of ``P``).
+
+        With full endowments output moves with the factory price, so market clearing
+        ``Y_i / Y_w = (p_i Pi_i)^-theta`` gives ``Pi_hat = (w_hat / Yw_hat)^(-1/theta) / w_hat``.
+        """
+        world = self.X_new.sum() / self.baseline.X.sum()
+        return (self.w_hat / world) ** (-1.0 / self.theta) / self.w_hat
 
     @property
     def real_gdp(self) -> np.ndarray:
@@ -117,6 +128,7 @@ class GEResult:
                 "country": self.baseline.countries,
                 "factory_price_pct": (self.w_hat - 1) * 100,
                 "imr_pct": (self.P_hat - 1) * 100,
+                "omr_pct": (self.omr_hat - 1) * 100,
                 "real_gdp_pct": (self.real_gdp - 1) * 100,
                 "welfare": self.welfare,
                 "exports_pct": (foreign1 / foreign0 - 1) * 100,
@@ -192,7 +204,7 @@ def solve(
     P_theta = (a * wt[:, None]).sum(axis=0)
     e_new = _expenditure(w, y, e, d, closure) * scale
     X_new = a * wt[:, None] / P_theta[None, :] * e_new[None, :]
-    return GEResult(baseline, w, P_theta ** (-1.0 / theta), X_new, e_new, iterations, residual, closure)
+    return GEResult(baseline, w, P_theta ** (-1.0 / theta), X_new, e_new, iterations, residual, closure, theta)
 
 
 def _expenditure(w: np.ndarray, y: np.ndarray, e: np.ndarray, d: np.ndarray, closure: str) -> np.ndarray:
