@@ -325,7 +325,12 @@ def test_elasticities_from_a_file_longest_prefix_wins(tmp_path):
     el = pe.Elasticities().with_file(path, products)
     assert list(el.import_demand) == [-3.0, -2.0, -1.0]  # unmatched lines keep the default
     assert list(el.substitution) == [4.0, 1.5, 1.5]
-    assert "on 2 of 3 lines" in el.source
+    assert "import demand -3 to -1 by line (from" in el.note and "on 2 of 3 lines" in el.note
+    assert pe.Elasticities().note == (
+        "elasticities: import demand -1 (unit elastic: a neutral assumption, not an estimate); "
+        "substitution 1.5 (the WITS-SMART default); export supply inf (fixed world prices; WITS uses 99)"
+    )
+    assert pe.Elasticities(import_demand=-1.2).note.startswith("elasticities: import demand -1.2 (as given)")
 
 
 def test_pe_command_runs_gsim_when_lines_have_several_importers(tmp_path):
@@ -397,3 +402,16 @@ def test_sweep_in_the_constant_form_matches_one_scenario():
             assert swept.loc[(s, partner), "imports_after"] == pytest.approx(one.loc[partner, "imports_after"])
     with pytest.raises(ValueError, match="form must be one of linear, constant, not 'cubic'"):
         market.simulate(new[0], form="cubic")
+
+
+def test_broda_weinstein_substitution_in_the_real_run(data_dir):
+    run = scenarios.simulate_pe(
+        [{"type": "schedule", "layers": "us_china_2025", "date": "2025-11-10"}],
+        title="truce, BW",
+        substitution="broda-weinstein",
+        data_dir=data_dir,
+    )
+    assert "substitution 1.28003 to 9.91976 by line (Broda and Weinstein 2006" in run.result.elasticities
+    partners = run.result.by("partner").set_index("partner")
+    # higher substitution than WITS's 1.5 on most lines: more diversion away from China
+    assert partners.loc["CHN", "change_pct"] == pytest.approx(-42.68, abs=0.01)

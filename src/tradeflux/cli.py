@@ -715,12 +715,9 @@ def pe_command(
             sigma = float(substitution)
         except ValueError:
             fail(f"--substitution must be a number or 'broda-weinstein', not {substitution!r}", 2)
-    note = pe.DEFAULTS_NOTE
-    if (import_demand, export_supply) != (pe.DEFAULT_IMPORT_DEMAND, pe.DEFAULT_EXPORT_SUPPLY) or sigma != 1.5:
-        note = (
-            f"elasticities: import demand {import_demand}, substitution {substitution}, export supply {export_supply}"
-        )
-    elasticities = pe.Elasticities(import_demand, 1.5 if isinstance(sigma, str) else sigma, export_supply, note)
+    elasticities = pe.Elasticities(
+        import_demand, pe.DEFAULT_SUBSTITUTION if isinstance(sigma, str) else sigma, export_supply
+    )
     try:
         elasticities.check()
         if lines_file is not None:

@@ -61,6 +61,7 @@ from Broda and Weinstein (2006).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,10 +76,11 @@ from tradeflux import settings
 DEFAULT_IMPORT_DEMAND = -1.0
 DEFAULT_SUBSTITUTION = 1.5
 DEFAULT_EXPORT_SUPPLY = math.inf
-DEFAULTS_NOTE = (
-    "elasticities: substitution 1.5 (WITS-SMART default), export supply infinite (WITS: 99), "
-    "import demand -1.0 (unit elastic, a neutral assumption, not an estimate)"
-)
+PARAMETERS = {
+    "import_demand": ("import demand", DEFAULT_IMPORT_DEMAND, "unit elastic: a neutral assumption, not an estimate"),
+    "substitution": ("substitution", DEFAULT_SUBSTITUTION, "the WITS-SMART default"),
+    "export_supply": ("export supply", DEFAULT_EXPORT_SUPPLY, "fixed world prices; WITS uses 99"),
+}
 LINE_COLUMNS = ("product", "partner", "imports", "tariff_pct", "new_tariff_pct")
 Form = Literal["linear", "constant"]
 FORMS = ("linear", "constant")
@@ -86,12 +88,13 @@ FORMS = ("linear", "constant")
 
 @dataclass(frozen=True)
 class Elasticities:
-    """Scalars for every line, or arrays aligned with a market's lines."""
+    """Scalars for every line, or arrays aligned with a market's lines; ``origin`` says where a
+    parameter comes from (parameter name -> text) when it is not the documented default."""
 
     import_demand: float | np.ndarray = DEFAULT_IMPORT_DEMAND
     substitution: float | np.ndarray = DEFAULT_SUBSTITUTION
     export_supply: float | np.ndarray = DEFAULT_EXPORT_SUPPLY
-    source: str = DEFAULTS_NOTE
+    origin: tuple[tuple[str, str], ...] = ()
 
     def check(self) -> None:
         eps, sigma, beta = (np.asarray(v, float) for v in (self.import_demand, self.substitution, self.export_supply))
@@ -107,15 +110,36 @@ class Elasticities:
                 f"export supply elasticities must be positive (inf for fixed world prices); got {float(np.nanmin(beta))}"
             )
 
+    def replace(self, parameter: str, value: float | np.ndarray, origin: str) -> Elasticities:
+        """These elasticities with one parameter replaced, and where the new values come from."""
+        origins = {**dict(self.origin), parameter: origin}
+        return dataclasses.replace(self, **{parameter: value}, origin=tuple(origins.items()))
+
+    @property
+    def note(self) -> str:
+        """What the results were computed with, and where each value comes from."""
+        given = dict(self.origin)
+        parts = []
+        for name, (label, default, why) in PARAMETERS.items():
+            values = np.asarray(getattr(self, name), float)
+            shown = (
+                f"{float(values):g}" if values.ndim == 0 else f"{np.nanmin(values):g} to {np.nanmax(values):g} by line"
+            )
+            if name not in given:
+                given[name] = why if values.ndim == 0 and float(values) == default else "as given"
+            parts.append(f"{label} {shown} ({given[name]})")
+        return "elasticities: " + "; ".join(parts)
+
     def with_file(self, path: str | Path, products: pd.Series) -> Elasticities:
         """Per-line values from a file (see :func:`elasticities_from_file`); lines it misses keep these."""
         table = elasticities_from_file(path, products)
-        values = {}
-        for column in ("import_demand", "substitution", "export_supply"):
+        out = self
+        for column in table.columns:
             default = np.broadcast_to(np.asarray(getattr(self, column), float), (len(products),))
-            values[column] = table[column].fillna(pd.Series(default)).to_numpy(float) if column in table else default
-        matched = int(table.notna().any(axis=1).sum())
-        return Elasticities(**values, source=f"{self.source}; from {path} on {matched} of {len(products)} lines")
+            matched = int(table[column].notna().sum())
+            values = table[column].fillna(pd.Series(default)).to_numpy(float)
+            out = out.replace(column, values, f"from {path} on {matched} of {len(products)} lines, the rest as before")
+        return out
 
     def for_lines(self, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         out = []
@@ -146,6 +170,15 @@ class PEResult:
         "welfare",
         "exporter_surplus",
     )
+    MARKET = (
+        "imports",
+        "trade_creation",
+        "imports_after",
+        "revenue_before",
+        "revenue_after",
+        "consumer_surplus",
+        "welfare",
+    )
 
     def by(self, *keys: str) -> pd.DataFrame:
         """Effects summed by any columns (``"partner"``, ``"hs2"``, ``"hs4"``, ``"product"``...)."""
@@ -163,16 +196,6 @@ class PEResult:
             out.imports > 0, out.total_effect / out.imports.where(out.imports > 0) * 100, np.nan
         )
         return out
-
-    MARKET = (
-        "imports",
-        "trade_creation",
-        "imports_after",
-        "revenue_before",
-        "revenue_after",
-        "consumer_surplus",
-        "welfare",
-    )
 
     def market(self) -> pd.DataFrame:
         """One row: the market's imports before and after, revenue, surplus and welfare (USD)."""
@@ -263,7 +286,7 @@ class Market:
                 f"{floored} lines would fall below zero on the linear formulas and are cut at zero imports "
                 "(large tariff changes are beyond the linear approximation)"
             )
-        return PEResult(frame, "smart", elasticities.source, notes)
+        return PEResult(frame, "smart", elasticities.note, notes)
 
     def sweep(
         self,
@@ -550,7 +573,7 @@ def gsim(lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, na
         f"GSIM, log-linear, {frame.importer.nunique()} importing markets, {frame.partner.nunique()} exporters; "
         + ("world prices fixed (infinite export supply)" if not math.isfinite(beta) else f"export supply {beta}")
     ]
-    return PEResult(frame, "gsim", elasticities.source, notes)
+    return PEResult(frame, "gsim", elasticities.note, notes)
 
 
 def _check_form(form: str) -> None:

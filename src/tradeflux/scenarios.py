@@ -562,14 +562,10 @@ def simulate_pe(
         elasticities = elasticities.with_file(elasticities_file, lines["product"])
     if substitution == "broda-weinstein":
         sigma = pe.broda_weinstein(lines["product"], "USA", folder)
-        elasticities = pe.Elasticities(
-            elasticities.import_demand,
+        elasticities = elasticities.replace(
+            "substitution",
             sigma,
-            elasticities.export_supply,
-            elasticities.source.replace(
-                "substitution 1.5 (WITS-SMART default)",
-                "substitution from Broda-Weinstein 2006 (US, HS 3-digit, winsorised)",
-            ),
+            "Broda and Weinstein 2006, US, HS 3-digit, winsorised at the 5th and 95th percentiles",
         )
     result = pe.Market(lines, name="us-hs6-2024", importer="USA").simulate(new, elasticities, form=form)
     notes = [
