@@ -122,3 +122,21 @@ def test_secondary_tariff_in_the_pe_model_says_what_it_cannot_apply(data_dir):
     for partner in ("CHN", "KOR", "IND"):
         hit = lines[lines.partner == partner]
         assert (hit.new_tariff_pct - hit.tariff_pct).to_numpy() == pytest.approx(np.full(len(hit), 25.0))
+
+
+def test_product_scoped_shocks_are_left_out_of_the_ge_model_and_applied_in_pe(tmp_path, data_dir):
+    path = tmp_path / "ev.toml"
+    path.write_text(
+        'name = "US tariff on Chinese EVs"\n[baseline]\ndataset = "wiod"\nyear = 2014\n'
+        '[[shocks]]\ntype = "tariff"\nimposing = "USA"\ntarget = "CHN"\nrate_pct = 100\nproducts = ["870380"]\n'
+    )
+    scenario = scenarios.Scenario.load(path)
+    sim = scenarios.simulate(scenario, data_dir)
+    assert any("left out: the GE baseline has industries, not products" in n for n in sim.notes)
+    assert sim.countries.set_index("country").loc["USA", "tariff_revenue_after"] == 0
+    run = scenarios.simulate_pe(scenario.shocks, title="ev", data_dir=data_dir)
+    lines = run.result.lines
+    ev = lines[(lines.partner == "CHN") & (lines["product"] == "870380")]
+    assert (ev.new_tariff_pct - ev.tariff_pct).tolist() == [100.0]
+    other = lines[(lines.partner == "CHN") & (lines["product"] != "870380")]
+    assert (other.new_tariff_pct == other.tariff_pct).all()

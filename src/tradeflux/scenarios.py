@@ -317,6 +317,11 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
             notes.append(
                 f"schedule shock ({shock.get('layers')} on {shock.get('date')}) is for the PE model; skipped here"
             )
+        elif shock["type"] == "tariff" and shock.get("products") and not shock.get("sectors"):
+            notes.append(
+                f"{shock['imposing']} tariff on HS {', '.join(map(str, shock['products']))} from {shock['target']} "
+                "left out: the GE baseline has industries, not products (give 'sectors')"
+            )
         elif shock["type"] == "tariff":
             rate = float(shock["rate_pct"]) / 100
             wanted = shock.get("sectors")
