@@ -540,7 +540,7 @@ def pe_tariffs(shocks: list[dict], lines: pd.DataFrame, data_dir: Path) -> tuple
         scope = "all goods"
         if shock.get("products"):
             prefixes = tuple(str(p) for p in shock["products"])
-            hit &= codes.str.startswith(prefixes).to_numpy()
+            hit = hit & codes.str.startswith(prefixes).to_numpy()
             scope = "HS " + ", ".join(prefixes)
         new[hit] += float(shock["rate_pct"])
         notes.append(f"US additional {shock['rate_pct']}% on {scope} from {', '.join(targets)}, on top of 2024 rates")
