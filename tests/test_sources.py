@@ -116,3 +116,21 @@ def test_gravity_and_io_files_in_usd(full_store):
     assert icio.value[0] == pytest.approx(193.4e9, rel=1e-3)
     wiod = full_store.query("flows", source="wiod", reporter="CHN", partner="CHN", year=2014)
     assert wiod.value[0] == pytest.approx(29_320e9, rel=1e-3)
+
+
+def test_census_frames_name_the_bad_line(tmp_path):
+    from tradeflux.sources import FormatError, census
+
+    folder = tmp_path / "us-imports-hs-2024"
+    folder.mkdir()
+    (folder / "us_imports_by_partner_hs6_2024.csv.gz").write_bytes(
+        gzip.compress(
+            b"census_cty_code,iso3,census_country_name,hs6,imports_for_consumption_usd,calculated_duty_usd\n"
+            b"5700,CHN,CHINA,850760,100,7\n5520,VNM,VIETNAM,850760,12x,0\n"
+        )
+    )
+    with pytest.raises(
+        FormatError,
+        match=r"us_imports_by_partner_hs6_2024.csv.gz: line 3, field imports_for_consumption_usd: '12x' is not a non-negative number",
+    ):
+        census.hs6_by_partner_frame(tmp_path)
