@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tradeflux.schema import staged_select
-from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged, union
+from tradeflux.sources.base import CHINA_TO_WORLD, Dataset, FormatError, ReadContext, Source, Staged, union
 
 # Comtrade classification codes -> HS revision.
 CLASSIFICATIONS = {
@@ -208,10 +208,7 @@ def read_mirror_totals(ctx: ReadContext, path: Path) -> list[Staged]:
             "flows",
             {
                 "period_raw": "year",
-                "reporter": "'CHN'",
-                "reporter_code": "'China'",
-                "partner": "'WLD'",
-                "partner_code": "'World'",
+                **CHINA_TO_WORLD,
                 "flow": f"'{flow}'",
                 "value_raw": col,
                 "valuation": f"'{valuation}'",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tradeflux.countries import aggregate_code
 from tradeflux.schema import staged_select
-from tradeflux.sources.base import Dataset, ReadContext, Source, Staged, union
+from tradeflux.sources.base import CHINA_TO_WORLD, Dataset, ReadContext, Source, Staged, union
 
 # Headline metrics that are flows (all goods, to the partner); others (high-tech exports, balances) are not.
 FLOW_METRICS = ("total_exports", "total_imports", "exports", "imports")
@@ -118,10 +118,7 @@ def read_monthly(ctx: ReadContext, path: Path) -> list[Staged]:
                 "flows",
                 {
                     "period_raw": period,
-                    "reporter": "'CHN'",
-                    "reporter_code": "'China'",
-                    "partner": "'WLD'",
-                    "partner_code": "'World'",
+                    **CHINA_TO_WORLD,
                     "flow": f"'{flow}'",
                     "value_raw": col,
                     "value_scale": "1e3",
