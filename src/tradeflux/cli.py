@@ -798,7 +798,7 @@ def ge_check(
     if as_json:
         emit_json({"check": check.name, "summary": check.summary, "table": records(check.table)})
         return
-    show(check.table, check.description)
+    show(check.table.round(3), check.description)
     console.print_json(json.dumps(check.summary, default=str))
 
 
