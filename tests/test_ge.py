@@ -287,3 +287,15 @@ def test_outward_resistance_from_its_definition(eu):
         np.testing.assert_allclose(r.omr_hat, by_hand, rtol=1e-10)
         frame = r.countries_frame().set_index("country")
         assert frame.loc["HUN", "omr_pct"] == pytest.approx((r.omr_hat[baseline.index("HUN")] - 1) * 100)
+
+
+def test_sectors_with_the_multiplicative_closure_give_the_one_sector_answer(eu):
+    _, baseline, phi = eu
+    one = ge.solve(baseline, phi, theta=4.0, closure="multiplicative")
+    sectors = ge.solve_sectors(one_sector(baseline), [4.0], phi=phi[:, :, None], closure="multiplicative")
+    np.testing.assert_allclose(sectors.X_new[:, :, 0] / sectors.X_new.sum(), one.X_new / one.X_new.sum(), rtol=1e-9)
+    # real expenditure = the real wage (Stata's w_mult) times the one Walras rescaling factor
+    ratio = sectors.welfare / one.welfare
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-10)
+    with pytest.raises(ValueError, match="use the additive closure with it"):
+        ge.solve_sectors(one_sector(baseline), [4.0], deficits_new=np.zeros(44), closure="multiplicative")

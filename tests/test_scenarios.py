@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -140,3 +141,16 @@ def test_product_scoped_shocks_are_left_out_of_the_ge_model_and_applied_in_pe(tm
     assert (ev.new_tariff_pct - ev.tariff_pct).tolist() == [100.0]
     other = lines[(lines.partner == "CHN") & (lines["product"] != "870380")]
     assert (other.new_tariff_pct == other.tariff_pct).all()
+
+
+def test_the_scenario_chooses_the_imbalance_closure(tmp_path, data_dir):
+    original = Path(scenarios.find("us_china_truce_2025_11").source).read_text()
+    path = tmp_path / "truce_mult.toml"
+    path.write_text(original.replace("theta = 4.0", 'theta = 4.0\nclosure = "multiplicative"'))
+    mult = scenarios.simulate(scenarios.Scenario.load(path), data_dir)
+    add = scenarios.simulate(scenarios.find("us_china_truce_2025_11"), data_dir)
+    assert "trade imbalances held multiplicatively (moving with each country's factory price)" in mult.notes
+    assert "trade imbalances held additively (fixed in USD)" in add.notes
+    a, m = add.countries.set_index("country"), mult.countries.set_index("country")
+    assert a.loc["CHN", "balance_after"] == pytest.approx(a.loc["CHN", "balance_before"], rel=1e-9)
+    assert m.loc["CHN", "balance_after"] != pytest.approx(m.loc["CHN", "balance_before"], rel=1e-6)

@@ -369,6 +369,7 @@ def solve_sectors(
     tariffs_new: np.ndarray | None = None,
     phi: np.ndarray | None = None,
     deficits_new: np.ndarray | None = None,
+    closure: Literal["additive", "multiplicative"] = "additive",
     reference: str | None = None,
     tol: float = 1e-12,
     max_iter: int = 200_000,
@@ -377,8 +378,10 @@ def solve_sectors(
     wedges that raise revenue (Caliendo and Parro 2015 without input-output links).
 
     One factor (``w_hat``, the factory-gate price) serves every sector; importers spend fixed shares
-    of their income on each sector (Cobb-Douglas) and their trade deficits are held fixed (additive).
-    Income = factor income + tariff revenue + deficit. ``tariffs_new`` replaces the tariffs;
+    of their income on each sector (Cobb-Douglas). Income = factor income + tariff revenue + deficit.
+    Trade deficits are held ``additive`` (fixed in the flows' units) or ``multiplicative`` (each
+    country's output plus deficit moves with its factory price, rescaled so deficits sum to zero:
+    with one sector and no tariffs, :func:`solve`'s multiplicative closure). ``tariffs_new`` replaces the tariffs;
     ``phi`` (exporter x importer x sector) changes other trade costs (``t^-theta``);
     ``deficits_new`` (importer; expenditure minus income, in the flows' units, summing to zero) sets
     new trade imbalances, as in Dekle, Eaton and Kortum (2008). Without a ``reference`` importer,
@@ -402,6 +405,10 @@ def solve_sectors(
     alpha = sector_spend / income[:, None]
     y = x.sum(axis=(1, 2))
     deficit = income - y - (t0 * x).sum(axis=(0, 2))  # E = Y + R + D
+    if closure not in ("additive", "multiplicative"):
+        raise ValueError(f"closure must be 'multiplicative' or 'additive', not {closure!r}")
+    if deficits_new is not None and closure != "additive":
+        raise ValueError("deficits_new sets the new imbalances: use the additive closure with it")
     if deficits_new is not None:
         deficits_new = np.asarray(deficits_new, float)
         if abs(deficits_new.sum()) > 1e-9 * scale:
@@ -409,11 +416,19 @@ def solve_sectors(
         deficit = deficits_new / scale
     a = pi * other * ((1 + t1) / (1 + t0)) ** (-theta[None, None, :])
     ref = baseline.countries.index(reference) if reference else None
+    base_deficit = deficit
+
+    def deficits(w: np.ndarray) -> np.ndarray:
+        if closure == "additive":
+            return base_deficit
+        moved = w * (y + base_deficit)
+        return moved * (w * y).sum() / moved.sum() - w * y
+
     w = np.ones(n)
     residual, iterations = np.inf, 0
     while iterations < max_iter:
         iterations += 1
-        X_new, e_new, P_theta = _sector_flows(w, a, theta, alpha, t1, y, deficit)
+        X_new, e_new, P_theta = _sector_flows(w, a, theta, alpha, t1, y, deficits(w))
         excess = X_new.sum(axis=(1, 2)) / (w * y)
         residual = float(np.max(np.abs(excess - 1)))
         if residual < tol:
@@ -428,7 +443,7 @@ def solve_sectors(
         raise NotConverged(
             f"no equilibrium after {max_iter} iterations: market-clearing residual {residual:.3g} (tolerance {tol:g})"
         )
-    X_new, e_new, P_theta = _sector_flows(w, a, theta, alpha, t1, y, deficit)
+    X_new, e_new, P_theta = _sector_flows(w, a, theta, alpha, t1, y, deficits(w))
     P_hat = P_theta ** (-1.0 / theta[None, :])
     return SectorResult(baseline, w, P_hat, X_new * scale, t1, e_new * scale, iterations, residual)
 

@@ -8,6 +8,7 @@ A scenario is a TOML file::
     year = 2014
     [model]
     theta = 4.0             # trade elasticity (sigma - 1)
+    closure = "additive"    # trade imbalances fixed in USD, or "multiplicative"
     [[shocks]]
     type = "tariff"         # an additional ad valorem tariff, percent
     imposing = "USA"
@@ -351,8 +352,19 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
             notes.append(
                 f"{shock['country']}'s trade surplus scaled by {shock['factor']}; the others absorb the change in proportion to their output"
             )
+    closure = scenario.model.get("closure", "additive")
+    notes.append(
+        "trade imbalances held additively (fixed in USD)"
+        if closure == "additive"
+        else "trade imbalances held multiplicatively (moving with each country's factory price)"
+    )
     result = ge.solve_sectors(
-        baseline, theta, tariffs_new=tariffs, deficits_new=deficits, reference=scenario.model.get("reference")
+        baseline,
+        theta,
+        tariffs_new=tariffs,
+        deficits_new=deficits,
+        closure=closure,
+        reference=scenario.model.get("reference"),
     )
     frame = result.countries_frame()
     frame["welfare_pct"] = (frame.welfare - 1) * 100
