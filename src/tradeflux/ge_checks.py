@@ -167,8 +167,8 @@ def book_procedure(
     phi = E / Y
     power = 1 / (1 - sigma)
     _, pi_0, chi_0 = _two_way_fit(fitted, t0, r)
-    state = {"flows": _two_way_fit(observed, t1, r)[0], "Y": Y, "E": E}
-    state["pi"], state["chi"] = _two_way_fit(observed, t1, r)[1:]
+    conditional, pi_1, chi_1 = _two_way_fit(observed, t1, r)
+    state = {"flows": conditional, "Y": Y, "E": E, "pi": pi_1, "chi": chi_1}
     state["price"] = (state["pi"] / pi_0) ** power  # E_R unchanged in the conditional step
     state["omr"], state["imr"] = np.ones(n), np.ones(n)  # changes, 1 to start
     previous_price = np.zeros(n)
@@ -177,17 +177,17 @@ def book_procedure(
         p = state["price"]
         scaled = state["flows"] * p[:, None] * p[None, :] / (state["omr"][:, None] * state["imr"][None, :])
         flows, pi, chi = _two_way_fit(scaled, t1, r)
-        out = flows.sum(axis=1)
-        spend = phi * out
+        output = flows.sum(axis=1)
+        spend = phi * output
         ratio = spend[r] / state["E"][r]
         new = {
             "flows": flows,
-            "Y": out,
+            "Y": output,
             "E": spend,
             "pi": pi,
             "chi": chi,
             "price": ((pi / state["pi"]) / ratio) ** power,
-            "omr": (out * spend[r] / pi) / (state["Y"] * state["E"][r] / state["pi"]),
+            "omr": (output * spend[r] / pi) / (state["Y"] * state["E"][r] / state["pi"]),
             "imr": (spend / (chi * spend[r])) / (state["E"] / (state["chi"] * state["E"][r])),
         }
         # the book's rule looks at the price change of the round before, over all pair rows
