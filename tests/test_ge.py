@@ -201,6 +201,7 @@ def test_monte_carlo_intervals(eu):
     assert hun.estimate == pytest.approx(1.014043, abs=1e-5)
     assert hun["q0.025"] < hun.estimate < hun["q0.975"]
     assert out.attrs == {"draws": 40, "failed": 0}
+    assert set(out.measure) >= {"welfare", "real_gdp_pct", "exports_pct", "imports_pct", "imr_pct", "omr_pct"}
     fixed = ge.monte_carlo(baseline, phi_of, [0.224249], np.zeros((1, 1)), theta=4.0, draws=3, closure="additive")
     assert np.allclose(fixed["q0.025"], fixed.estimate) and np.allclose(fixed["q0.975"], fixed.estimate)
 

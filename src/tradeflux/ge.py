@@ -478,9 +478,10 @@ def monte_carlo(
     """Intervals on every country result from draws of the cost coefficients.
 
     ``beta`` and ``cov`` are the gravity estimates and their covariance; ``phi_of(beta)`` turns a
-    draw into the cost change of the experiment. Returns, per country and result (welfare, real
-    GDP, exports), the point estimate and the requested quantiles over the draws, plus how many
-    draws did not converge (left out, and counted).
+    draw into the cost change of the experiment. Returns, per country and result (every change in
+    :meth:`GEResult.countries_frame`: prices, resistances, real GDP, welfare, exports, imports,
+    domestic sales, output and balance after), the point estimate and the requested quantiles over
+    the draws, plus how many draws did not converge (left out, and counted).
     """
     rng = np.random.default_rng(seed)
     beta = np.asarray(beta, float)
@@ -490,6 +491,7 @@ def monte_carlo(
         .countries_frame()
         .set_index("country")
     )
+    measures = [c for c in point.columns if c not in ("output_before", "balance_before")]
     results, failed = [], 0
     for b in samples:
         try:
@@ -497,10 +499,10 @@ def monte_carlo(
         except NotConverged:
             failed += 1
             continue
-        results.append(frame[["welfare", "real_gdp_pct", "exports_pct"]].to_numpy())
+        results.append(frame[measures].to_numpy())
     stack = np.stack(results)  # draw x country x measure
     rows = []
-    for m, measure in enumerate(("welfare", "real_gdp_pct", "exports_pct")):
+    for m, measure in enumerate(measures):
         qs = np.quantile(stack[:, :, m], quantiles, axis=0)
         for c, country in enumerate(baseline.countries):
             row = {"country": country, "measure": measure, "estimate": point.loc[country, measure]}
