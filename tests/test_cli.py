@@ -197,3 +197,12 @@ def test_tariff_averages_need_the_importers_weights(data_dir):
     args = ["tariff", "--importer", "CHN", "--exporter", "USA", "--product", "10079000", "--date", "2025-04-12"]
     result = runner.invoke(app, [*args, "--data-dir", str(data_dir), "--json"])
     assert json.loads(result.stdout)["rate_pct"] == 135.0
+
+
+def test_ge_check_borders_with_monte_carlo_intervals(data_dir):
+    result = runner.invoke(app, ["ge-check", "borders", "--draws", "20", "--data-dir", str(data_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    usa = next(r for r in json.loads(result.stdout)["table"] if r["country"] == "USA")
+    assert usa["real_gdp_q2.5"] < usa["real_gdp_pct"] < usa["real_gdp_q97.5"]
+    refused = runner.invoke(app, ["ge-check", "nafta", "--draws", "20", "--data-dir", str(data_dir)])
+    assert refused.exit_code == 2 and "--draws goes with the borders check" in refused.output

@@ -786,6 +786,9 @@ def pe_command(
 @app.command("ge-check")
 def ge_check(
     name: Annotated[str, typer.Argument(help="borders or nafta (Advanced Guide ch. 2), or eu (Stata ge_gravity)")],
+    draws: Annotated[
+        int, typer.Option("--draws", help="borders: Monte Carlo draws of the border coefficient for 95% intervals")
+    ] = 0,
     data_dir: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -794,7 +797,10 @@ def ge_check(
 
     if name not in ge_checks.CHECKS:
         fail(f"unknown check {name!r}; checks: {', '.join(ge_checks.CHECKS)}", 2)
-    check = ge_checks.CHECKS[name](settings.data_dir(data_dir))
+    if draws and name != "borders":
+        fail("--draws goes with the borders check", 2)
+    folder = settings.data_dir(data_dir)
+    check = ge_checks.trade_without_borders(folder, draws) if draws else ge_checks.CHECKS[name](folder)
     if as_json:
         emit_json({"check": check.name, "summary": check.summary, "table": records(check.table)})
         return
