@@ -415,3 +415,22 @@ def test_broda_weinstein_substitution_in_the_real_run(data_dir):
     partners = run.result.by("partner").set_index("partner")
     # higher substitution than WITS's 1.5 on most lines: more diversion away from China
     assert partners.loc["CHN", "change_pct"] == pytest.approx(-42.68, abs=0.01)
+
+
+def test_gsim_takes_elasticities_by_line():
+    a = two_markets(50.0, 10.0)
+    b = two_markets(20.0, 0.0).assign(product="b")
+    both = pd.concat([a, b], ignore_index=True)
+    sigma = np.r_[np.full(4, 2.0), np.full(4, 5.0)]
+    together = pe.gsim(both, pe.Elasticities(-1.0, sigma, 3.0)).lines
+    alone_a = pe.gsim(a, pe.Elasticities(-1.0, 2.0, 3.0)).lines
+    alone_b = pe.gsim(b, pe.Elasticities(-1.0, 5.0, 3.0)).lines
+    np.testing.assert_allclose(together.imports_after[:4], alone_a.imports_after, rtol=1e-12)
+    np.testing.assert_allclose(together.imports_after[4:], alone_b.imports_after, rtol=1e-12)
+    # Viet Nam's supply infinitely elastic, China's not: only China's world price moves
+    beta = np.where(a.partner == "VNM", np.inf, 3.0)
+    mixed = pe.gsim(a, pe.Elasticities(-1.0, 2.0, beta)).lines
+    assert (mixed[mixed.partner == "VNM"].world_price_pct == 0).all()
+    assert (mixed[mixed.partner == "CHN"].world_price_pct < 0).all()
+    with pytest.raises(ValueError, match="USA imports product a from CHN on two lines"):
+        pe.gsim(pd.concat([a, a.head(1)], ignore_index=True))

@@ -512,12 +512,18 @@ def gsim(lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, na
     """GSIM, log-linear: several importers change tariffs at once; exporters' world prices clear.
 
     ``lines``: ``importer``, ``product``, ``partner`` (the exporter), ``imports`` (USD at world
-    prices), ``tariff_pct``, ``new_tariff_pct``. Elasticities are scalars (one per model run).
+    prices), ``tariff_pct``, ``new_tariff_pct``. Elasticities are scalars or per line (import
+    demand by market and product, substitution by product, export supply by exporter and product;
+    an exporter's world price stays fixed where any of its lines has an infinite supply elasticity).
     """
     _check_lines(lines, ("importer", *LINE_COLUMNS), name)
     elasticities.check()
-    eps, sigma, beta = (float(np.asarray(v)) for v in elasticities.for_lines())
     frame = lines.reset_index(drop=True).copy()
+    dup = frame.duplicated(["importer", "product", "partner"])
+    if dup.any():
+        row = frame[dup].iloc[0]
+        raise ValueError(f"{name}: {row.importer} imports product {row['product']} from {row.partner} on two lines")
+    eps, sigma, beta = (np.broadcast_to(v, (len(frame),)).astype(float) for v in elasticities.for_lines())
     m = pd.to_numeric(frame["imports"]).to_numpy(float)
     t0 = pd.to_numeric(frame["tariff_pct"]).to_numpy(float) / 100
     t1 = pd.to_numeric(frame["new_tariff_pct"]).to_numpy(float) / 100
@@ -529,7 +535,7 @@ def gsim(lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, na
         sub = frame.iloc[idx]
         exporters, ei = np.unique(sub["partner"].to_numpy(str), return_inverse=True)
         markets, mi = np.unique(sub["importer"].to_numpy(str), return_inverse=True)
-        mm, tt = m[idx], tau[idx]
+        mm, tt, e, sg, bt = m[idx], tau[idx], eps[idx], sigma[idx], beta[idx]
         market_total = np.bincount(mi, mm, len(markets))
         share = np.divide(mm, market_total[mi], out=np.zeros_like(mm), where=market_total[mi] > 0)
         # P_j = sum_i s_ij (w_i + tau_ij) = Pt_j + sum_i s_ij w_i; build A w = b for the exporters.
@@ -537,23 +543,21 @@ def gsim(lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, na
         n = len(exporters)
         S = np.zeros((len(markets), n))
         np.add.at(S, (mi, ei), share)
-        # sum over lines of exporter i: m_ij [(eps + sigma) P_j - sigma (w_i + tau_ij)]
+        # market clearing of exporter i: sum over its lines of m [(eps + sigma) P_j - sigma (w_i + tau)] = beta m w_i
         A = np.zeros((n, n))
-        b = np.zeros(n)
-        coef = eps + sigma
-        np.add.at(A, ei, coef * mm[:, None] * S[mi])
-        A[np.arange(n), np.arange(n)] -= np.bincount(ei, sigma * mm, n)
-        b -= np.bincount(ei, mm * (coef * pt[mi] - sigma * tt), n)
-        supply = np.bincount(ei, mm, n)
-        if math.isfinite(beta):
-            A[np.arange(n), np.arange(n)] -= beta * supply
-            w = np.linalg.solve(A, b)
-        else:
-            w = np.zeros(n)
+        coef = e + sg
+        np.add.at(A, ei, (coef * mm)[:, None] * S[mi])
+        diagonal = np.bincount(ei, sg * mm, n) + np.bincount(ei, np.where(np.isfinite(bt), bt, 0.0) * mm, n)
+        A[np.arange(n), np.arange(n)] -= diagonal
+        b = -np.bincount(ei, mm * (coef * pt[mi] - sg * tt), n)
+        free = np.bincount(ei, ~np.isfinite(bt), n) == 0  # prices that move: every line has a finite supply
+        w = np.zeros(n)
+        if free.any():
+            w[free] = np.linalg.solve(A[np.ix_(free, free)], b[free])
         P = pt + S @ w
         world[idx] = w[ei]
         composite[idx] = P[mi]
-        change[idx] = eps * P[mi] - sigma * (w[ei] + tt - P[mi])
+        change[idx] = e * P[mi] - sg * (w[ei] + tt - P[mi])
     frame["world_price_pct"] = world * 100
     raw = m * (1 + change)
     after = np.maximum(raw, 0.0)
@@ -569,9 +573,9 @@ def gsim(lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, na
     frame["consumer_surplus"] = -dp * (m + creation / 2)
     frame["welfare"] = frame.consumer_surplus + frame.revenue_after - frame.revenue_before
     frame["exporter_surplus"] = world * (m + (after - m) / 2)
+    moving = "world prices fixed (infinite export supply)" if not np.isfinite(beta).any() else "world prices clear"
     notes = [
-        f"GSIM, log-linear, {frame.importer.nunique()} importing markets, {frame.partner.nunique()} exporters; "
-        + ("world prices fixed (infinite export supply)" if not math.isfinite(beta) else f"export supply {beta}")
+        f"GSIM, log-linear, {frame.importer.nunique()} importing markets, {frame.partner.nunique()} exporters; {moving}"
     ]
     return PEResult(frame, "gsim", elasticities.note, notes)
 
