@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The main job: install, build the store from the data directory (../shared/data by default),
-# then write China's 2025 trade report (terminal summary; HTML, JSON and CSV in reports/).
+# write China's 2025 trade report, then the tariff chain: the US duties in force after the
+# November 2025 truce at the product level (SMART) and the truce in general equilibrium.
+# Everything lands in reports/ (HTML with charts, JSON, CSV).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/tradeflux ingest
 .venv/bin/tradeflux report "${1:-CHN}" --year "${2:-2025}" --out reports
+.venv/bin/tradeflux pe --date 2025-11-10 --out reports
+.venv/bin/tradeflux simulate us_china_truce_2025_11 --out reports
