@@ -169,3 +169,24 @@ def test_chinas_retaliation_layers(data_dir):
     assert s.rate("CHN", "USA", sorghum, "2025-04-12") == 135 and s.rate("CHN", "USA", computers, "2025-04-12") == 125
     assert s.rate("CHN", "USA", sorghum, "2025-11-09") == 20  # last day of the farm lists
     assert s.rate("CHN", "USA", sorghum, "2025-11-10") == 10 and s.rate("CHN", "USA", computers, "2025-11-10") == 10
+
+
+def test_layers_from_a_csv(tmp_path):
+    path = tmp_path / "layers.csv"
+    path.write_text(
+        "id,measure,imposing,target,mode,start,end,rate_pct,products,exclude,order\n"
+        "b1,fentanyl,USA,CHN,base,2025-02-04,,20,,,\n"
+        "s232,steel,USA,CHN,override,2025-03-12,,25,7208;730890,,1\n"
+        "x,list 3,USA,CHN,add,2018-09-24,2025-12-31,25,8471 8473,847330,\n"
+    )
+    s = tariffs.load(path)
+    assert s.rate("USA", "CHN", "7208100000", "2025-03-12") == 25
+    assert s.rate("USA", "CHN", "8471300100", "2025-03-12") == 45
+    assert s.rate("USA", "CHN", "8473301100", "2025-03-12") == 20  # excluded from list 3
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,measure,imposing,target,start,rate_pct\nb1,fentanyl,USA,CHN,2025-02-30,20\n")
+    with pytest.raises(ValueError, match=r"bad.csv, line 2 \(b1\): day is out of range for month"):
+        tariffs.load(bad)
+    with pytest.raises(ValueError, match=r"missing column\(s\) start"):
+        (tmp_path / "worse.csv").write_text("id,measure,imposing,target,rate_pct\n")
+        tariffs.load(tmp_path / "worse.csv")

@@ -208,14 +208,45 @@ def _read_list(spec: dict, data_dir: Path, where_file: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
+CSV_FIELDS = ("id", "measure", "imposing", "target", "mode", "start", "end", "rate_pct", "products", "exclude")
+
+
+def _csv_items(path: Path) -> list[tuple[str, dict]]:
+    """Rows of a layers CSV as TOML-like items: blank cells are absent; ``products`` and ``exclude``
+    hold code prefixes separated by spaces or semicolons."""
+    items = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = [
+            f
+            for f in ("id", "measure", "imposing", "target", "start", "rate_pct")
+            if f not in (reader.fieldnames or [])
+        ]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {', '.join(missing)}; columns: {', '.join(CSV_FIELDS)}, ...")
+        for line, row in enumerate(reader, start=2):
+            item = {k: v.strip() for k, v in row.items() if k and v is not None and v.strip() != ""}
+            for key in ("products", "exclude"):
+                if key in item:
+                    item[key] = item[key].replace(";", " ").split()
+            items.append((f"{path}, line {line} ({item.get('id', '?')})", item))
+    return items
+
+
 def load(path: str | Path, data_dir: str | Path | None = None) -> Schedule:
-    """Layers from a TOML file (``[[layers]]`` tables); product lists are read from the data directory."""
+    """Layers from a TOML file (``[[layers]]`` tables) or a CSV (a row a layer, :data:`CSV_FIELDS`);
+    product lists are read from the data directory."""
     path = Path(path)
     folder = settings.data_dir(data_dir)
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if path.suffix.lower() == ".csv":
+        items = _csv_items(path)
+    else:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        items = [
+            (f"{path}, layer {n} ({item.get('id', '?')})", item) for n, item in enumerate(data.get("layers", []), 1)
+        ]
     layers = []
-    for n, item in enumerate(data.get("layers", []), start=1):
-        where = f"{path}, layer {n} ({item.get('id', '?')})"
+    for where, item in items:
         try:
             products = item.get("products")
             if "list" in item:
@@ -243,6 +274,8 @@ def load(path: str | Path, data_dir: str | Path | None = None) -> Schedule:
             )
         except KeyError as exc:
             raise ValueError(f"{where}: missing field {exc}") from None
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
     return Schedule(layers, str(path))
 
 
