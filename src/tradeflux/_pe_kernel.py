@@ -1,6 +1,6 @@
 """SMART over many scenarios in one fused pass, compiled with numba when it is installed.
 
-The formulas are those of :func:`tradeflux.pe.smart_arrays` with fixed world prices. The kernel
+The formulas are those of :func:`tradeflux.pe._smart_arrays` with fixed world prices. The kernel
 reads lines in the caller's order (sequential memory), gathers each product's weighted imports in
 a small per-product accumulator, then adds each line's effects into its group's row: no
 scenario-by-line array is ever held.

@@ -254,7 +254,7 @@ class Market:
     def __len__(self) -> int:
         return len(self.lines)
 
-    def tariffs_for(self, new_tariff_pct: pd.Series | np.ndarray) -> np.ndarray:
+    def _tariffs_for(self, new_tariff_pct: pd.Series | np.ndarray) -> np.ndarray:
         """New tariffs aligned with the market's (sorted) lines; pass values in the caller's row order."""
         return np.asarray(new_tariff_pct, float)[..., self.order] / 100
 
@@ -268,11 +268,11 @@ class Market:
         """SMART for one scenario: new tariffs (percent) in the caller's row order."""
         _check_form(form)
         elasticities.check()
-        t1 = self.tariffs_for(new_tariff_pct)
+        t1 = self._tariffs_for(new_tariff_pct)
         if np.isnan(t1).any() or (t1 <= -1).any():
             raise ValueError(f"{self.name}: new tariffs must be numbers above -100%")
         eps, sigma, beta = elasticities.for_lines(self.order)
-        out = smart_arrays(self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta, form=form)
+        out = _smart_arrays(self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta, form=form)
         frame = self.lines.copy()
         frame["new_tariff_pct"] = t1 * 100
         for key, value in out.items():
@@ -369,7 +369,7 @@ def smart(
     return market.simulate(pd.to_numeric(lines["new_tariff_pct"]).to_numpy(float), elasticities, form=form)
 
 
-def smart_arrays(
+def _smart_arrays(
     m: np.ndarray,
     t0: np.ndarray,
     t1: np.ndarray,
