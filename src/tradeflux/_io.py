@@ -1,8 +1,9 @@
-"""Small file helpers shared by the store and the writers of reports."""
+"""Small file helpers shared by the store, the readers of settings files and the writers of reports."""
 
 from __future__ import annotations
 
 import os
+import tomllib
 import uuid
 from pathlib import Path
 
@@ -16,3 +17,11 @@ def atomic_write_text(path: Path, text: str) -> Path:
         os.fsync(handle.fileno())
     os.replace(tmp, path)
     return path
+
+
+def read_toml(path: Path, *, what: str = "TOML", error: type[ValueError] = ValueError) -> dict:
+    """A TOML file as a dict; a syntax error becomes ``error`` naming the file and the place."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not {what} ({exc})") from None

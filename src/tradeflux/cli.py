@@ -500,9 +500,8 @@ def gravity(
     as_json: JsonOpt = False,
 ) -> None:
     """Estimate structural gravity (PPML with fixed effects) and print a publication table."""
-    import tomllib
-
     from tradeflux import gravity as grav
+    from tradeflux._io import read_toml
 
     if (formula is None) == (spec_file is None):
         fail("give exactly one of --formula or --spec", 2)
@@ -514,7 +513,7 @@ def gravity(
         if formula is not None:
             results["(1)"] = grav.estimate_formula(data, formula, estimator=estimator, vcov=vcov, cluster=cluster)
         else:
-            config = tomllib.loads(spec_file.read_text(encoding="utf-8"))
+            config = read_toml(spec_file, what="valid TOML")
             models = config.get("models") or {"(1)": config}
             for name, spec in models.items():
                 results[name] = grav.estimate(data, grav.GravitySpec.from_dict(spec))

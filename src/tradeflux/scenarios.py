@@ -43,7 +43,6 @@ imports: US tariff shocks apply to the partners' lines; shocks it cannot apply a
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -54,7 +53,7 @@ import pandas as pd
 from tradeflux import countries as _countries
 from tradeflux import ge, pe, settings
 from tradeflux import tariffs as _tariffs
-from tradeflux._io import atomic_write_text
+from tradeflux._io import atomic_write_text, read_toml
 
 SHOCK_TYPES = ("tariff", "surplus", "schedule", "secondary")
 
@@ -71,10 +70,7 @@ class Scenario:
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{path}: not valid TOML ({exc})") from None
+        data = read_toml(path, what="valid TOML")
         for key in ("name", "baseline", "shocks"):
             if key not in data:
                 raise ValueError(f"{path}: a scenario needs '{key}'")

@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from tradeflux import settings
+from tradeflux._io import read_toml
 
 MODES = ("base", "override", "add")
 
@@ -241,7 +241,7 @@ def load(path: str | Path, data_dir: str | Path | None = None) -> Schedule:
     if path.suffix.lower() == ".csv":
         items = _csv_items(path)
     else:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml(path, what="valid TOML")
         items = [
             (f"{path}, layer {n} ({item.get('id', '?')})", item) for n, item in enumerate(data.get("layers", []), 1)
         ]

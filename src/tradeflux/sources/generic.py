@@ -17,13 +17,13 @@ leading ``~``). A mapping file is TOML::
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
+from tradeflux._io import read_toml
 from tradeflux.schema import STAGED_DEFAULTS
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged, sql_str
 
@@ -39,10 +39,7 @@ class Mapping:
     @classmethod
     def from_file(cls, path: str | Path) -> Mapping:
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise FormatError(f"{path}: not a valid TOML mapping ({exc})") from None
+        data = read_toml(path, what="a valid TOML mapping", error=FormatError)
         if "columns" not in data:
             raise FormatError(f"{path}: a mapping needs a [columns] table")
         return cls(data.get("table", "flows"), dict(data["columns"]), data.get("delimiter", ","))
