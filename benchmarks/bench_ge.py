@@ -30,7 +30,7 @@ coef = {'lndist': -0.3898623, 'contiguity': 0.891577, 'common_language': 0.03262
 TRADEFLUX = (
     SETUP
     + """
-from tradeflux import ge
+from tradeflux.models import ge
 t = time.perf_counter()
 for _ in range(20):  # repeated: one solve takes milliseconds
     countries = sorted(data.exporter.unique())
@@ -70,7 +70,7 @@ print('EXTRA ' + json.dumps({'can_gdp_pct': round(float(gdp), 6)}), file=sys.std
 LARGE = """
 import sys, time, json
 import numpy as np
-from tradeflux import ge
+from tradeflux.models import ge
 rng = np.random.default_rng(0)
 n, s = 200, 20
 X = rng.lognormal(0, 2, (n, n, s)); X[np.arange(n), np.arange(n), :] *= 50
@@ -87,7 +87,8 @@ MONTE_CARLO = """
 import sys, time, json, warnings
 warnings.simplefilter('ignore')
 import numpy as np
-from tradeflux import ge, ge_checks
+from tradeflux.models import ge
+from tradeflux.scenarios import checks as ge_checks
 import pandas as pd
 from pathlib import Path
 frame, fit = ge_checks.borders_inputs(Path(sys.argv[1]))

@@ -45,7 +45,7 @@ def report(frame):
 TRADEFLUX = (
     SETUP
     + """
-from tradeflux import pe
+from tradeflux.models import pe
 t = time.perf_counter()
 pe.Market(lines.head(200), importer='USA').sweep(np.ascontiguousarray(new[:2, :200]))  # numba: compile, or load the cached build
 warm = time.perf_counter() - t

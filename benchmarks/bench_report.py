@@ -27,7 +27,7 @@ from bench_ingest import generate
 
 TRADEFLUX = """
 import sys, time, tradeflux
-from tradeflux import report
+from tradeflux.analysis import report
 store = tradeflux.open(sys.argv[1] + '/store', data_dir=sys.argv[1])
 t = time.perf_counter()
 r = report.build(store, 'CHN', int(sys.argv[2]))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tradeflux import countries
+from tradeflux.reference import countries
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tradeflux import ge
+from tradeflux.models import ge
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_tables(eu):
 
 
 def test_trade_without_borders_against_the_book(data_dir):
-    from tradeflux import ge_checks
+    from tradeflux.scenarios import checks as ge_checks
 
     check = ge_checks.trade_without_borders(data_dir)
     gdp, exports = check.summary["real_gdp_diff_pp"], check.summary["exports_rel_diff_pct"]
@@ -114,7 +114,7 @@ def test_trade_without_borders_against_the_book(data_dir):
 
 
 def test_the_book_procedure_run_to_convergence_still_does_not_clear_markets(data_dir):
-    from tradeflux import ge_checks
+    from tradeflux.scenarios import checks as ge_checks
 
     prepared, _ = ge_checks.borders_inputs(data_dir)
     countries = tuple(sorted(prepared.exporter.unique()))
@@ -245,7 +245,7 @@ def test_gegravity_canada_japan_agreement(data_dir):
 
 
 def test_nafta_against_the_book(data_dir):
-    from tradeflux import ge_checks
+    from tradeflux.scenarios import checks as ge_checks
 
     check = ge_checks.nafta_removal(data_dir)
     table = check.table.set_index("country")

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tradeflux import gravity
-from tradeflux.gravity import GravitySpec, estimate, estimate_formula
+from tradeflux.models import gravity
+from tradeflux.models.gravity import GravitySpec, estimate, estimate_formula
 
 COEF_TOL = 1e-4
 SE_TOL = 1e-3

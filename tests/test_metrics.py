@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from tradeflux import countries, metrics
+from tradeflux.analysis import metrics
+from tradeflux.reference import countries
 
 
 def flows(rows: list[tuple]) -> pd.DataFrame:

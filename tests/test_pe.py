@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from tradeflux import pe, scenarios
+from tradeflux import scenarios
 from tradeflux.cli import app
+from tradeflux.models import pe
 
 
 def two_markets(new_usa: float, new_euu: float) -> pd.DataFrame:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tradeflux import products
+from tradeflux.reference import products
 
 
 def test_new_three_codes_in_each_revision():

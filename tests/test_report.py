@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tradeflux import report
+from tradeflux.analysis import report
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from tradeflux import tariffs
-from tradeflux.tariffs import Layer, Schedule
+from tradeflux.models import tariffs
+from tradeflux.models.tariffs import Layer, Schedule
 
 D = dt.date.fromisoformat
 

@@ -23,16 +23,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from tradeflux import countries as _countries
-from tradeflux.countries import CountryTable
+from tradeflux.errors import FormatError
+from tradeflux.reference import countries as _countries
+from tradeflux.reference.countries import CountryTable
 from tradeflux.schema import literal_columns, staged_select
 
 # Staged flow columns of China's own totals with the world (GACC tables, the Comtrade mirror extract).
 CHINA_TO_WORLD = {"reporter": "'CHN'", "reporter_code": "'China'", "partner": "'WLD'", "partner_code": "'World'"}
-
-
-class FormatError(ValueError):
-    """A whole file is not in the format its reader expects."""
 
 
 @dataclass(frozen=True)

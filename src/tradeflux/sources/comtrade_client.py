@@ -22,7 +22,8 @@ from pathlib import Path
 import httpx
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from tradeflux import countries as _countries
+from tradeflux.errors import DownloadError
+from tradeflux.reference import countries as _countries
 
 DEFAULT_BASE_URL = "https://comtradeapi.un.org"
 PREVIEW_LIMIT = 500
@@ -32,7 +33,7 @@ DATA_LIMIT = 100_000
 COMTRADE_CODES = {"USA": "842", "FRA": "251", "IND": "699", "CHE": "757", "NOR": "579", "TWN": "490", "WLD": "0"}
 
 
-class ComtradeError(RuntimeError):
+class ComtradeError(DownloadError):
     """The API refused a request, returned an error, or could not be reached after retries."""
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from tradeflux.countries import aggregate_code
+from tradeflux.reference.countries import aggregate_code
 from tradeflux.schema import staged_select
 from tradeflux.sources.base import CHINA_TO_WORLD, Dataset, ReadContext, Source, Staged, union
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tradeflux.countries import LEGACY_ISO3
+from tradeflux.reference.countries import LEGACY_ISO3
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged
 
 

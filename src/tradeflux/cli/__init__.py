@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tradeflux import countries as _countries
-from tradeflux import products as _products
 from tradeflux import schema
 from tradeflux import store as _store
+from tradeflux.reference import countries as _countries
+from tradeflux.reference import products as _products
 from tradeflux.sources import SOURCES, FormatError, find_source
 
 app = typer.Typer(
@@ -429,7 +429,7 @@ def report(
     as_json: JsonOpt = False,
 ) -> None:
     """What happened to a country's trade in a year: terminal summary, HTML with charts, JSON and CSV."""
-    from tradeflux import report as _report
+    from tradeflux.analysis import report as _report
 
     st = _open(store, data_dir)
     if st.sources().empty:
@@ -500,8 +500,8 @@ def gravity(
     as_json: JsonOpt = False,
 ) -> None:
     """Estimate structural gravity (PPML with fixed effects) and print a publication table."""
-    from tradeflux import gravity as grav
     from tradeflux._io import read_toml
+    from tradeflux.models import gravity as grav
 
     if (formula is None) == (spec_file is None):
         fail("give exactly one of --formula or --spec", 2)
@@ -561,7 +561,7 @@ def tariff(
 ) -> None:
     """Tariffs in force from layered schedules: a product's rate, or trade-weighted averages over time, charted."""
     from tradeflux import settings
-    from tradeflux import tariffs as _tariffs
+    from tradeflux.models import tariffs as _tariffs
 
     folder = settings.data_dir(data_dir)
     try:
@@ -654,8 +654,8 @@ def tariff(
 
 
 def _tariff_chart(table: pd.DataFrame, out: Path, title: str) -> Path:
-    from tradeflux import tariffs as _tariffs
     from tradeflux._io import atomic_write_text
+    from tradeflux.models import tariffs as _tariffs
 
     out.mkdir(parents=True, exist_ok=True)
     slug = "compare" if "piie_pct" in table else "timeline"
@@ -705,8 +705,8 @@ def pe_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Product-level partial equilibrium (SMART; GSIM for several importers): trade creation, diversion, revenue, surplus."""
-    from tradeflux import pe
     from tradeflux import scenarios as _scenarios
+    from tradeflux.models import pe
 
     sigma: float | str = substitution
     if substitution != "broda-weinstein":
@@ -792,7 +792,8 @@ def ge_check(
     as_json: JsonOpt = False,
 ) -> None:
     """Solve a published GE counterfactual and print tradeflux's results beside the published ones."""
-    from tradeflux import ge_checks, settings
+    from tradeflux import settings
+    from tradeflux.scenarios import checks as ge_checks
 
     if name not in ge_checks.CHECKS:
         fail(f"unknown check {name!r}; checks: {', '.join(ge_checks.CHECKS)}", 2)

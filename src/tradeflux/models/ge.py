@@ -28,9 +28,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-
-class NotConverged(RuntimeError):
-    """The solver stopped before market clearing held to the tolerance."""
+from tradeflux.errors import NotConverged
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tradeflux import ge, gravity
+from tradeflux.models import ge, gravity
 
 
 @dataclass

@@ -37,9 +37,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from tradeflux import countries as _countries
 from tradeflux import schema, settings
 from tradeflux._io import atomic_write_text
+from tradeflux.reference import countries as _countries
 from tradeflux.sources import SOURCES, find_source
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source
 from tradeflux.sources.gacc import embedded_headlines

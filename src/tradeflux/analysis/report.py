@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from tradeflux import metrics
 from tradeflux._io import atomic_write_text
-from tradeflux.countries import CountryTable
+from tradeflux.analysis import metrics
+from tradeflux.reference.countries import CountryTable
 
 # When several sources give the same country total, the first one present wins (national customs first).
 TOTALS_PRIORITY = ("gacc", "comtrade-mirror", "comtrade", "imf-dots", "imf-china")
@@ -637,7 +637,7 @@ def _products_section(
     store, con, country: str, year: int, figures: list[Figure], tables: dict, warnings: list[str]
 ) -> None:
     """HS chapters and the "new three" basket in partners' product-level imports from ``country``."""
-    from tradeflux import products
+    from tradeflux.reference import products
 
     where = (
         "((partner = ? AND flow = 'import') OR (reporter = ? AND flow = 'export')) "

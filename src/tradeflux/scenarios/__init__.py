@@ -50,10 +50,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tradeflux import countries as _countries
-from tradeflux import ge, pe, settings
-from tradeflux import tariffs as _tariffs
+from tradeflux import settings
 from tradeflux._io import atomic_write_text, read_toml
+from tradeflux.models import ge, pe
+from tradeflux.models import tariffs as _tariffs
+from tradeflux.reference import countries as _countries
 
 SHOCK_TYPES = ("tariff", "surplus", "schedule", "secondary")
 
@@ -591,7 +592,7 @@ def simulate_pe(
 
 def pe_tables(run: PERun, data_dir: str | Path | None = None, top: int = 15) -> dict[str, pd.DataFrame]:
     """The PE run's tables: partners (winners and losers), and the products each top gainer gains in."""
-    from tradeflux import products as _products
+    from tradeflux.reference import products as _products
 
     names = _products.load(settings.data_dir(data_dir))
     table = _countries.load(settings.data_dir(data_dir))

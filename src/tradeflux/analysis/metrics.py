@@ -17,13 +17,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from tradeflux.countries import CountryTable
+from tradeflux.errors import BasisError
+from tradeflux.reference.countries import CountryTable
 
 BASIS = ("source", "currency", "valuation", "mirror", "vintage")
-
-
-class BasisError(ValueError):
-    """Rows on different bases (currency, mirror/reported) would be combined."""
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str]) -> None:

@@ -70,8 +70,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from tradeflux import _pe_kernel as _kernel
 from tradeflux import settings
+from tradeflux.models import _pe_kernel as _kernel
 
 DEFAULT_IMPORT_DEMAND = -1.0
 DEFAULT_SUBSTITUTION = 1.5
