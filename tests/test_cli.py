@@ -88,7 +88,7 @@ def test_ingest_file_errors(st, tmp_path):
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")
     result = runner.invoke(app, ["ingest", *st, "--file", str(bad), "--source", "gacc", "--dataset", "headlines"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "expected columns metric, period" in result.stderr
 
 
@@ -176,7 +176,7 @@ def test_tariff_command(data_dir, tmp_path):
         app, ["tariff", "--product", "7301205000", "--date", "2025-06-03", "--data-dir", str(data_dir), "--json"]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["rate_pct"] == 50.0
+    assert json.loads(result.stdout)["table"][0]["rate_pct"] == 50.0
     result = runner.invoke(app, ["tariff", "--compare", "--data-dir", str(data_dir), "--out", str(tmp_path), "--json"])
     data = json.loads(result.stdout)
     rows = {r["date"]: r for r in data["table"]}
@@ -196,7 +196,7 @@ def test_tariff_averages_need_the_importers_weights(data_dir):
     assert result.exit_code == 2 and "the data directory has US imports from China only" in result.output
     args = ["tariff", "--importer", "CHN", "--exporter", "USA", "--product", "10079000", "--date", "2025-04-12"]
     result = runner.invoke(app, [*args, "--data-dir", str(data_dir), "--json"])
-    assert json.loads(result.stdout)["rate_pct"] == 135.0
+    assert json.loads(result.stdout)["table"][0]["rate_pct"] == 135.0
 
 
 def test_ge_check_borders_with_monte_carlo_intervals(data_dir):

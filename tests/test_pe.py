@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from tradeflux import scenarios
 from tradeflux.cli import app
 from tradeflux.models import pe
+from tradeflux.render import writers
+from tradeflux.scenarios import inputs
 
 
 def two_markets(new_usa: float, new_euu: float) -> pd.DataFrame:
@@ -219,7 +221,7 @@ def test_broda_weinstein_substitution_by_hs3(data_dir):
     )
     us = table[table.iso3c == "USA"]
     low, high = us.sigma.quantile([0.05, 0.95])
-    sigma = pe.broda_weinstein(pd.Series(["850760", "010121", "999999"]), "USA", data_dir)
+    sigma = inputs.broda_weinstein(pd.Series(["850760", "010121", "999999"]), "USA", data_dir)
     assert sigma[0] == pytest.approx(min(max(float(us.set_index("HS0_3d").sigma["850"]), low), high))
     assert sigma[1] == pytest.approx(high)  # 108.2 for live animals, winsorised
     assert sigma[2] == pytest.approx(us.sigma.clip(low, high).median())
@@ -321,9 +323,9 @@ def test_elasticities_from_a_file_longest_prefix_wins(tmp_path):
     path = tmp_path / "el.csv"
     path.write_text("product,import_demand,substitution\n85,-2.0,\n8507,-3.0,4.0\n")
     products = pd.Series(["850760", "851712", "010121"])
-    table = pe.elasticities_from_file(path, products)
+    table = inputs.elasticities_from_file(path, products)
     assert table.import_demand.tolist()[:2] == [-3.0, -2.0] and np.isnan(table.import_demand[2])
-    el = pe.Elasticities().with_file(path, products)
+    el = inputs.with_elasticities_file(pe.Elasticities(), path, products)
     assert list(el.import_demand) == [-3.0, -2.0, -1.0]  # unmatched lines keep the default
     assert list(el.substitution) == [4.0, 1.5, 1.5]
     assert "import demand -3 to -1 by line (from" in el.note and "on 2 of 3 lines" in el.note
@@ -348,7 +350,7 @@ def test_pe_command_runs_gsim_when_lines_have_several_importers(tmp_path):
 
 
 def test_pe_report_renders_in_chromium(truce, tmp_path, data_dir, browser_page):
-    paths = scenarios.write_pe(truce, tmp_path, "truce", data_dir)
+    paths = writers.write_pe(truce, scenarios.pe_tables(truce, data_dir), tmp_path, "truce")
     page, errors = browser_page(paths["html"], "#chart-products .main-svg")
     assert page.locator("#chart-partners .bars path").count() >= 51  # a bar per partner
     assert page.locator("#chart-products .bars path").count() >= 25  # 8 lines for each of the top gainers

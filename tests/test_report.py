@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tradeflux.analysis import report
+from tradeflux.render.writers import write_report
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def test_exports_to_the_us_and_regions_with_their_basis(rep):
     assert (
         rep.figure("exports_to_usa_growth").value == -20.0 and rep.figure("exports_to_usa_growth").basis == "USD basis"
     )
-    growth = rep.tables["export_growth_by_partner"].set_index("partner")
+    growth = rep.tables()["export_growth_by_partner"].set_index("partner")
     assert growth.loc[["AGG:africa", "AGG:asean", "AGG:eu27", "AGG:latin-america"], "growth_pct"].tolist() == [
         25.8,
         13.4,
@@ -54,7 +55,7 @@ def test_balance_series_2014_2024(rep, data_dir):
     expected = pd.read_csv(data_dir / "china-trade-mirror-comtrade" / "china_totals_reported_vs_mirror.csv").dropna(
         subset=["balance_reported_by_china_usd"]
     )
-    series = rep.tables["balance_series"].set_index("year")
+    series = rep.tables()["balance_series"].set_index("year")
     for row in expected.itertuples():
         assert series.loc[row.year, "balance"] == pytest.approx(row.balance_reported_by_china_usd, abs=1.0)
         assert series.loc[row.year, "source"] == "comtrade-mirror"
@@ -76,7 +77,7 @@ def test_headline_sentences(rep):
 
 
 def test_files_are_written(rep, tmp_path):
-    paths = rep.write(tmp_path)
+    paths = write_report(rep, tmp_path)
     data = json.loads(paths["json"].read_text())
     assert data["year"] == 2025 and any(f["id"] == "balance" for f in data["figures"])
     assert paths["figures_csv"].read_text().splitlines()[0].startswith("id,label,value,unit,status,basis,note,sources")
@@ -85,7 +86,7 @@ def test_files_are_written(rep, tmp_path):
 
 
 def test_html_report_renders_in_chromium(rep, tmp_path, browser_page):
-    path = rep.write(tmp_path)["html"]
+    path = write_report(rep, tmp_path)["html"]
     page, errors = browser_page(path, "#chart-balance .main-svg")
     charts = page.locator(".js-plotly-plot")
     assert charts.count() == 5
@@ -98,12 +99,12 @@ def test_html_report_renders_in_chromium(rep, tmp_path, browser_page):
 
 
 def test_new_three_and_chapters_from_us_product_data(rep):
-    basket = rep.tables["new_three"].set_index("part")
+    basket = rep.tables()["new_three"].set_index("part")
     assert basket.loc["lithium-ion batteries", "value"] == pytest.approx(
         15.66e9, rel=1e-3
     )  # provenance: HS 850760 15.66 bn
     assert rep.figure("new_three_usa").value == pytest.approx(basket.value.sum())
-    chapters = rep.tables["hs_chapters"]
+    chapters = rep.tables()["hs_chapters"]
     assert chapters.chapter.tolist()[:2] == ["85", "84"]
     assert chapters.value.sum() < 429.44e9 and chapters.share_pct.iloc[0] == pytest.approx(27.65, abs=0.01)
 
@@ -116,7 +117,7 @@ def test_every_computed_or_reported_figure_names_its_source_rows(rep):
 
 
 def test_rerouting_signal_is_labelled_and_dated(rep):
-    signal = rep.tables["rerouting_signal"]
+    signal = rep.tables()["rerouting_signal"]
     assert set(signal.years) == {"2019-2020"} and set(signal.label) == {"signal (not a finding)"}
     assert (signal.growth_pct_imports_from_reporter > 0).all() and (signal.growth_pct_exports_to_market > 0).all()
     assert any(w.startswith("Rerouting signal uses 2019-2020") for w in rep.warnings)
@@ -127,7 +128,7 @@ def test_other_countries_use_one_dataset_per_year_and_say_deficit(full_store):
     assert deu.figure("balance").value == pytest.approx(
         255_433.302e6, rel=1e-9
     )  # IMF DOTS reporter totals, not doubled
-    series = deu.tables["balance_series"].set_index("year")
+    series = deu.tables()["balance_series"].set_index("year")
     assert series.loc[2019, "dataset"] == "totals"
     usa = report.build(full_store, "USA", 2020)
     assert usa.figure("balance").value < 0

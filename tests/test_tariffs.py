@@ -10,6 +10,7 @@ import pytest
 
 from tradeflux.models import tariffs
 from tradeflux.models.tariffs import Layer, Schedule
+from tradeflux.scenarios import inputs
 
 D = dt.date.fromisoformat
 
@@ -109,7 +110,7 @@ def test_bad_layers():
 
 @pytest.fixture(scope="module")
 def us_china(data_dir):
-    s = tariffs.load(tariffs.shipped(), data_dir)
+    s = inputs.load_layers("us_china_2025", data_dir)
     w = pd.read_csv(data_dir / "us-imports-hs-2024" / "us_imports_from_china_hts10_2024.csv", dtype={"hts10": str})
     w = w.rename(columns={"hts10": "product", "imports_for_consumption_usd": "value"})
     ref = pd.read_csv(data_dir / "us-tariffs-tradewartracker" / "us_effective_tariff_by_country_events.csv")
@@ -161,7 +162,7 @@ def test_average_over_a_date_range_weights_each_day():
 
 
 def test_chinas_retaliation_layers(data_dir):
-    s = tariffs.load(tariffs.shipped(), data_dir)
+    s = inputs.load_layers("us_china_2025", data_dir)
     sorghum, computers = "10079000", "84713000"  # on the March 10% farm list / not on it
     assert s.rate("CHN", "USA", sorghum, "2025-03-09") == 0
     assert s.rate("CHN", "USA", sorghum, "2025-03-10") == 10
@@ -179,14 +180,14 @@ def test_layers_from_a_csv(tmp_path):
         "s232,steel,USA,CHN,override,2025-03-12,,25,7208;730890,,1\n"
         "x,list 3,USA,CHN,add,2018-09-24,2025-12-31,25,8471 8473,847330,\n"
     )
-    s = tariffs.load(path)
+    s = inputs.load_layers(path)
     assert s.rate("USA", "CHN", "7208100000", "2025-03-12") == 25
     assert s.rate("USA", "CHN", "8471300100", "2025-03-12") == 45
     assert s.rate("USA", "CHN", "8473301100", "2025-03-12") == 20  # excluded from list 3
     bad = tmp_path / "bad.csv"
     bad.write_text("id,measure,imposing,target,start,rate_pct\nb1,fentanyl,USA,CHN,2025-02-30,20\n")
     with pytest.raises(ValueError, match=r"bad.csv, line 2 \(b1\): day is out of range for month"):
-        tariffs.load(bad)
+        inputs.load_layers(bad)
     with pytest.raises(ValueError, match=r"missing column\(s\) start"):
         (tmp_path / "worse.csv").write_text("id,measure,imposing,target,rate_pct\n")
-        tariffs.load(tmp_path / "worse.csv")
+        inputs.load_layers(tmp_path / "worse.csv")

@@ -30,6 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tradeflux.errors import NotFound
+
 FLOW_KINDS = ("export", "import", "re-export", "re-import")
 VALUATIONS = ("FOB", "CIF", "CUSTOMS", "BASIC", "UNKNOWN")
 PERIOD_KINDS = ("year", "month", "ytd")
@@ -159,6 +161,37 @@ TARIFFS = TableSpec(
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (FLOWS, INDICATORS, TARIFFS)}
 
+# The columns a table shows on screen (every column goes to CSV, Parquet and JSON).
+DISPLAY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "flows": (
+        "period",
+        "reporter",
+        "partner",
+        "flow",
+        "classification",
+        "product",
+        "value",
+        "currency",
+        "valuation",
+        "declarant",
+        "source",
+        "vintage",
+    ),
+    "indicators": (
+        "period",
+        "reporter",
+        "partner",
+        "metric",
+        "flow",
+        "value",
+        "unit",
+        "yoy_pct",
+        "yoy_basis",
+        "source",
+    ),
+    "tariffs": ("date_from", "date_to", "imposing", "target", "product", "measure", "rate_pct", "rate_kind", "source"),
+}
+
 # Staged columns each reader provides (text unless noted), with the default when it leaves one out.
 STAGED_DEFAULTS: dict[str, dict[str, str]] = {
     "flows": {
@@ -280,7 +313,7 @@ def staged_select(table: str, exprs: dict[str, str], line: str = "_line") -> str
     defaults = STAGED_DEFAULTS[table]
     unknown = set(exprs) - set(defaults) - {"_reason", "_field"}
     if unknown:
-        raise KeyError(f"not staged columns of {table}: {sorted(unknown)}")
+        raise NotFound(f"not staged columns of {table}: {sorted(unknown)}")
     parts = [f"{exprs.get(name, default)} AS {name}" for name, default in defaults.items()]
     parts.append(f"{line} AS _line")
     parts.append(f"{exprs.get('_reason', 'NULL')}::VARCHAR AS _reason")
@@ -469,7 +502,7 @@ def _rules(table: str, types: dict[str, str]) -> list[tuple[str, str, str]]:
             ),
             ("rate_pct", "TRY_CAST(trim(rate_raw) AS DOUBLE) < 0", "'negative rate_pct ' || trim(rate_raw)"),
         ]
-    raise KeyError(table)
+    raise NotFound(table)
 
 
 def _typed(table: str, types: dict[str, str]) -> str:
@@ -500,7 +533,7 @@ def _typed(table: str, types: dict[str, str]) -> str:
     TRY_CAST(date_from_raw AS DATE) AS date_from, TRY_CAST(date_to_raw AS DATE) AS date_to,
     year(TRY_CAST(date_from_raw AS DATE))::INTEGER AS year, imposing, target, classification, product,
     measure, authority, rule_id, TRY_CAST(trim(rate_raw) AS DOUBLE) AS rate_pct, rate_kind, note"""
-    raise KeyError(table)
+    raise NotFound(table)
 
 
 def validate_sql(

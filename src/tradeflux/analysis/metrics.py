@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from tradeflux.errors import BasisError
+from tradeflux.errors import BasisError, NotFound
 from tradeflux.reference.countries import CountryTable
 
 BASIS = ("source", "currency", "valuation", "mirror", "vintage")
@@ -26,7 +26,7 @@ BASIS = ("source", "currency", "valuation", "mirror", "vintage")
 def _require(frame: pd.DataFrame, columns: Iterable[str]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise KeyError(f"flows frame lacks columns {', '.join(missing)}")
+        raise NotFound(f"flows frame lacks columns {', '.join(missing)}")
 
 
 def _one_basis(frame: pd.DataFrame, what: str) -> dict:

@@ -15,18 +15,16 @@ Nothing is invented: a figure the data cannot give is absent and the report says
 from __future__ import annotations
 
 import datetime as dt
-import html
 import itertools
-import json
 import math
-import os
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import pandas as pd
 
-from tradeflux._io import atomic_write_text
+from tradeflux._results import Result, jsonable
 from tradeflux.analysis import metrics
+from tradeflux.analysis.figures import Figure, sources_of
+from tradeflux.errors import NotFound
 from tradeflux.reference.countries import CountryTable
 
 # When several sources give the same country total, the first one present wins (national customs first).
@@ -74,53 +72,31 @@ GROUP BY period, period_kind, year, month, reporter, flow, classification, produ
 
 
 @dataclass
-class Source:
-    source: str
-    dataset: str
-    file: str
-    lines: list[int]
-    vintage: str
-    url: str | None = None
+class CountryReport(Result):
+    """What happened to a country's trade in a year: figures with provenance, tables, headline, warnings."""
 
-
-@dataclass
-class Figure:
-    id: str
-    label: str
-    value: float | None
-    unit: str
-    status: str  # computed | reported | derived
-    basis: str
-    sources: list[Source] = field(default_factory=list)
-    note: str = ""
-
-    def formatted(self) -> str:
-        """The value as the report prints it (with its unit)."""
-        if self.value is None or (isinstance(self.value, float) and math.isnan(self.value)):
-            return "n/a"
-        if self.unit == "percent":
-            return f"{self.value:+.1f}%" if "share" not in self.id else f"{self.value:.1f}%"
-        if self.unit == "points":
-            return f"{self.value:+.2f} pts"
-        return f"{self.value / 1e9:,.1f} bn {self.unit}"
-
-
-@dataclass
-class CountryReport:
     country: str
     country_name: str
     year: int
     figures: list[Figure]
-    tables: dict[str, pd.DataFrame]
+    frames: dict[str, pd.DataFrame]
     headline: list[str]
     warnings: list[str]
     generated: str
+    mirror_years: tuple[int, int] | None = None  # (base, last) of the partner-reported tables
+
+    @property
+    def notes(self) -> list[str]:
+        return self.warnings
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return dict(self.frames)
 
     def figure(self, fid: str) -> Figure:
         for f in self.figures:
             if f.id == fid:
                 return f
-        raise KeyError(f"no figure {fid!r} in the report; figures: {', '.join(f.id for f in self.figures)}")
+        raise NotFound(f"no figure {fid!r} in the report; figures: {', '.join(f.id for f in self.figures)}")
 
     def to_dict(self) -> dict:
         return {
@@ -130,57 +106,13 @@ class CountryReport:
             "generated": self.generated,
             "headline": self.headline,
             "warnings": self.warnings,
-            "figures": [asdict(f) for f in self.figures],
-            "tables": {k: json.loads(v.to_json(orient="records", default_handler=str)) for k, v in self.tables.items()},
+            "figures": [jsonable(f) for f in self.figures],
+            "mirror_years": jsonable(self.mirror_years),
+            "tables": {k: jsonable(v) for k, v in self.frames.items()},
         }
 
-    def write(self, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-        """Write ``report.html``, ``report.json``, ``figures.csv`` and one CSV per table (atomically)."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {
-            "html": atomic_write_text(out / f"{self.country}_{self.year}_report.html", render_html(self)),
-            "json": atomic_write_text(
-                out / f"{self.country}_{self.year}_report.json", json.dumps(self.to_dict(), indent=1, default=str)
-            ),
-        }
-        figures = pd.DataFrame(
-            [
-                {
-                    **{k: v for k, v in asdict(f).items() if k != "sources"},
-                    "sources": "; ".join(f"{s.source}/{s.dataset} lines {_lines(s.lines)}" for s in f.sources),
-                }
-                for f in self.figures
-            ]
-        )
-        paths["figures_csv"] = atomic_write_text(
-            out / f"{self.country}_{self.year}_figures.csv", figures.to_csv(index=False)
-        )
-        for name, table in self.tables.items():
-            paths[f"{name}_csv"] = atomic_write_text(
-                out / f"{self.country}_{self.year}_{name}.csv", table.to_csv(index=False)
-            )
-        return paths
 
-
-def _lines(lines: list[int]) -> str:
-    if not lines:
-        return "-"
-    lines = sorted(set(int(x) for x in lines))
-    return ", ".join(map(str, lines[:8])) + (f" and {len(lines) - 8} more" if len(lines) > 8 else "")
-
-
-def _sources(rows: pd.DataFrame) -> list[Source]:
-    out = []
-    if rows.empty:
-        return out
-    for (source, dataset, file, vintage), grp in rows.groupby(["source", "dataset", "file", "vintage"], dropna=False):
-        url = None
-        if "source_url" in grp.columns:
-            urls = grp.source_url.dropna().unique()
-            url = urls[0] if len(urls) else None
-        out.append(Source(source, dataset, str(file), [int(x) for x in grp.line.dropna()], str(vintage), url))
-    return out
+_sources = sources_of
 
 
 def _year(value) -> str:
@@ -549,10 +481,12 @@ def _build(
 
     # 4. partner structure and diversion from the latest mirror year with broad coverage
     exports_mirror = mirror_rows[mirror_rows.flow == "export"]
+    mirror_years = None
     counts = exports_mirror[exports_mirror.year <= year].groupby("year").partner.nunique()
     broad = counts[counts >= 100]
     if len(broad) >= 2:
         last, base = int(broad.index.max()), int(sorted(broad.index)[-2])
+        mirror_years = (base, last)
         partners = metrics.by_partner(exports_mirror, country, "export", last, base)
         gone = partners[partners.value.isna() & partners.base_value.notna()].sort_values("base_value", ascending=False)
         if not gone.empty:
@@ -596,7 +530,15 @@ def _build(
 
     headline = _headline(name, year, figures)
     return CountryReport(
-        country, name, year, figures, tables, headline, warnings, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        country,
+        name,
+        year,
+        figures,
+        tables,
+        headline,
+        warnings,
+        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        mirror_years,
     )
 
 
@@ -791,112 +733,3 @@ def _headline(name: str, year: int, figures: list[Figure]) -> list[str]:
             f"{'below' if g.value < 0 else 'above'} the exports {name} implies ({_bn(by['exports_to_usa_prev_implied'].value)})."
         )
     return lines
-
-
-# ---- HTML ----------------------------------------------------------------------------------------
-def _charts(report: CountryReport) -> list[tuple[str, str]]:
-    import plotly.graph_objects as go
-
-    charts = []
-    s = report.tables.get("balance_series")
-    if s is not None and not s.empty:
-        fig = go.Figure()
-        fig.add_bar(x=s.year, y=s.balance / 1e9, name="balance (computed)", marker_color="#2b6cb0")
-        bal = next((f for f in report.figures if f.id == "balance"), None)
-        if bal and bal.status == "reported":
-            fig.add_bar(x=[report.year], y=[bal.value / 1e9], name="balance (reported)", marker_color="#c05621")
-        fig.update_layout(title=f"{report.country_name}: trade balance, USD bn", barmode="overlay", height=380)
-        charts.append(("balance", fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-balance")))
-    g = report.tables.get("export_growth_by_partner")
-    if g is not None and not g.empty:
-        g = g.sort_values("growth_pct")
-        fig = go.Figure(
-            go.Bar(
-                x=g.growth_pct,
-                y=g["name"],
-                orientation="h",
-                marker_color=["#c53030" if v < 0 else "#2f855a" for v in g.growth_pct],
-            )
-        )
-        fig.update_layout(
-            title=f"Export growth by partner, {report.year} (% , {', '.join(sorted(set(g.basis)))} basis, as reported)",
-            height=360,
-        )
-        charts.append(("growth", fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-growth")))
-    p = report.tables.get("partners_mirror")
-    if p is not None and not p.empty:
-        top = (
-            p.dropna(subset=["contribution_pp"])
-            .reindex(p.contribution_pp.abs().sort_values(ascending=False).index)
-            .head(12)
-            .sort_values("contribution_pp")
-        )
-        fig = go.Figure(go.Bar(x=top.contribution_pp, y=top["name"], orientation="h", marker_color="#4a5568"))
-        fig.update_layout(title="Contributions to export growth, pp (partner-reported mirror data)", height=420)
-        charts.append(
-            ("contributions", fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-contributions"))
-        )
-        shares = p.dropna(subset=["share_pct"]).head(10)
-        fig = go.Figure(go.Pie(labels=shares["name"], values=shares.share_pct, hole=0.4, sort=False))
-        fig.update_layout(title="Shares of exports, top 10 partners (mirror data)", height=420)
-        charts.append(("shares", fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-shares")))
-    m = report.tables.get("mirror_gap_usa")
-    if m is not None and not m.empty:
-        fig = go.Figure()
-        fig.add_scatter(
-            x=m.period, y=m.reported / 1e9, name=f"reported by {report.country_name} (FOB)", mode="lines+markers"
-        )
-        fig.add_scatter(x=m.period, y=m.mirror / 1e9, name="reported by the US (CIF)", mode="lines+markers")
-        fig.update_layout(title="Exports to the United States: the two sides' figures, USD bn", height=380)
-        charts.append(("mirror", fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-mirror")))
-    return charts
-
-
-def render_html(report: CountryReport) -> str:
-    """One self-contained HTML page: headline, figures linked to their source rows, charts, tables."""
-    from plotly.offline import get_plotlyjs
-
-    esc = html.escape
-    rows, sources = [], []
-    for i, f in enumerate(report.figures):
-        links = []
-        for j, s in enumerate(f.sources):
-            anchor = f"src-{i}-{j}"
-            links.append(f'<a href="#{anchor}">{esc(s.source)}/{esc(s.dataset)}</a>')
-            url = f' <a href="{esc(s.url)}">{esc(s.url)}</a>' if s.url else ""
-            sources.append(
-                f'<li id="{anchor}"><b>{esc(f.label)}</b>: {esc(s.file)}, lines {esc(_lines(s.lines))}, vintage {esc(s.vintage)}{url}</li>'
-            )
-        rows.append(
-            f"<tr><td>{esc(f.label)}</td><td class='num'>{esc(f.formatted())}</td><td><span class='tag {esc(f.status)}'>{esc(f.status)}</span></td>"
-            f"<td>{esc(f.basis)}</td><td>{' '.join(links) or '-'}</td><td>{esc(f.note)}</td></tr>"
-        )
-    charts = "".join(f'<section class="chart" id="section-{name}">{div}</section>' for name, div in _charts(report))
-    tables = "".join(
-        f"<h3>{esc(name.replace('_', ' '))}</h3>"
-        + t.head(25).to_html(index=False, float_format=lambda v: f"{v:,.4g}", na_rep="", classes="data", border=0)
-        for name, t in report.tables.items()
-        if not t.empty
-    )
-    warn = "".join(f"<li>{esc(w)}</li>" for w in report.warnings)
-    head = "".join(f"<p>{esc(h)}</p>" for h in report.headline)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{esc(report.country_name)} {report.year}: trade report</title>
-<script>{get_plotlyjs()}</script>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1a202c; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 0.9rem; }} td, th {{ border-bottom: 1px solid #e2e8f0; padding: 4px 8px; text-align: left; }}
-td.num {{ text-align: right; white-space: nowrap; }} .tag {{ padding: 1px 6px; border-radius: 4px; font-size: 0.8rem; }}
-.reported {{ background: #feebc8; }} .computed {{ background: #c6f6d5; }} .derived {{ background: #e9d8fd; }}
-.headline p {{ font-size: 1.1rem; }} .warnings li {{ color: #9c4221; }}
-</style></head><body>
-<h1>{esc(report.country_name)}: merchandise trade in {report.year}</h1>
-<section class="headline">{head}</section>
-<h2>Figures</h2><table id="figures"><thead><tr><th>figure</th><th>value</th><th>status</th><th>basis</th><th>source rows</th><th>note</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
-<h2>Warnings</h2><ul class="warnings">{warn or "<li>none</li>"}</ul>
-<h2>Charts</h2>{charts}
-<h2>Tables</h2>{tables}
-<h2>Source rows</h2><ol class="sources">{"".join(sources)}</ol>
-<p>Generated {esc(report.generated)} by tradeflux. Reported figures are as published; computed figures come from the flows named; derived figures are arithmetic on the figures named.</p>
-</body></html>
-"""

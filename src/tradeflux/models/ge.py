@@ -28,7 +28,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from tradeflux.errors import NotConverged
+from tradeflux._results import Result, jsonable
+from tradeflux.errors import InputError, NotConverged, NotFound
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,12 @@ class Baseline:
         wide = wide.reindex(index=countries, columns=countries)
         if wide.isna().any().any():
             missing = int(wide.isna().sum().sum())
-            raise ValueError(
+            raise InputError(
                 f"the baseline must be square with every pair, domestic flows included: {missing} pairs are missing"
             )
         X = wide.to_numpy(float)
         if (X < 0).any():
-            raise ValueError("trade flows must be non-negative")
+            raise InputError("trade flows must be non-negative")
         return cls(tuple(countries), X)
 
     @property
@@ -67,7 +68,7 @@ class Baseline:
         try:
             return self.countries.index(code)
         except ValueError:
-            raise KeyError(f"{code!r} is not in the baseline ({len(self.countries)} countries)") from None
+            raise NotFound(f"{code!r} is not in the baseline ({len(self.countries)} countries)") from None
 
     def phi(
         self, frame: pd.DataFrame, column: str, *, exporter: str = "exporter", importer: str = "importer"
@@ -79,7 +80,7 @@ class Baseline:
 
 
 @dataclass
-class GEResult:
+class GEResult(Result):
     """A counterfactual: price changes, new flows, and per-country and per-pair tables."""
 
     baseline: Baseline
@@ -114,6 +115,26 @@ class GEResult:
         if self.closure == "multiplicative":
             return self.real_gdp
         return (self.E_new / self.baseline.expenditure) / self.P_hat
+
+    @property
+    def notes(self) -> list[str]:
+        return [
+            f"trade elasticity theta {self.theta:g}; imbalances held {self.closure}ly; "
+            f"{self.iterations} iterations, market-clearing residual {self.residual:.2g}"
+        ]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"countries": self.countries_frame(), "pairs": self.pairs_frame()}
+
+    def to_dict(self) -> dict:
+        return {
+            "notes": self.notes,
+            "iterations": self.iterations,
+            "residual": self.residual,
+            "closure": self.closure,
+            "theta": self.theta,
+            "countries": jsonable(self.countries_frame()),
+        }
 
     def countries_frame(self) -> pd.DataFrame:
         X0, X1 = self.baseline.X, self.X_new
@@ -168,9 +189,9 @@ def solve(
     X = baseline.X
     n = len(baseline.countries)
     if phi.shape != (n, n):
-        raise ValueError(f"phi must be {n}x{n}, got {phi.shape}")
+        raise InputError(f"phi must be {n}x{n}, got {phi.shape}")
     if theta <= 0:
-        raise ValueError(f"theta (the trade elasticity, sigma - 1) must be positive, got {theta}")
+        raise InputError(f"theta (the trade elasticity, sigma - 1) must be positive, got {theta}")
     Y, E = X.sum(axis=1), X.sum(axis=0)
     scale = Y.sum()
     y, e = Y / scale, E / scale  # shares: the solver never sees the flows' units
@@ -213,7 +234,7 @@ def _expenditure(w: np.ndarray, y: np.ndarray, e: np.ndarray, d: np.ndarray, clo
         return out * (w * y).sum() / out.sum()
     if closure == "additive":
         return w * y + d
-    raise ValueError(f"closure must be 'multiplicative' or 'additive', not {closure!r}")
+    raise InputError(f"closure must be 'multiplicative' or 'additive', not {closure!r}")
 
 
 def _normalise(w: np.ndarray, a: np.ndarray, theta: float, y: np.ndarray, ref: int | None) -> np.ndarray:
@@ -271,9 +292,9 @@ class SectorBaseline:
     def __post_init__(self) -> None:
         n, s = len(self.countries), len(self.sectors)
         if self.X.shape != (n, n, s) or self.tariffs.shape != (n, n, s):
-            raise ValueError(f"X and tariffs must be {n}x{n}x{s} (exporter, importer, sector)")
+            raise InputError(f"X and tariffs must be {n}x{n}x{s} (exporter, importer, sector)")
         if (np.diagonal(self.tariffs, axis1=0, axis2=1) != 0).any():
-            raise ValueError("domestic flows cannot carry a tariff")
+            raise InputError("domestic flows cannot carry a tariff")
 
     @property
     def output(self) -> np.ndarray:
@@ -291,7 +312,9 @@ class SectorBaseline:
 
 
 @dataclass
-class SectorResult:
+class SectorResult(Result):
+    """A counterfactual with several sectors and tariffs: price changes, new flows, revenue."""
+
     baseline: SectorBaseline
     w_hat: np.ndarray
     P_hat: np.ndarray  # by importer and sector
@@ -317,6 +340,25 @@ class SectorResult:
         spend = self.baseline.X * (1 + self.baseline.tariffs)
         alpha = spend.sum(axis=0) / spend.sum(axis=(0, 2))[:, None]
         return np.exp((alpha * np.log(self.P_hat)).sum(axis=1))
+
+    @property
+    def notes(self) -> list[str]:
+        return [
+            f"{len(self.baseline.sectors)} sectors; {self.iterations} iterations, "
+            f"market-clearing residual {self.residual:.2g}"
+        ]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"countries": self.countries_frame(), "pairs": self.pairs_frame()}
+
+    def to_dict(self) -> dict:
+        return {
+            "notes": self.notes,
+            "iterations": self.iterations,
+            "residual": self.residual,
+            "sectors": list(self.baseline.sectors),
+            "countries": jsonable(self.countries_frame()),
+        }
 
     def countries_frame(self) -> pd.DataFrame:
         """Per country: prices, welfare, revenue, exports, imports, domestic sales and balances (flows' units)."""
@@ -389,10 +431,10 @@ def solve_sectors(
     n, _, s = X.shape
     theta = np.broadcast_to(np.asarray(theta, float), (s,))
     if (theta <= 0).any():
-        raise ValueError("every sector's trade elasticity must be positive")
+        raise InputError("every sector's trade elasticity must be positive")
     t1 = t0 if tariffs_new is None else np.asarray(tariffs_new, float)
     if t1.shape != X.shape:
-        raise ValueError(f"tariffs_new must be {X.shape}")
+        raise InputError(f"tariffs_new must be {X.shape}")
     other = np.ones_like(X) if phi is None else phi
     scale = X.sum()
     x = X / scale
@@ -404,13 +446,13 @@ def solve_sectors(
     y = x.sum(axis=(1, 2))
     deficit = income - y - (t0 * x).sum(axis=(0, 2))  # E = Y + R + D
     if closure not in ("additive", "multiplicative"):
-        raise ValueError(f"closure must be 'multiplicative' or 'additive', not {closure!r}")
+        raise InputError(f"closure must be 'multiplicative' or 'additive', not {closure!r}")
     if deficits_new is not None and closure != "additive":
-        raise ValueError("deficits_new sets the new imbalances: use the additive closure with it")
+        raise InputError("deficits_new sets the new imbalances: use the additive closure with it")
     if deficits_new is not None:
         deficits_new = np.asarray(deficits_new, float)
         if abs(deficits_new.sum()) > 1e-9 * scale:
-            raise ValueError(f"new deficits must sum to zero across countries (they sum to {deficits_new.sum():.6g})")
+            raise InputError(f"new deficits must sum to zero across countries (they sum to {deficits_new.sum():.6g})")
         deficit = deficits_new / scale
     a = pi * other * ((1 + t1) / (1 + t0)) ** (-theta[None, None, :])
     ref = baseline.countries.index(reference) if reference else None
@@ -513,7 +555,7 @@ def monte_carlo(
 
 # ---- the multilateral-resistance formulation (gegravity's) ----------------------------------------
 @dataclass
-class MRResult:
+class MRResult(Result):
     """Structural gravity in levels: multilateral resistances before and after, prices, modeled flows."""
 
     countries: tuple[str, ...]
@@ -523,6 +565,16 @@ class MRResult:
     imr_hat: np.ndarray
     price_hat: np.ndarray
     iterations: int
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"structural gravity in levels (gegravity's formulation); {self.iterations} iterations"]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"countries": self.countries_frame(), "pairs": self.pairs_frame()}
+
+    def to_dict(self) -> dict:
+        return {"notes": self.notes, "iterations": self.iterations, "countries": jsonable(self.countries_frame())}
 
     def countries_frame(self) -> pd.DataFrame:
         X0, X1 = self.X, self.X_new

@@ -40,6 +40,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from tradeflux._results import Result
+from tradeflux.errors import InputError, NotFound
+
 FIXED_EFFECTS = ("exporter-year", "importer-year", "exporter", "importer", "pair", "intra")
 
 
@@ -75,7 +78,7 @@ class GravitySpec:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"unknown gravity spec keys: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
             )
         kw = dict(data)
@@ -92,7 +95,7 @@ class Dropped:
 
 
 @dataclass
-class GravityResult:
+class GravityResult(Result):
     """An estimate: coefficients, standard errors, sample accounting and fixed effects."""
 
     spec: GravitySpec
@@ -123,6 +126,16 @@ class GravityResult:
             self._fixef = cached
         return cached
 
+    @property
+    def notes(self) -> list[str]:
+        """Observations dropped (and why) and regressors omitted (and why)."""
+        return [f"{d.n:,} dropped: {d.reason}" for d in self.dropped] + [
+            f"{term} omitted: {why}" for term, why in self.omitted.items()
+        ]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"coefficients": self.tidy()}
+
     def tidy(self) -> pd.DataFrame:
         z = self.coef / self.se
         return pd.DataFrame(
@@ -142,6 +155,7 @@ class GravityResult:
             "omitted": self.omitted,
             "deviance": self.deviance,
             "pseudo_r2": self.pseudo_r2,
+            "notes": self.notes,
         }
 
 
@@ -153,7 +167,7 @@ def _pair_id(exp: pd.Series, imp: pd.Series, kind: str) -> pd.Series:
         return pd.Series(a, index=exp.index).astype(str) + "~" + pd.Series(b, index=exp.index).astype(str)
     if kind == "directional":
         return exp.astype(str) + ">" + imp.astype(str)
-    raise ValueError(f"pair must be 'symmetric' or 'directional', not {kind!r}")
+    raise InputError(f"pair must be 'symmetric' or 'directional', not {kind!r}")
 
 
 def _shift(frame: pd.DataFrame, spec: GravitySpec, var: str, k: int) -> pd.Series:
@@ -173,10 +187,10 @@ def prepare(data: pd.DataFrame, spec: GravitySpec) -> pd.DataFrame:
         needed.append(spec.year)
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise KeyError(f"the data has no column {', '.join(missing)} (columns: {', '.join(map(str, frame.columns))})")
+        raise NotFound(f"the data has no column {', '.join(missing)} (columns: {', '.join(map(str, frame.columns))})")
     for var in spec.log:
         if var not in frame.columns:
-            raise KeyError(f"cannot log {var!r}: no such column")
+            raise NotFound(f"cannot log {var!r}: no such column")
         with np.errstate(divide="ignore", invalid="ignore"):
             frame[f"ln_{var}"] = np.log(frame[var].astype(float))
     for var, ks in spec.lags.items():
@@ -333,10 +347,10 @@ def fit(frame: pd.DataFrame, spec: GravitySpec) -> GravityResult:
         regs += [c for c in frame.columns if c.startswith("INTL_BRDR_") and c not in regs]
     for fe in spec.fixed_effects:
         if fe not in frame.columns:
-            raise KeyError(f"fixed effect {fe!r} is not a column and not one of {', '.join(FIXED_EFFECTS)}")
+            raise NotFound(f"fixed effect {fe!r} is not a column and not one of {', '.join(FIXED_EFFECTS)}")
     missing = [r for r in regs if r not in frame.columns]
     if missing:
-        raise KeyError(f"regressors not in the data: {', '.join(missing)}")
+        raise NotFound(f"regressors not in the data: {', '.join(missing)}")
     n_input = len(frame)
     dropped: list[Dropped] = []
     cols = [spec.dependent, *regs]
@@ -353,7 +367,7 @@ def fit(frame: pd.DataFrame, spec: GravitySpec) -> GravityResult:
         frame[f"ln_{dep}"] = np.log(frame[dep])
         dep = f"ln_{dep}"
     elif (frame[dep] < 0).any():
-        raise ValueError(
+        raise InputError(
             f"PPML needs a non-negative dependent variable; {dep} has {(frame[dep] < 0).sum()} negative values"
         )
     fes = list(spec.fixed_effects)
@@ -373,22 +387,15 @@ def fit(frame: pd.DataFrame, spec: GravitySpec) -> GravityResult:
             model, kept, omitted = _run(data, spec, dep, regs, fes, frame)
     coef = model.coef()
     se = model.se()
-    nobs = int(model._N)
+    residuals = np.asarray(model.resid(), float).ravel()
+    nobs = len(residuals)
     if spec.vcov == "stata":
         se = se * math.sqrt(nobs / (nobs - 1))
-    vc = pd.DataFrame(model._vcov, index=coef.index, columns=coef.index)
+    vc = _covariance(model, coef.index)
     if spec.vcov == "stata":
         vc = vc * nobs / (nobs - 1)
-    deviance = (
-        float(model.deviance)
-        if spec.estimator == "ppml" and hasattr(model, "deviance") and not callable(model.deviance)
-        else None
-    )
-    pseudo = (
-        float(getattr(model, "_pseudo_r2", float("nan")))
-        if spec.estimator == "ppml"
-        else float(getattr(model, "_r2", float("nan")))
-    )
+    deviance = float(model.deviance) if spec.estimator == "ppml" else None
+    pseudo = _fit_statistic(model, residuals, spec.estimator)
     return GravityResult(
         spec=spec,
         formula=_formula(spec.dependent if spec.estimator == "ppml" else f"ln({spec.dependent})", kept, fes),
@@ -441,11 +448,41 @@ def _run(data: pd.DataFrame, spec: GravitySpec, dep: str, regs: list[str], fes: 
 
 def _suspect_separation(model, data: pd.DataFrame, y: str) -> bool:
     """The fit hints at separation: a zero flow fitted at (numerically) zero, or no convergence."""
-    mu = np.asarray(model._Y_hat_response).ravel()
+    mu = np.asarray(model.predict(type="response"), float).ravel()
     yv = data[y].to_numpy(float)
+    if len(mu) != len(yv):  # rows pyfixest dropped (missing values): compare what it kept
+        yv = np.delete(yv, np.asarray(model.na_index, int))
     scale = float(yv[yv > 0].mean()) if (yv > 0).any() else 1.0
     # lenient on purpose: a false alarm only costs the exact check
-    return bool(((yv == 0) & (mu < 1e-6 * scale)).any() or not getattr(model, "_convergence", True))
+    return bool(((yv == 0) & (mu < 1e-6 * scale)).any() or not model.convergence)
+
+
+def _covariance(model, names: pd.Index) -> pd.DataFrame:
+    """The coefficients' covariance matrix of a pyfixest fit.
+
+    pyfixest 0.60 has no public accessor for the matrix (``Feols.vcov`` recomputes and returns the
+    model), so this one function reads the attribute it fills, and says so if a release renames it.
+    """
+    matrix = getattr(model, "_vcov", None)
+    if matrix is None:
+        raise RuntimeError("this pyfixest release does not expose the covariance matrix tradeflux reads (_vcov)")
+    return pd.DataFrame(np.asarray(matrix, float), index=names, columns=names)
+
+
+def _fit_statistic(model, residuals: np.ndarray, estimator: str) -> float:
+    """McFadden's pseudo R-squared for PPML (log likelihood against a constant-only model), R-squared for OLS."""
+    fitted = np.asarray(model.predict(type="response") if estimator == "ppml" else model.predict(), float).ravel()
+    y = fitted + residuals if estimator != "ppml" else None
+    if estimator != "ppml":
+        return float(1 - (residuals**2).sum() / ((y - y.mean()) ** 2).sum())
+    from scipy.special import gammaln
+
+    y = fitted + residuals  # response residuals of a Poisson fit: y - mu
+    mean = y.mean()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ll = float(np.sum(np.where(y > 0, y * np.log(fitted), 0.0) - fitted - gammaln(y + 1)))
+        ll0 = float(np.sum(np.where(y > 0, y * np.log(mean), 0.0) - mean - gammaln(y + 1)))
+    return 1 - ll / ll0
 
 
 def _vcov_args(spec: GravitySpec, data: pd.DataFrame):
@@ -459,7 +496,7 @@ def _vcov_args(spec: GravitySpec, data: pd.DataFrame):
         return "hetero", pf.ssc(k_adj=False, G_adj=False)
     if spec.vcov == "iid":
         return "iid", None
-    raise ValueError(f"vcov must be cluster, hetero, stata or iid, not {spec.vcov!r}")
+    raise InputError(f"vcov must be cluster, hetero, stata or iid, not {spec.vcov!r}")
 
 
 def estimate_formula(
@@ -471,7 +508,7 @@ def estimate_formula(
     regressors = tuple(t.strip() for t in rhs.split("+") if t.strip() and t.strip() != "1")
     fes = tuple(t.strip() for t in fe_part.split("+") if t.strip())
     if not lhs.strip() or not rest.strip():
-        raise ValueError(f"formula must look like 'y ~ x1 + x2 | fe1 + fe2', got {formula!r}")
+        raise InputError(f"formula must look like 'y ~ x1 + x2 | fe1 + fe2', got {formula!r}")
     spec = GravitySpec(
         regressors=regressors,
         dependent=lhs.strip(),

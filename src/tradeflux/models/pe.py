@@ -55,7 +55,7 @@ market with fixed world prices, GSIM's market-wide change equals the sum of SMAR
 Defaults, each a statement the results carry: ``sigma = 1.5`` (the WITS-SMART default substitution
 elasticity), ``beta = inf`` (WITS uses 99 for "infinite"), ``eps = -1.0`` (unit elastic: a neutral
 choice, not an estimate; supply product estimates, e.g. Kee, Nicita and Olarreaga 2008, with
-:func:`elasticities_from_file`). :func:`broda_weinstein` gives per-product substitution elasticities
+:func:`tradeflux.scenarios.inputs.elasticities_from_file`). :func:`sigma_by_hs3` gives per-product substitution elasticities
 from Broda and Weinstein (2006).
 """
 
@@ -64,13 +64,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from tradeflux import settings
+from tradeflux._results import Result
+from tradeflux.errors import InputError
 from tradeflux.models import _pe_kernel as _kernel
 
 DEFAULT_IMPORT_DEMAND = -1.0
@@ -99,14 +99,14 @@ class Elasticities:
     def check(self) -> None:
         eps, sigma, beta = (np.asarray(v, float) for v in (self.import_demand, self.substitution, self.export_supply))
         if np.isnan(eps).any() or (eps > 0).any():
-            raise ValueError(
+            raise InputError(
                 "import demand elasticities must be negative or zero (a price rise lowers imports); "
                 f"got {float(np.nanmax(eps)) if not np.isnan(eps).all() else 'NaN'}"
             )
         if np.isnan(sigma).any() or (sigma < 0).any():
-            raise ValueError(f"substitution elasticities must be zero or positive; got {float(np.nanmin(sigma))}")
+            raise InputError(f"substitution elasticities must be zero or positive; got {float(np.nanmin(sigma))}")
         if np.isnan(beta).any() or (beta <= 0).any():
-            raise ValueError(
+            raise InputError(
                 f"export supply elasticities must be positive (inf for fixed world prices); got {float(np.nanmin(beta))}"
             )
 
@@ -130,15 +130,16 @@ class Elasticities:
             parts.append(f"{label} {shown} ({given[name]})")
         return "elasticities: " + "; ".join(parts)
 
-    def with_file(self, path: str | Path, products: pd.Series) -> Elasticities:
-        """Per-line values from a file (see :func:`elasticities_from_file`); lines it misses keep these."""
-        table = elasticities_from_file(path, products)
+    def with_table(self, table: pd.DataFrame, origin: str) -> Elasticities:
+        """Per-line values from ``table`` (one row per line, NaN where it has none, as
+        :func:`elasticities_by_prefix` gives); lines it misses keep these."""
         out = self
+        n = len(table)
         for column in table.columns:
-            default = np.broadcast_to(np.asarray(getattr(self, column), float), (len(products),))
+            default = np.broadcast_to(np.asarray(getattr(self, column), float), (n,))
             matched = int(table[column].notna().sum())
             values = table[column].fillna(pd.Series(default)).to_numpy(float)
-            out = out.replace(column, values, f"from {path} on {matched} of {len(products)} lines, the rest as before")
+            out = out.replace(column, values, f"{origin} on {matched} of {n} lines, the rest as before")
         return out
 
     def for_lines(self, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -150,7 +151,7 @@ class Elasticities:
 
 
 @dataclass
-class PEResult:
+class PEResult(Result):
     """Per-line effects (USD) and what produced them; aggregate with :meth:`by`."""
 
     lines: pd.DataFrame
@@ -206,6 +207,9 @@ class PEResult:
         row["floored_lines"] = int(self.lines["floored"].sum()) if "floored" in self.lines else 0
         return {k: float(v) if isinstance(v, (int, float, np.floating, np.integer)) else v for k, v in row.items()}
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"market": self.market(), "partners": self.by("partner"), "lines": self.lines}
+
     def to_dict(self, top: int = 20) -> dict:
         partners = self.by("partner").sort_values("total_effect")
         return {
@@ -237,7 +241,7 @@ class Market:
         dup = np.flatnonzero(pair[1:] == pair[:-1])
         if len(dup):
             row = lines.iloc[order[dup[0] + 1]]
-            raise ValueError(f"{name}: partner {row.partner} appears twice for product {row['product']}")
+            raise InputError(f"{name}: partner {row.partner} appears twice for product {row['product']}")
         self.order = order
         self.lines = lines.iloc[order].reset_index(drop=True)
         self.importer = importer
@@ -270,7 +274,7 @@ class Market:
         elasticities.check()
         t1 = self._tariffs_for(new_tariff_pct)
         if np.isnan(t1).any() or (t1 <= -1).any():
-            raise ValueError(f"{self.name}: new tariffs must be numbers above -100%")
+            raise InputError(f"{self.name}: new tariffs must be numbers above -100%")
         eps, sigma, beta = elasticities.for_lines(self.order)
         out = _smart_arrays(self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta, form=form)
         frame = self.lines.copy()
@@ -308,9 +312,9 @@ class Market:
         elasticities.check()
         new = np.atleast_2d(np.asarray(new_tariff_pct, float))
         if new.shape[1] != len(self):
-            raise ValueError(f"{self.name}: new tariffs have {new.shape[1]} columns for {len(self)} lines")
+            raise InputError(f"{self.name}: new tariffs have {new.shape[1]} columns for {len(self)} lines")
         if np.isnan(new).any() or (new <= -100).any():
-            raise ValueError(f"{self.name}: new tariffs must be numbers above -100%")
+            raise InputError(f"{self.name}: new tariffs must be numbers above -100%")
         eps, sigma, beta = (np.broadcast_to(v, (len(self),)).astype(float) for v in elasticities.for_lines(self.order))
         keys, names = pd.factorize(self.lines[by].astype(str), sort=True)
         if _kernel.sweep_fixed_prices is not None and form == "linear" and not np.isfinite(beta).any():
@@ -522,7 +526,7 @@ def gsim(lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, na
     dup = frame.duplicated(["importer", "product", "partner"])
     if dup.any():
         row = frame[dup].iloc[0]
-        raise ValueError(f"{name}: {row.importer} imports product {row['product']} from {row.partner} on two lines")
+        raise InputError(f"{name}: {row.importer} imports product {row['product']} from {row.partner} on two lines")
     eps, sigma, beta = (np.broadcast_to(v, (len(frame),)).astype(float) for v in elasticities.for_lines())
     m = pd.to_numeric(frame["imports"]).to_numpy(float)
     t0 = pd.to_numeric(frame["tariff_pct"]).to_numpy(float) / 100
@@ -582,13 +586,13 @@ def gsim(lines: pd.DataFrame, elasticities: Elasticities = Elasticities(), *, na
 
 def _check_form(form: str) -> None:
     if form not in FORMS:
-        raise ValueError(f"form must be one of {', '.join(FORMS)}, not {form!r}")
+        raise InputError(f"form must be one of {', '.join(FORMS)}, not {form!r}")
 
 
 def _check_lines(lines: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
     missing = [c for c in columns if c not in lines]
     if missing:
-        raise ValueError(f"{name}: missing column(s) {', '.join(missing)}; needed: {', '.join(columns)}")
+        raise InputError(f"{name}: missing column(s) {', '.join(missing)}; needed: {', '.join(columns)}")
     for column in ("imports", "tariff_pct", "new_tariff_pct"):
         if column not in columns:
             continue
@@ -597,26 +601,22 @@ def _check_lines(lines: pd.DataFrame, columns: tuple[str, ...], name: str) -> No
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             rule = "a non-negative number" if column == "imports" else "a number above -100"
-            raise ValueError(
+            raise InputError(
                 f"{name}: row {row + 1} (line {row + 2} of a file with a header), field {column}: "
                 f"{str(lines[column].iloc[row])!r} is not {rule}"
             )
 
 
 # ---------------------------------------------------------------------------------------------
-# Elasticities from files
+# Elasticities by product (the tables come from files read in tradeflux.scenarios.inputs)
 
 
-def elasticities_from_file(path: str | Path, products: pd.Series) -> pd.DataFrame:
-    """Per-line elasticities from a CSV with ``product`` (an HS prefix) and any of ``import_demand``,
-    ``substitution``, ``export_supply``; the longest matching prefix wins, unmatched lines get NaN."""
-    path = Path(path)
-    table = pd.read_csv(path, dtype={"product": str})
-    if "product" not in table:
-        raise ValueError(f"{path}: needs a 'product' column (HS code prefixes)")
+def elasticities_by_prefix(table: pd.DataFrame, products: pd.Series) -> pd.DataFrame:
+    """Per-line elasticities from ``table`` (``product``: an HS prefix, and any of ``import_demand``,
+    ``substitution``, ``export_supply``); the longest matching prefix wins, unmatched lines get NaN."""
     known = [c for c in ("import_demand", "substitution", "export_supply") if c in table]
     if not known:
-        raise ValueError(f"{path}: needs at least one of import_demand, substitution, export_supply")
+        raise InputError("needs at least one of import_demand, substitution, export_supply")
     codes = products.astype(str).to_numpy()
     out = pd.DataFrame(index=range(len(codes)), columns=known, dtype=float)
     best = np.zeros(len(codes), int)
@@ -629,18 +629,14 @@ def elasticities_from_file(path: str | Path, products: pd.Series) -> pd.DataFram
     return out
 
 
-def broda_weinstein(products: pd.Series, country: str = "USA", data_dir: str | Path | None = None) -> np.ndarray:
-    """Substitution elasticities from Broda and Weinstein (2006), 3-digit HS 1988/92, per line.
+def sigma_by_hs3(sigma: pd.Series, products: pd.Series) -> np.ndarray:
+    """Substitution elasticities per line from estimates indexed by 3-digit HS 1988/92 code
+    (Broda and Weinstein 2006).
 
     The HS6 code's first three digits stand for the HS0 3-digit group (revisions since 1992 rarely
-    cross them); estimates are winsorised at the country's 5th and 95th percentiles (the raw values
-    run to the thousands); unmatched lines get the country's median.
+    cross them); estimates are winsorised at the 5th and 95th percentiles (the raw values run to
+    the thousands); unmatched lines get the median.
     """
-    path = settings.data_dir(data_dir) / "trade-elasticities" / "broda_weinstein_2006_sigma_hs0_3digit_73countries.csv"
-    table = pd.read_csv(path, dtype={"HS0_3d": str})
-    table = table[table.iso3c == country]
-    if table.empty:
-        raise KeyError(f"{path}: no estimates for {country}")
-    low, high = table.sigma.quantile([0.05, 0.95])
-    sigma = table.set_index("HS0_3d").sigma.clip(low, high)
-    return products.astype(str).str[:3].map(sigma).fillna(float(sigma.median())).to_numpy(float)
+    low, high = sigma.quantile([0.05, 0.95])
+    clipped = sigma.clip(low, high)
+    return products.astype(str).str[:3].map(clipped).fillna(float(clipped.median())).to_numpy(float)

@@ -21,20 +21,16 @@ imports by HTS10) and report the simple average too.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from tradeflux import settings
-from tradeflux._io import read_toml
+from tradeflux.errors import InputError
 
 MODES = ("base", "override", "add")
 
@@ -58,9 +54,9 @@ class Layer:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ValueError(f"layer {self.id}: mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+            raise InputError(f"layer {self.id}: mode must be one of {', '.join(MODES)}, not {self.mode!r}")
         if self.end is not None and self.end < self.start:
-            raise ValueError(f"layer {self.id}: ends ({self.end}) before it starts ({self.start})")
+            raise InputError(f"layer {self.id}: ends ({self.end}) before it starts ({self.start})")
 
     def in_force(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -149,7 +145,7 @@ class Schedule:
         """Day-weighted mean of the daily averages from ``start`` to ``end`` inclusive (rates are step functions)."""
         start, end = as_date(start), as_date(end)
         if end < start:
-            raise ValueError(f"the range ends ({end}) before it starts ({start})")
+            raise InputError(f"the range ends ({end}) before it starts ({start})")
         cuts = [
             start,
             *(d for d in self.change_dates(importer, exporter) if start < d <= end),
@@ -189,98 +185,32 @@ def as_date(day: dt.date | str) -> dt.date:
     return day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
 
 
-# ---- loading -------------------------------------------------------------------------------------
-def _read_list(spec: dict, data_dir: Path, where_file: str) -> tuple[str, ...]:
-    """Codes from a list file: ``{file, column, where = {col = [values]}, suffix}``."""
-    path = data_dir / spec["file"]
-    if not path.exists():
-        raise FileNotFoundError(f"{where_file}: product list {path} not found (set the data directory)")
-    wanted = {
-        k: {str(v) for v in (vals if isinstance(vals, list) else [vals])} for k, vals in spec.get("where", {}).items()
-    }
-    codes = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        for row in csv.DictReader(handle):
-            if all(row.get(k) in vals for k, vals in wanted.items()):
-                codes.append(row[spec["column"]].strip() + spec.get("suffix", ""))
-    if not codes:
-        raise ValueError(f"{where_file}: product list {path} gives no codes for {spec}")
-    return tuple(codes)
+def layer_from_item(where: str, item: dict, products: Sequence[str] | None, exclude: Sequence[str]) -> Layer:
+    """A :class:`Layer` from one TOML table or CSV row (``item``), its product list already resolved.
 
-
-CSV_FIELDS = ("id", "measure", "imposing", "target", "mode", "start", "end", "rate_pct", "products", "exclude")
-
-
-def _csv_items(path: Path) -> list[tuple[str, dict]]:
-    """Rows of a layers CSV as TOML-like items: blank cells are absent; ``products`` and ``exclude``
-    hold code prefixes separated by spaces or semicolons."""
-    items = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        missing = [
-            f
-            for f in ("id", "measure", "imposing", "target", "start", "rate_pct")
-            if f not in (reader.fieldnames or [])
-        ]
-        if missing:
-            raise ValueError(f"{path}: missing column(s) {', '.join(missing)}; columns: {', '.join(CSV_FIELDS)}, ...")
-        for line, row in enumerate(reader, start=2):
-            item = {k: v.strip() for k, v in row.items() if k and v is not None and v.strip() != ""}
-            for key in ("products", "exclude"):
-                if key in item:
-                    item[key] = item[key].replace(";", " ").split()
-            items.append((f"{path}, line {line} ({item.get('id', '?')})", item))
-    return items
-
-
-def load(path: str | Path, data_dir: str | Path | None = None) -> Schedule:
-    """Layers from a TOML file (``[[layers]]`` tables) or a CSV (a row a layer, :data:`CSV_FIELDS`);
-    product lists are read from the data directory."""
-    path = Path(path)
-    folder = settings.data_dir(data_dir)
-    if path.suffix.lower() == ".csv":
-        items = _csv_items(path)
-    else:
-        data = read_toml(path, what="valid TOML")
-        items = [
-            (f"{path}, layer {n} ({item.get('id', '?')})", item) for n, item in enumerate(data.get("layers", []), 1)
-        ]
-    layers = []
-    for where, item in items:
-        try:
-            products = item.get("products")
-            if "list" in item:
-                products = _read_list(item["list"], folder, where)
-            exclude = tuple(item.get("exclude", ()))
-            if "exclude_list" in item:
-                exclude += _read_list(item["exclude_list"], folder, where)
-            layers.append(
-                Layer(
-                    id=item["id"],
-                    measure=item["measure"],
-                    imposing=item["imposing"],
-                    target=item["target"],
-                    start=as_date(item["start"]),
-                    end=as_date(item["end"]) if item.get("end") else None,
-                    rate_pct=float(item["rate_pct"]),
-                    mode=item.get("mode", "base"),
-                    products=tuple(products) if products is not None else None,
-                    exclude=exclude,
-                    order=int(item.get("order", 0)),
-                    authority=item.get("authority", ""),
-                    reference=item.get("reference", ""),
-                    note=item.get("note", ""),
-                )
-            )
-        except KeyError as exc:
-            raise ValueError(f"{where}: missing field {exc}") from None
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
-    return Schedule(layers, str(path))
-
-
-def shipped(name: str = "us_china_2025") -> Path:
-    return Path(str(resources.files("tradeflux") / "data" / "tariff_layers" / f"{name}.toml"))
+    ``where`` names the file and layer for error messages.
+    """
+    try:
+        return Layer(
+            id=item["id"],
+            measure=item["measure"],
+            imposing=item["imposing"],
+            target=item["target"],
+            start=as_date(item["start"]),
+            end=as_date(item["end"]) if item.get("end") else None,
+            rate_pct=float(item["rate_pct"]),
+            mode=item.get("mode", "base"),
+            products=tuple(products) if products is not None else None,
+            exclude=tuple(exclude),
+            order=int(item.get("order", 0)),
+            authority=item.get("authority", ""),
+            reference=item.get("reference", ""),
+            note=item.get("note", ""),
+        )
+    except KeyError as exc:
+        raise InputError(f"{where}: missing field {exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{where}: {exc}") from None
 
 
 COMPARISON_NOTES = (
@@ -331,25 +261,3 @@ def compare_published(
         )
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def timeline_figure(table: pd.DataFrame, title: str):
-    """A step chart of the averages over time (a :meth:`Schedule.timeline` or :func:`compare_published` table)."""
-    import plotly.graph_objects as go
-
-    series = {
-        "trade_weighted_pct": "tradeflux, trade-weighted",
-        "simple_pct": "tradeflux, simple average",
-        "tradeflux_addon_pct": "tradeflux, additional duties",
-        "tradewartracker_addon_pct": "tradewartracker, additional duties",
-        "tradeflux_with_2024_duties_pct": "tradeflux + 2024 applied duties",
-        "piie_pct": "PIIE, all layers",
-    }
-    fig = go.Figure()
-    for column, label in series.items():
-        if column in table:
-            data = table[["date", column]].dropna()
-            mode = "markers" if column in ("piie_pct", "tradewartracker_addon_pct") else "lines"
-            fig.add_scatter(x=data.date, y=data[column], name=label, mode=mode, line_shape="hv")
-    fig.update_layout(title=title, yaxis_title="percent ad valorem", height=500)
-    return fig

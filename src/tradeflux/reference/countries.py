@@ -32,6 +32,7 @@ from pathlib import Path
 import pycountry
 
 from tradeflux import settings
+from tradeflux.errors import InputError, NotFound
 
 WORLD = "WLD"
 EUROPEAN_UNION = "EUU"
@@ -275,6 +276,13 @@ class CountryTable:
             return label
         return self.names.get(normalise_name(text))
 
+    def code(self, text: str) -> str:
+        """The ISO3 code for ``text`` (a code or a name); :class:`NotFound` if it is neither."""
+        found = self.match(text) if isinstance(text, str) else None
+        if found is None:
+            raise NotFound(f"unknown country {text!r}: not an ISO3 code or a country name tradeflux knows")
+        return found
+
     def match_many(self, names: Iterable[str]) -> dict[str, str | None]:
         return {name: self.match(name) for name in set(names)}
 
@@ -304,23 +312,23 @@ class CountryTable:
             reader = csv.DictReader(handle)
             missing = {"group", "iso3"} - set(reader.fieldnames or [])
             if missing:
-                raise ValueError(f"{path}: group file needs columns group, iso3 (missing {sorted(missing)})")
+                raise InputError(f"{path}: group file needs columns group, iso3 (missing {sorted(missing)})")
             for line, row in enumerate(reader, start=2):
                 code = row["iso3"].strip().upper()
                 if code not in self.countries:
-                    raise ValueError(f"{path}, line {line}, field iso3: unknown country code {code!r}")
+                    raise InputError(f"{path}, line {line}, field iso3: unknown country code {code!r}")
                 try:
                     start = _d(row["start"]) if row.get("start") else None
                     end = _d(row["end"]) if row.get("end") else None
                 except ValueError as exc:
-                    raise ValueError(f"{path}, line {line}: bad date ({exc})") from None
+                    raise InputError(f"{path}, line {line}: bad date ({exc})") from None
                 self.memberships.append(Membership(row["group"].strip().upper(), code, start, end))
 
     def _require_group(self, group: str) -> str:
         gid = self.group_id(group)
         if gid is None:
             known = ", ".join(self.groups)
-            raise KeyError(f"unknown country group {group!r}; known groups: {known}")
+            raise NotFound(f"unknown country group {group!r}; known groups: {known}")
         return gid
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tradeflux import settings
+from tradeflux.errors import NotFound
 
 HS_REVISIONS = ("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022")
 
@@ -51,12 +52,12 @@ class Basket:
     def codes(self, revision: str) -> tuple[str, ...]:
         """The HS codes of the basket in ``revision`` (``HS2017`` or ``HS2022``)."""
         if revision not in HS_REVISIONS:
-            raise KeyError(f"unknown HS revision {revision!r}; expected one of {', '.join(HS_REVISIONS)}")
+            raise NotFound(f"unknown HS revision {revision!r}; expected one of {', '.join(HS_REVISIONS)}")
         out: list[str] = []
         for part in self.parts:
             if revision not in part.codes:
                 defined = ", ".join(part.codes)
-                raise KeyError(
+                raise NotFound(
                     f"basket {self.name!r} part {part.name!r} has no codes for {revision} (defined: {defined})"
                 )
             out.extend(part.codes[revision])
@@ -107,7 +108,7 @@ def basket(name: str) -> Basket:
     try:
         return BASKETS[name]
     except KeyError:
-        raise KeyError(f"unknown basket {name!r}; known baskets: {', '.join(sorted(BASKETS))}") from None
+        raise NotFound(f"unknown basket {name!r}; known baskets: {', '.join(sorted(BASKETS))}") from None
 
 
 def hs2017_to_hs2022(code: str) -> tuple[str, ...]:
@@ -117,7 +118,7 @@ def hs2017_to_hs2022(code: str) -> tuple[str, ...]:
     nomenclature = load()
     if code in nomenclature.hs2017 and code in nomenclature.descriptions:
         return (code,)
-    raise KeyError(f"no HS2017->HS2022 correspondence known for {code!r}")
+    raise NotFound(f"no HS2017->HS2022 correspondence known for {code!r}")
 
 
 def hs2022_to_hs2017(code: str) -> tuple[str, ...]:
@@ -128,7 +129,7 @@ def hs2022_to_hs2017(code: str) -> tuple[str, ...]:
     nomenclature = load()
     if code in nomenclature.hs2017:
         return (code,)
-    raise KeyError(f"no HS2022->HS2017 correspondence known for {code!r}")
+    raise NotFound(f"no HS2022->HS2017 correspondence known for {code!r}")
 
 
 @dataclass(frozen=True)

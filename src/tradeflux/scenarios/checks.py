@@ -13,15 +13,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tradeflux import catalog
+from tradeflux._results import Result, jsonable
 from tradeflux.models import ge, gravity
 
 
 @dataclass
-class Check:
+class Check(Result):
+    """A published counterfactual solved again: our figures beside the published ones, and a summary."""
+
     name: str
     description: str
     table: pd.DataFrame
     summary: dict
+
+    @property
+    def notes(self) -> list[str]:
+        return [self.description]
+
+    def to_dict(self) -> dict:
+        return {
+            "check": self.name,
+            "description": self.description,
+            "summary": jsonable(self.summary),
+            "table": jsonable(self.table),
+        }
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {self.name: self.table}
 
 
 def _against_book(real_gdp_pct: pd.Series, exports_pct: pd.Series, ref: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -65,8 +84,7 @@ def trade_without_borders(data_dir: Path, draws: int = 0) -> Check:
     baseline = ge.Baseline.from_frame(frame, value="fitted")
     result = ge.solve(baseline, baseline.phi(frame, "shock"), theta=6.0, closure="multiplicative", reference="DEU")
     ours = result.countries_frame().set_index("country")
-    folder = data_dir / "yotov-gravity-guide"
-    ref = pd.read_csv(folder / "reference_ge_trade_without_border_by_country.csv")
+    ref = pd.read_csv(catalog.path("yotov_borders_reference", data_dir))
     ref["country"] = ref.country.replace("ZZZ", "DEU")
     ref = ref.set_index("country").reindex(ours.index)
     table, spreads = _against_book(ours.real_gdp_pct, ours.exports_pct, ref)
@@ -118,7 +136,7 @@ def trade_without_borders(data_dir: Path, draws: int = 0) -> Check:
 def borders_inputs(data_dir: Path) -> tuple[pd.DataFrame, gravity.GravityResult]:
     """The 2006 cross-section with the first-stage PPML: fitted flows, the shock (``-beta`` on
     international pairs) and trade costs ``t^(1-sigma)`` before and after the borders go."""
-    data = pd.read_csv(data_dir / "yotov-gravity-guide" / "agtpa_ch2_trade_without_border_2006.csv.gz")
+    data = pd.read_csv(catalog.path("yotov_2006", data_dir))
     for col in ("exporter", "importer"):
         data[col] = data[col].replace("ZZZ", "DEU")  # the book codes Germany ZZZ to make it the reference
     spec = gravity.GravitySpec(
@@ -248,8 +266,7 @@ def nafta_removal(data_dir: Path) -> Check:
     Counterfactual: exp(-0.557) on the NAFTA pairs; sigma 7, Germany the reference. The book reports
     NAFTA's effect, (baseline - no NAFTA) / no NAFTA, and so does this table.
     """
-    folder = data_dir / "yotov-gravity-guide"
-    panel = pd.read_csv(folder / "agtpa_gravity_panel_1986_2006.csv.gz")
+    panel = pd.read_csv(catalog.path("yotov_panel", data_dir))
     spec = gravity.GravitySpec(
         regressors=("RTA",), first_year=1986, every=4, fixed_effects=("exporter-year", "importer-year", "pair")
     )
@@ -270,7 +287,7 @@ def nafta_removal(data_dir: Path) -> Check:
     ours = result.countries_frame().set_index("country")
     effect_gdp = (1 / (1 + ours.real_gdp_pct / 100) - 1) * 100
     effect_exports = (1 / (1 + ours.exports_pct / 100) - 1) * 100
-    ref = pd.read_csv(folder / "reference_ge_nafta_removal_by_country.csv").set_index("country").reindex(ours.index)
+    ref = pd.read_csv(catalog.path("yotov_nafta_reference", data_dir)).set_index("country").reindex(ours.index)
     table, spreads = _against_book(effect_gdp, effect_exports, ref)
     summary = {
         "rta_coefficient": float(fit.coef["RTA"]),
@@ -284,7 +301,7 @@ def nafta_removal(data_dir: Path) -> Check:
 
 def eu_enlargement(data_dir: Path) -> Check:
     """Stata ge_gravity's EU enlargement example on the WIOD 2000 baseline (theta 4, beta 0.224249)."""
-    ref = pd.read_csv(data_dir / "wiod-gegravity-2000-2014" / "reference_ge_eu_enlargement_stata.csv")
+    ref = pd.read_csv(catalog.path("ge_gravity_eu_enlargement", data_dir))
     year = ref[ref.year == 2000]
     baseline = ge.Baseline.from_frame(year)
     phi = baseline.phi(year, "eu_effect")

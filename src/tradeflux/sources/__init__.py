@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tradeflux.errors import NotFound
 from tradeflux.sources.baci import BACI
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged
 from tradeflux.sources.census import US_CENSUS
@@ -35,7 +36,7 @@ def find_source(source_id: str) -> Source:
     try:
         return SOURCES[source_id]
     except KeyError:
-        raise KeyError(f"unknown source {source_id!r}; known sources: {', '.join(SOURCES)}") from None
+        raise NotFound(f"unknown source {source_id!r}; known sources: {', '.join(SOURCES)}") from None
 
 
 __all__ = ["SOURCES", "Dataset", "FormatError", "ReadContext", "Source", "Staged", "find_source"]

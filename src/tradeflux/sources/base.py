@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from tradeflux.errors import FormatError
+from tradeflux.errors import FormatError, NotFound
 from tradeflux.reference import countries as _countries
 from tradeflux.reference.countries import CountryTable
 from tradeflux.schema import literal_columns, staged_select
@@ -225,7 +225,7 @@ class Source:
             if ds.name == name:
                 return ds
         known = ", ".join(d.name for d in self.datasets)
-        raise KeyError(f"source {self.id!r} has no dataset {name!r} (datasets: {known})")
+        raise NotFound(f"source {self.id!r} has no dataset {name!r} (datasets: {known})")
 
 
 def sql_str(text: str) -> str:

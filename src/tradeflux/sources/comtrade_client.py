@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from tradeflux.errors import DownloadError
+from tradeflux.errors import DownloadError, InputError
 from tradeflux.reference import countries as _countries
 
 DEFAULT_BASE_URL = "https://comtradeapi.un.org"
@@ -79,7 +79,7 @@ def comtrade_code(code: str) -> str:
         return COMTRADE_CODES[iso3]
     country = _countries.load().countries.get(iso3)
     if country is None or country.numeric is None:
-        raise ValueError(f"no Comtrade code known for {code!r}")
+        raise InputError(f"no Comtrade code known for {code!r}")
     return str(int(country.numeric))
 
 

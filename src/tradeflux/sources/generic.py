@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from tradeflux._io import read_toml
+from tradeflux.errors import InputError
 from tradeflux.schema import STAGED_DEFAULTS
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged, sql_str
 
@@ -46,10 +47,10 @@ class Mapping:
 
     def __post_init__(self) -> None:
         if self.table not in STAGED_DEFAULTS:
-            raise ValueError(f"unknown table {self.table!r}; tables: {', '.join(STAGED_DEFAULTS)}")
+            raise InputError(f"unknown table {self.table!r}; tables: {', '.join(STAGED_DEFAULTS)}")
         unknown = set(self.columns) - set(STAGED_DEFAULTS[self.table])
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"mapping names columns that {self.table} does not stage: {sorted(unknown)}; staged columns: {', '.join(STAGED_DEFAULTS[self.table])}"
             )
 
@@ -79,7 +80,7 @@ def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
         elif spec.startswith("~"):
             column = spec[1:]
             if target not in _COUNTRY_COLUMNS:
-                raise ValueError(f"name matching (~) is for country columns only, not {target!r}")
+                raise InputError(f"name matching (~) is for country columns only, not {target!r}")
             lookup = ctx.country_map(ctx.distinct(raw, column))
             alias = f"m_{target}"
             joins.append(f'LEFT JOIN {lookup} {alias} ON r."{column}" = {alias}.key')

@@ -24,6 +24,7 @@ DuckDB and Spark SQL share.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -39,6 +40,8 @@ import pandas as pd
 
 from tradeflux import schema, settings
 from tradeflux._io import atomic_write_text
+from tradeflux._results import Result
+from tradeflux.errors import InputError, NotFound
 from tradeflux.reference import countries as _countries
 from tradeflux.sources import SOURCES, find_source
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source
@@ -59,7 +62,7 @@ class TableCount:
 
 
 @dataclass
-class IngestResult:
+class IngestResult(Result):
     """What one ingest did. ``status`` is ``loaded``, ``unchanged`` (same file and vintage) or ``replaced``."""
 
     id: str
@@ -70,31 +73,46 @@ class IngestResult:
     sha256: str
     status: str
     lines_read: int
-    tables: dict[str, TableCount]
+    counts: dict[str, TableCount]  # by table; "tables" in the manifest
     quarantine_file: str | None = None
     ingested_at: str = ""
 
     @property
     def staged(self) -> int:
-        return sum(t.staged for t in self.tables.values())
+        return sum(t.staged for t in self.counts.values())
 
     @property
     def loaded(self) -> int:
-        return sum(t.loaded for t in self.tables.values())
+        return sum(t.loaded for t in self.counts.values())
 
     @property
     def quarantined(self) -> int:
-        return sum(t.quarantined for t in self.tables.values())
+        return sum(t.quarantined for t in self.counts.values())
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"{self.file}: {self.loaded:,} rows loaded, {self.quarantined:,} quarantined ({self.status})"]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "tables": pd.DataFrame(
+                [
+                    {"table": k, "staged": v.staged, "loaded": v.loaded, "quarantined": v.quarantined}
+                    for k, v in self.counts.items()
+                ]
+            )
+        }
 
     def to_dict(self) -> dict:
         out = asdict(self)
+        out["tables"] = out.pop("counts")
         out.update(staged=self.staged, loaded=self.loaded, quarantined=self.quarantined)
         return out
 
     @classmethod
     def from_dict(cls, data: dict) -> IngestResult:
         data = {k: v for k, v in data.items() if k not in ("staged", "loaded", "quarantined")}
-        data["tables"] = {k: TableCount(**v) for k, v in data["tables"].items()}
+        data["counts"] = {k: TableCount(**v) for k, v in data.pop("tables").items()}
         return cls(**data)
 
 
@@ -158,14 +176,14 @@ class Store:
         try:
             dt.date.fromisoformat(vintage)
         except ValueError:
-            raise ValueError(f"vintage must be an ISO date (YYYY-MM-DD), got {vintage!r}") from None
+            raise InputError(f"vintage must be an ISO date (YYYY-MM-DD), got {vintage!r}") from None
         say = progress or (lambda _msg: None)
         sha = _sha256(file)
         entries = self.entries
         for entry in entries:
             if (entry.source, entry.dataset, entry.vintage, entry.sha256) == (src.id, ds.name, vintage, sha):
                 say(f"{src.id}/{ds.name}: {file.name} already loaded (vintage {vintage}), nothing to do")
-                return IngestResult(**{**asdict(entry), "tables": entry.tables, "status": "unchanged"})
+                return dataclasses.replace(entry, status="unchanged")
         self._collect_garbage(entries)
 
         entry_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -198,7 +216,7 @@ class Store:
         if wanted:
             unknown = wanted - set(SOURCES)
             if unknown:
-                raise KeyError(f"unknown sources: {', '.join(sorted(unknown))}; known: {', '.join(SOURCES)}")
+                raise NotFound(f"unknown sources: {', '.join(sorted(unknown))}; known: {', '.join(SOURCES)}")
         planned = []
         for src in SOURCES.values():
             if wanted is not None and src.id not in wanted:
@@ -279,7 +297,7 @@ class Store:
                 sha256=sha,
                 status="loaded",
                 lines_read=ctx.lines_read,
-                tables=tables,
+                counts=tables,
                 quarantine_file=qfile,
                 ingested_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             )
@@ -436,7 +454,7 @@ class Store:
         return files
 
     def _delete_files(self, entry: IngestResult) -> None:
-        for count in entry.tables.values():
+        for count in entry.counts.values():
             for f in count.files:
                 (self.root / f["path"]).unlink(missing_ok=True)
         if entry.quarantine_file:
@@ -445,7 +463,7 @@ class Store:
     def _collect_garbage(self, entries: Sequence[IngestResult]) -> None:
         """Remove what an interrupted ingest left: staging folders and files no entry names."""
         shutil.rmtree(self.root / ".staging", ignore_errors=True)
-        known = {f["path"] for e in entries for t in e.tables.values() for f in t.files}
+        known = {f["path"] for e in entries for t in e.counts.values() for f in t.files}
         known |= {e.quarantine_file for e in entries if e.quarantine_file}
         for folder in [*schema.TABLES, "quarantine"]:
             base = self.root / folder
@@ -462,11 +480,11 @@ class Store:
         A date selects, for each source, dataset and year, the newest vintage on or before it.
         """
         if table not in schema.TABLES:
-            raise KeyError(f"unknown table {table!r}; tables: {', '.join(schema.TABLES)}")
+            raise NotFound(f"unknown table {table!r}; tables: {', '.join(schema.TABLES)}")
         rows = [
             (e.source, e.dataset, f.get("year"), e.vintage, f["path"])
             for e in self.entries
-            for t, c in e.tables.items()
+            for t, c in e.counts.items()
             if t == table
             for f in c.files
         ]
@@ -489,7 +507,7 @@ class Store:
         visible = {str(f) for f in self.files(table, vintage)}
         parts = []
         for entry in self.entries:
-            count = entry.tables.get(table)
+            count = entry.counts.get(table)
             files = [
                 str(self.root / f["path"])
                 for f in (count.files if count else [])
@@ -545,7 +563,7 @@ class Store:
         if order_by:
             bad = [c for c in order_by if c.lstrip("-") not in spec.column_names]
             if bad:
-                raise KeyError(f"cannot order by {bad}: not columns of {table}")
+                raise NotFound(f"cannot order by {bad}: not columns of {table}")
             sql += " ORDER BY " + ", ".join(
                 f"{c.lstrip('-')} {'DESC' if c.startswith('-') else 'ASC'}" for c in order_by
             )
@@ -572,8 +590,8 @@ class Store:
         current_files = {str(p) for t in schema.TABLES for p in self.files(t)}
         rows = []
         for e in self.entries:
-            files = [self.root / f["path"] for c in e.tables.values() for f in c.files]
-            periods = [p for c in e.tables.values() for p in c.periods]
+            files = [self.root / f["path"] for c in e.counts.values() for f in c.files]
+            periods = [p for c in e.counts.values() for p in c.periods]
             rows.append(
                 {
                     "source": e.source,
@@ -584,7 +602,7 @@ class Store:
                     "staged": e.staged,
                     "loaded": e.loaded,
                     "quarantined": e.quarantined,
-                    "tables": ",".join(sorted(e.tables)),
+                    "tables": ",".join(sorted(e.counts)),
                     "first_period": min(periods) if periods else None,
                     "last_period": max(periods) if periods else None,
                     "current": any(str(f) in current_files for f in files) if files else False,
@@ -654,7 +672,7 @@ def _where(spec: schema.TableSpec, filters: dict[str, object]) -> tuple[str, lis
         if wanted is None:
             continue
         if column not in spec.column_names:
-            raise KeyError(f"cannot filter on {column!r}: not a column of {spec.name} ({', '.join(spec.column_names)})")
+            raise NotFound(f"cannot filter on {column!r}: not a column of {spec.name} ({', '.join(spec.column_names)})")
         if isinstance(wanted, (list, tuple, set, frozenset)):
             values = list(wanted)
             clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")

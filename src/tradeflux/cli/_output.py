@@ -1,0 +1,60 @@
+"""What every command shares: the consoles, one table printer, JSON output, progress, common options.
+
+Tables are sized to their content: when the output is a pipe or a log, the console is as wide as
+the widest table, so nothing wraps mid-word; numbers are formatted by unit (:mod:`tradeflux._format`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.measure import Measurement
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tradeflux._format import cell
+from tradeflux.render.json import dumps
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="store directory [env TRADEFLUX_STORE; default .tradeflux/store]")
+]
+DataOpt = Annotated[
+    Path | None, typer.Option("--data-dir", help="source datasets [env TRADEFLUX_DATA; default ../shared/data]")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the full result as JSON")]
+
+
+def show(frame: pd.DataFrame, title: str, *, columns: list[str] | tuple[str, ...] | None = None) -> None:
+    """Print ``frame`` as one table; numbers right-aligned and formatted by their column's unit."""
+    cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
+    table = Table(title=title, header_style="bold", title_justify="left")
+    for col in cols:
+        numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
+        table.add_column(str(col), justify="right" if numeric else "left", no_wrap=True)
+    for row in frame[cols].itertuples(index=False):
+        table.add_row(*(cell(str(c), v) for c, v in zip(cols, row, strict=True)))
+    needed = Measurement.get(console, console.options, table).maximum
+    width = needed if not console.is_terminal else min(max(needed, 80), max(console.width, 80))
+    console.print(table, width=max(width, 40), crop=False)
+
+
+def say(text: str) -> None:
+    console.print(text, highlight=False, markup=False)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(dumps(data) + "\n")
+
+
+def progress(quiet: bool) -> Progress:
+    """A progress bar on stderr, off when the output is JSON."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=err, transient=True, disable=quiet)

@@ -1,0 +1,262 @@
+"""Data commands: ingest, what the store holds, queries, the quarantine, downloads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from tradeflux import schema
+from tradeflux import store as _store
+from tradeflux._io import atomic_write_bytes
+from tradeflux.cli import app, fetch_app
+from tradeflux.cli._output import DataOpt, JsonOpt, StoreOpt, console, emit_json, err, progress, show
+from tradeflux.errors import InputError
+from tradeflux.render.json import dumps
+from tradeflux.sources import SOURCES, find_source
+
+SOURCE_COLUMNS = [
+    "source",
+    "dataset",
+    "vintage",
+    "lines_read",
+    "loaded",
+    "quarantined",
+    "first_period",
+    "last_period",
+    "current",
+]
+
+
+def _open(store: Path | None, data_dir: Path | None) -> _store.Store:
+    return _store.open(store, data_dir=data_dir)
+
+
+@app.command()
+def ingest(
+    sources: Annotated[
+        list[str] | None, typer.Argument(help=f"source ids to ingest (default: all found): {', '.join(SOURCES)}")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="ingest this one file (with --source, or --mapping)")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="source id of --file")] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="dataset of --file, if its name does not tell")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="TOML column mapping for a generic CSV/Parquet/.dta --file")
+    ] = None,
+    vintage: Annotated[str | None, typer.Option("--vintage", help="release date of --file (YYYY-MM-DD)")] = None,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load source files into the store: every dataset found in the data directory, or one --file."""
+    st = _open(store, data_dir)
+    results: list[_store.IngestResult] = []
+    if file is not None:
+        if mapping is not None:
+            from tradeflux.sources.generic import Mapping, source_for
+
+            src = source_for(Mapping.from_file(mapping), source or file.stem, vintage=vintage)
+        elif source is None:
+            raise InputError("--file needs --source (or --mapping for a generic file)")
+        else:
+            src = find_source(source)
+        results.append(st.ingest(src, file, dataset=dataset, vintage=vintage))
+    else:
+        planned = st.plan(sources)
+        with progress(as_json) as bar:
+            task = bar.add_task("ingesting", total=max(len(planned), 1))
+            results = st.ingest_all(
+                sources,
+                progress=lambda msg: bar.update(task, description=msg[:80]),
+                on_file=lambda _src, _path: bar.advance(task),
+            )
+    if as_json:
+        emit_json({"ingested": [r.to_dict() for r in results], "sources": st.sources()})
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "source": r.source,
+                "dataset": r.dataset,
+                "file": Path(r.file).name,
+                "status": r.status,
+                "lines_read": r.lines_read,
+                "staged": r.staged,
+                "loaded": r.loaded,
+                "quarantined": r.quarantined,
+            }
+            for r in results
+        ]
+    )
+    if frame.empty:
+        console.print("Nothing to ingest: no dataset of these sources in the data directory.")
+        return
+    changed = int((frame.status != "unchanged").sum())
+    show(
+        frame,
+        f"Ingested into {st.root}: {changed} of {len(frame)} files new or replaced (staged = loaded + quarantined)",
+    )
+
+
+@app.command()
+def sources(store: StoreOpt = None, data_dir: DataOpt = None, as_json: JsonOpt = False) -> None:
+    """What the store holds: one row per ingested file, with its vintage and row accounting."""
+    st = _open(store, data_dir)
+    frame = st.sources()
+    if as_json:
+        emit_json(frame)
+    elif frame.empty:
+        console.print("The store is empty: run `tradeflux ingest`.")
+    else:
+        show(frame, f"Store {st.root}", columns=SOURCE_COLUMNS)
+
+
+@app.command()
+def query(
+    table: Annotated[str, typer.Option("--table", help=f"one of {', '.join(schema.TABLES)}")] = "flows",
+    reporter: Annotated[list[str] | None, typer.Option("--reporter")] = None,
+    partner: Annotated[list[str] | None, typer.Option("--partner")] = None,
+    flow: Annotated[list[str] | None, typer.Option("--flow")] = None,
+    year: Annotated[list[int] | None, typer.Option("--year")] = None,
+    period: Annotated[list[str] | None, typer.Option("--period")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source")] = None,
+    classification: Annotated[list[str] | None, typer.Option("--classification")] = None,
+    product: Annotated[list[str] | None, typer.Option("--product")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", help="indicators only")] = None,
+    vintage: Annotated[str, typer.Option("--vintage", help="latest, all, or an ISO date")] = "latest",
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=0, help="rows at most (default 50 for a table on screen)")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, parquet or json")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="write to this file (csv, parquet, json)")] = None,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rows of a table, filtered; as a table, CSV, Parquet or JSON."""
+    if as_json:
+        fmt = "json"
+    if fmt not in ("table", "csv", "parquet", "json"):
+        raise InputError(f"--format must be table, csv, parquet or json, not {fmt!r}")
+    if fmt == "parquet" and out is None:
+        raise InputError("--format parquet needs --out FILE")
+    if out is not None and out.is_dir():
+        raise InputError(f"--out {out}: is a folder; give a file name")
+    spec = schema.TABLES.get(table)
+    if spec is None:
+        raise InputError(f"unknown table {table!r}; tables: {', '.join(schema.TABLES)}")
+    filters = dict(
+        reporter=reporter,
+        partner=partner,
+        flow=flow,
+        year=year,
+        period=period,
+        source=source,
+        classification=classification,
+        product=product,
+        metric=metric,
+    )
+    filters = {k: v for k, v in filters.items() if v}
+    bad = [k for k in filters if k not in spec.column_names]
+    if bad:
+        raise InputError(f"table {table} has no column {', '.join(bad)}")
+    if limit is None and fmt == "table" and out is None:
+        limit = 50
+    frame = _open(store, data_dir).query(table, vintage=vintage, limit=limit, **filters)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "parquet":
+            import io
+
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer, index=False)
+            atomic_write_bytes(out, buffer.getvalue())
+        elif fmt == "json":
+            atomic_write_bytes(out, dumps(frame, indent=1).encode("utf-8"))
+        else:
+            atomic_write_bytes(out, frame.to_csv(index=False).encode("utf-8"))
+        err.print(f"wrote {len(frame):,} rows to {out}")
+        return
+    if fmt == "json":
+        emit_json(frame)
+    elif fmt == "csv":
+        import sys
+
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        limited = ", limited" if limit and len(frame) == limit else ""
+        show(frame, f"{table} ({len(frame):,} rows{limited})", columns=schema.DISPLAY_COLUMNS[table])
+
+
+@app.command()
+def quarantine(
+    source: Annotated[str | None, typer.Option("--source")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0)] = 50,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rows that were not loaded, with file, line, field and reason."""
+    frame = _open(store, data_dir).quarantine(source)
+    if as_json:
+        emit_json(frame)
+        return
+    show(
+        frame.head(limit),
+        f"Quarantined rows (first {min(limit, len(frame))} of {len(frame):,})",
+        columns=["source", "dataset", "line", "field", "reason"],
+    )
+
+
+@fetch_app.command("comtrade")
+def fetch_comtrade(
+    reporter: Annotated[list[str], typer.Option("--reporter", help="ISO3 or Comtrade code; repeat for several")],
+    period: Annotated[list[str], typer.Option("--period", help="2024 or 202403; repeat for several")],
+    partner: Annotated[str, typer.Option("--partner", help="partner code, 0 = World, all = every partner")] = "0",
+    flow: Annotated[str, typer.Option("--flow", help="X, M, or X,M")] = "X,M",
+    cmd: Annotated[str, typer.Option("--cmd", help="TOTAL, AG2, or HS codes")] = "TOTAL",
+    freq: Annotated[str, typer.Option("--freq", help="A annual, M monthly")] = "A",
+    out: Annotated[Path, typer.Option("--out", help="folder for the JSON files")] = Path("comtrade"),
+    base_url: Annotated[str, typer.Option("--base-url", help="API base URL")] = "https://comtradeapi.un.org",
+    max_attempts: Annotated[int, typer.Option("--max-attempts", min=1)] = 5,
+    do_ingest: Annotated[bool, typer.Option("--ingest", help="load the files into the store afterwards")] = False,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Download from the UN Comtrade API (key from COMTRADE_API_KEY); resumes a broken download."""
+    from tradeflux.sources.comtrade_client import ComtradeClient, ComtradeError, plan
+
+    requests = plan(reporter, period, partner=partner, flow=flow, cmd=cmd, freq=freq)
+    done: list[dict] = []
+    try:
+        with ComtradeClient(base_url=base_url, max_attempts=max_attempts) as client, progress(as_json) as bar:
+            task = bar.add_task("comtrade", total=len(requests))
+
+            def on_done(req, path, fetched):
+                done.append({"request": req.filename, "file": str(path), "fetched": fetched})
+                bar.advance(task)
+
+            client.download(requests, out, on_done=on_done)
+    except ComtradeError as exc:
+        raise ComtradeError(
+            f"{exc} ({len(done)} of {len(requests)} files done; run the same command again to resume)"
+        ) from None
+    ingested = []
+    if do_ingest:
+        st = _open(store, data_dir)
+        for item in done:
+            ingested.append(st.ingest("comtrade", item["file"], dataset="api-json").to_dict())
+    if as_json:
+        emit_json({"files": done, "ingested": ingested})
+    else:
+        show(
+            pd.DataFrame(done, columns=["request", "file", "fetched"]),
+            f"Comtrade: {sum(d['fetched'] for d in done)} fetched, {sum(not d['fetched'] for d in done)} already there",
+        )

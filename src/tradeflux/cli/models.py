@@ -1,0 +1,290 @@
+"""Model commands: gravity, tariffs, partial and general equilibrium, scenarios."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from tradeflux import settings
+from tradeflux.cli import app
+from tradeflux.cli._output import DataOpt, JsonOpt, console, emit_json, say, show
+from tradeflux.errors import InputError, NotFound
+from tradeflux.render import writers
+
+
+# ---- gravity -----------------------------------------------------------------------------------
+@app.command()
+def gravity(
+    data_file: Annotated[
+        Path, typer.Argument(help="CSV, Parquet or Stata file with one row per exporter, importer (and year)")
+    ],
+    formula: Annotated[
+        str | None, typer.Option("--formula", help="fixest-style: 'trade ~ x1 + x2 | fe1 + fe2'")
+    ] = None,
+    spec_file: Annotated[
+        Path | None, typer.Option("--spec", help="TOML file: one [models.NAME] table per specification")
+    ] = None,
+    estimator: Annotated[str, typer.Option("--estimator", help="ppml or ols (with --formula)")] = "ppml",
+    vcov: Annotated[str, typer.Option("--vcov", help="cluster, hetero, stata or iid (with --formula)")] = "hetero",
+    cluster: Annotated[str | None, typer.Option("--cluster", help="cluster variable for --vcov cluster")] = None,
+    latex: Annotated[bool, typer.Option("--latex", help="print the table as LaTeX")] = False,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="write the table to this CSV file")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Estimate structural gravity (PPML with fixed effects) and print a publication table."""
+    from tradeflux.models import gravity as grav
+    from tradeflux.scenarios import inputs
+
+    if (formula is None) == (spec_file is None):
+        raise InputError("give exactly one of --formula or --spec")
+    data = inputs.estimation_table(data_file)
+    if formula is not None:
+        results = {"(1)": grav.estimate_formula(data, formula, estimator=estimator, vcov=vcov, cluster=cluster)}
+    else:
+        results = {name: grav.estimate(data, spec) for name, spec in inputs.gravity_specs(spec_file).items()}
+    if as_json:
+        emit_json({name: r.to_dict() for name, r in results.items()})
+        return
+    table = grav.compare(results, digits=4)
+    if csv_out:
+        table.to_csv(csv_out)
+    if latex:
+        sys.stdout.write(grav.to_latex(table) + "\n")
+        return
+    show(table.reset_index(names=""), f"Gravity: {data_file.name}")
+    for name, r in results.items():
+        if r.notes:
+            say(f"{name}: " + "; ".join(r.notes))
+
+
+# ---- tariffs -----------------------------------------------------------------------------------
+@app.command()
+def tariff(
+    importer: Annotated[str, typer.Option("--importer")] = "USA",
+    exporter: Annotated[str, typer.Option("--exporter")] = "CHN",
+    product: Annotated[str | None, typer.Option("--product", help="an HS/HTS code: the rate in force on it")] = None,
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="YYYY-MM-DD, or a range YYYY-MM-DD..YYYY-MM-DD (default: every date a layer changes)"
+        ),
+    ] = None,
+    layers: Annotated[
+        str, typer.Option("--layers", help="a TOML or CSV file of layers, or a shipped name")
+    ] = "us_china_2025",
+    compare: Annotated[
+        bool, typer.Option("--compare", help="beside the published averages (tradewartracker, PIIE)")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", help="folder for the timeline chart (HTML)")] = Path("reports"),
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tariffs in force from layered schedules: a product's rate, or trade-weighted averages over time, charted."""
+    from tradeflux.scenarios import inputs, tariff_run
+
+    folder = settings.data_dir(data_dir)
+    schedule = inputs.load_layers(layers, folder)
+    chart = None
+    if product is not None:
+        if day is None:
+            raise InputError("--product needs --date")
+        result = tariff_run.rate(schedule, importer, exporter, product, day)
+    elif compare:
+        result = tariff_run.compare(schedule, importer, exporter, folder)
+        chart = writers.write_tariff_chart(
+            result.table, out, f"{importer} tariffs on {exporter}: tradeflux and published averages"
+        )
+    else:
+        result = tariff_run.timeline(schedule, importer, exporter, day, folder)
+        if day is None:
+            chart = writers.write_tariff_chart(
+                result.table, out, f"Average additional {importer} tariff on {exporter} (2024 HTS10 weights)"
+            )
+    if as_json:
+        emit_json({**result.to_dict(), "chart": chart})
+        return
+    show(result.table, result.title)
+    for note in result.notes:
+        say(f"- {note}")
+    if chart:
+        say(f"Chart: {chart}")
+
+
+# ---- partial equilibrium ---------------------------------------------------------------------
+@app.command("pe")
+def pe_command(
+    scenario: Annotated[
+        str | None, typer.Argument(help="a scenario TOML file or shipped name; its US tariff shocks drive the model")
+    ] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="apply the US additional duties in force on YYYY-MM-DD (--layers)")
+    ] = None,
+    layers: Annotated[
+        str, typer.Option("--layers", help="tariff layers for --date (file or shipped name)")
+    ] = "us_china_2025",
+    lines_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--lines",
+            help="your own lines: CSV with product, partner, imports, tariff_pct, new_tariff_pct (+ importer for GSIM)",
+        ),
+    ] = None,
+    import_demand: Annotated[float, typer.Option("--import-demand", help="import demand elasticity (< 0)")] = -1.0,
+    substitution: Annotated[
+        str, typer.Option("--substitution", help="elasticity between partners, or 'broda-weinstein' (US, HS 3-digit)")
+    ] = "1.5",
+    export_supply: Annotated[
+        float, typer.Option("--export-supply", help="export supply elasticity (inf = fixed world prices)")
+    ] = math.inf,
+    elasticities_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--elasticities",
+            help="CSV: product (HS prefix) and any of import_demand, substitution, export_supply; the longest prefix wins",
+        ),
+    ] = None,
+    form: Annotated[
+        str,
+        typer.Option("--form", help="linear (SMART's closed forms) or constant (elasticities as powers: large shocks)"),
+    ] = "linear",
+    out: Annotated[Path, typer.Option("--out", help="folder for the HTML, CSV and JSON files")] = Path("reports"),
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Product-level partial equilibrium (SMART; GSIM for several importers): trade creation, diversion, revenue, surplus."""
+    from tradeflux import scenarios as _scenarios
+    from tradeflux.models import pe
+    from tradeflux.scenarios import inputs
+
+    sigma: float | str = substitution
+    if substitution != "broda-weinstein":
+        try:
+            sigma = float(substitution)
+        except ValueError:
+            raise InputError(f"--substitution must be a number or 'broda-weinstein', not {substitution!r}") from None
+    elasticities = pe.Elasticities(
+        import_demand, pe.DEFAULT_SUBSTITUTION if isinstance(sigma, str) else sigma, export_supply
+    )
+    elasticities.check()
+    if lines_file is not None:
+        frame = inputs.pe_lines(lines_file)
+        run = _scenarios.run_lines(
+            frame, elasticities, name=str(lines_file), form=form, elasticities_file=elasticities_file
+        )
+        stem = f"pe_{lines_file.stem}"
+    else:
+        if scenario is not None:
+            found = _scenarios.find(scenario)
+            shocks, title, stem = found.shocks, found.name, f"pe_{Path(found.source).stem}"
+        elif day is not None:
+            shocks = [{"type": "schedule", "layers": layers, "date": day}]
+            title, stem = f"US duties in force on {day}", f"pe_us_{day}"
+        else:
+            raise InputError("give a scenario, --date YYYY-MM-DD, or --lines FILE")
+        run = _scenarios.simulate_pe(
+            shocks,
+            title=f"{title}: SMART on US 2024 HS6 imports",
+            elasticities=elasticities,
+            substitution="broda-weinstein" if sigma == "broda-weinstein" else None,
+            elasticities_file=elasticities_file,
+            form=form,
+            data_dir=data_dir,
+            source=scenario or "",
+        )
+    paths = writers.write_pe(run, _scenarios.pe_tables(run, data_dir), out, stem)
+    if as_json:
+        emit_json({**run.to_dict(), "files": paths})
+        return
+    console.rule(run.title, style="bold")
+    for line in [*run.notes, run.result.elasticities]:
+        say(f"- {line}")
+    partners = run.result.by("partner").sort_values("total_effect")
+    cols = ["partner", "imports", "trade_creation", "trade_diversion", "total_effect", "change_pct"]
+    show(
+        pd.concat([partners[partners.total_effect < 0], partners.tail(10)]).drop_duplicates("partner")[cols],
+        "Largest losers and gainers (USD; change in %)",
+    )
+    market = run.result.market()
+    say("Market totals: " + ", ".join(f"{c.replace('_', ' ')} {_money(market[c].sum())}" for c in cols[1:5]))
+    say(f"HTML: {paths['html']}")
+
+
+def _money(value: float) -> str:
+    from tradeflux._format import money
+
+    return money(float(value), "USD")
+
+
+# ---- general equilibrium -----------------------------------------------------------------------
+@app.command("ge-check")
+def ge_check(
+    name: Annotated[str, typer.Argument(help="borders or nafta (Advanced Guide ch. 2), or eu (Stata ge_gravity)")],
+    draws: Annotated[
+        int,
+        typer.Option("--draws", min=0, help="borders: Monte Carlo draws of the border coefficient for 95% intervals"),
+    ] = 0,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Solve a published GE counterfactual and print tradeflux's results beside the published ones."""
+    from tradeflux.scenarios import checks
+
+    if name not in checks.CHECKS:
+        raise NotFound(f"unknown check {name!r}; checks: {', '.join(checks.CHECKS)}")
+    if draws and name != "borders":
+        raise InputError("--draws goes with the borders check")
+    folder = settings.data_dir(data_dir)
+    check = checks.trade_without_borders(folder, draws) if draws else checks.CHECKS[name](folder)
+    if as_json:
+        emit_json(check.to_dict())
+        return
+    show(check.table, check.description)
+    say("Summary: " + "; ".join(f"{k} {v}" for k, v in check.summary.items() if not isinstance(v, (dict, list))))
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[
+        str, typer.Argument(help="a scenario TOML file, or the name of a shipped one (see `tradeflux scenarios`)")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="folder for the HTML, JSON and CSV files")] = Path("reports"),
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a tariff or imbalance scenario in general equilibrium: who gains, who loses, where trade goes."""
+    from tradeflux import scenarios as _scenarios
+
+    sim = _scenarios.simulate(_scenarios.find(scenario), data_dir)
+    paths = writers.write_simulation(sim, out)
+    if as_json:
+        emit_json({**sim.to_dict(), "files": paths})
+        return
+    console.rule(sim.scenario.name, style="bold")
+    for note in sim.notes:
+        say(f"- {note}")
+    cols = ["country", "welfare_pct", "factory_price_pct", "exports_pct", "balance_before", "balance_after"]
+    show(
+        sim.countries.sort_values("welfare_pct")[cols],
+        "Countries, from losers to winners (welfare = real expenditure; balances USD mn)",
+    )
+    say(f"HTML: {paths['html']} (China's exports by destination and all pairs as CSV beside it)")
+
+
+@app.command("scenarios")
+def list_scenarios(as_json: JsonOpt = False) -> None:
+    """The scenarios shipped with tradeflux."""
+    from tradeflux import scenarios as _scenarios
+
+    rows = [
+        {"name": name, "title": _scenarios.Scenario.load(path).name}
+        for name, path in sorted(_scenarios.shipped().items())
+    ]
+    if as_json:
+        emit_json(rows)
+    else:
+        show(pd.DataFrame(rows), "Shipped scenarios (tradeflux simulate NAME)")

@@ -1,0 +1,47 @@
+"""The trade monitor: a country's year, explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from tradeflux import store as _store
+from tradeflux.cli import app
+from tradeflux.cli._output import DataOpt, JsonOpt, StoreOpt, console, emit_json, say, show
+from tradeflux.errors import InputError
+from tradeflux.render.writers import write_report
+
+
+@app.command()
+def report(
+    country: Annotated[str, typer.Argument(help="ISO3 code of the country (CHN)")],
+    year: Annotated[int, typer.Option("--year", help="the year to explain")],
+    out: Annotated[Path, typer.Option("--out", help="folder for the HTML, JSON and CSV files")] = Path("reports"),
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What happened to a country's trade in a year: terminal summary, HTML with charts, JSON and CSV."""
+    from tradeflux.analysis import report as _report
+
+    st = _store.open(store, data_dir=data_dir)
+    if st.sources().empty:
+        raise InputError("the store is empty: run `tradeflux ingest` first")
+    rep = _report.build(st, st.countries.code(country), year)
+    paths = write_report(rep, out)
+    if as_json:
+        emit_json({**rep.to_dict(), "files": paths})
+        return
+    console.rule(f"{rep.country_name}: merchandise trade in {year}", style="bold")
+    for line in rep.headline:
+        say(line)
+    frame = pd.DataFrame(
+        [{"figure": f.label, "value": f.formatted(), "status": f.status, "basis": f.basis} for f in rep.figures]
+    )
+    show(frame, "Figures (reported = as published; computed = from flows; derived = arithmetic on figures)")
+    for w in rep.warnings:
+        say(f"warning: {w}")
+    say(f"HTML report: {paths['html']} (tables as CSV beside it)")

@@ -1,0 +1,169 @@
+"""Charts, one function per result; each returns a Plotly figure whose title carries the year.
+
+Plotly is the ``report`` extra; it is imported when a chart is drawn.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = [
+    "country_report",
+    "ge_destinations",
+    "ge_welfare",
+    "pe_partners",
+    "pe_products",
+    "tariff_timeline",
+]
+
+RED, GREEN, BLUE, ORANGE, GREY = "#c53030", "#2f855a", "#2b6cb0", "#c05621", "#4a5568"
+
+
+def _go():
+    import plotly.graph_objects as go
+
+    return go
+
+
+def country_report(report) -> list[tuple[str, object]]:
+    """The country report's charts: balance over time, growth by partner, contributions, shares, mirror."""
+    go = _go()
+    tables = report.tables()
+    charts = []
+    s = tables.get("balance_series")
+    if s is not None and not s.empty:
+        fig = go.Figure()
+        fig.add_bar(x=s.year, y=s.balance / 1e9, name="balance (computed)", marker_color=BLUE)
+        bal = next((f for f in report.figures if f.id == "balance"), None)
+        if bal and bal.status == "reported" and bal.value is not None:
+            fig.add_bar(x=[report.year], y=[bal.value / 1e9], name="balance (reported)", marker_color=ORANGE)
+        first, last = int(s.year.min()), int(max(s.year.max(), report.year))
+        fig.update_layout(
+            title=f"{report.country_name}: trade balance {first}-{last}, USD bn", barmode="overlay", height=380
+        )
+        charts.append(("balance", fig))
+    g = tables.get("export_growth_by_partner")
+    if g is not None and not g.empty:
+        g = g.sort_values("growth_pct")
+        fig = go.Figure(
+            go.Bar(
+                x=g.growth_pct,
+                y=g["name"],
+                orientation="h",
+                marker_color=[RED if v < 0 else GREEN for v in g.growth_pct],
+            )
+        )
+        basis = ", ".join(sorted(set(g.basis)))
+        fig.update_layout(title=f"Export growth by partner, {report.year} (%, {basis} basis, as reported)", height=360)
+        charts.append(("growth", fig))
+    p = tables.get("partners_mirror")
+    if p is not None and not p.empty:
+        years = report.mirror_years or ("", "")
+        top = (
+            p.dropna(subset=["contribution_pp"])
+            .reindex(p.contribution_pp.abs().sort_values(ascending=False).index)
+            .dropna(subset=["contribution_pp"])
+            .head(12)
+            .sort_values("contribution_pp")
+        )
+        fig = go.Figure(go.Bar(x=top.contribution_pp, y=top["name"], orientation="h", marker_color=GREY))
+        fig.update_layout(
+            title=f"Contributions to export growth {years[0]}-{years[1]}, pp (partners reporting in both years)",
+            height=420,
+        )
+        charts.append(("contributions", fig))
+        shares = p.dropna(subset=["share_pct"]).sort_values("share_pct", ascending=False)
+        top10 = shares.head(10)
+        rest = max(100.0 - float(top10.share_pct.sum()), 0.0)
+        labels = [*top10["name"], "all other partners"]
+        values = [*top10.share_pct, rest]
+        fig = go.Figure(go.Pie(labels=labels, values=values, hole=0.4, sort=False))
+        fig.update_layout(title=f"Shares of exports {years[1]}, % of the total (partner-reported)", height=420)
+        charts.append(("shares", fig))
+    m = tables.get("mirror_gap_usa")
+    if m is not None and not m.empty:
+        fig = go.Figure()
+        fig.add_scatter(
+            x=m.period, y=m.reported / 1e9, name=f"reported by {report.country_name} (FOB)", mode="lines+markers"
+        )
+        fig.add_scatter(x=m.period, y=m.mirror / 1e9, name="reported by the US (CIF)", mode="lines+markers")
+        fig.update_layout(
+            title=f"Exports to the United States {m.period.min()}-{m.period.max()}: the two sides' figures, USD bn",
+            height=380,
+        )
+        charts.append(("mirror", fig))
+    return charts
+
+
+def ge_welfare(countries: pd.DataFrame, title: str) -> object:
+    go = _go()
+    countries = countries.sort_values("welfare_pct")
+    fig = go.Figure(
+        go.Bar(
+            x=countries.welfare_pct,
+            y=countries.country,
+            orientation="h",
+            marker_color=[RED if v < 0 else GREEN for v in countries.welfare_pct],
+        )
+    )
+    fig.update_layout(title=f"{title}: welfare change, % (real expenditure)", height=900)
+    return fig
+
+
+def ge_destinations(destinations: pd.DataFrame, title: str) -> object:
+    go = _go()
+    dest = destinations.sort_values("change")
+    fig = go.Figure(go.Bar(x=dest.change / 1e3, y=dest.destination, orientation="h", marker_color=BLUE))
+    fig.update_layout(title=f"{title}: change in China's exports by destination, USD bn", height=900)
+    return fig
+
+
+def pe_partners(partners: pd.DataFrame, title: str) -> object:
+    go = _go()
+    fig = go.Figure()
+    for column, colour in (("trade_creation", ORANGE), ("trade_diversion", BLUE)):
+        fig.add_bar(
+            y=partners.partner,
+            x=partners[column] / 1e9,
+            name=column.replace("_", " "),
+            orientation="h",
+            marker_color=colour,
+        )
+    fig.update_layout(barmode="relative", title=f"{title}: change in US imports by partner, USD bn", height=1000)
+    return fig
+
+
+def pe_products(gaining: pd.DataFrame, title: str) -> object:
+    go = _go()
+    fig = go.Figure()
+    for partner, rows in gaining.groupby("partner", sort=False):
+        top = rows.head(8).iloc[::-1]
+        labels = [f"{partner} {code} {desc[:40]}" for code, desc in zip(top["product"], top.description, strict=True)]
+        fig.add_bar(y=labels, x=top.total_effect / 1e6, name=partner, orientation="h")
+    fig.update_layout(
+        title=f"{title}: where the largest gainers gain, top HS6 lines, USD mn", height=1200, showlegend=True
+    )
+    return fig
+
+
+def tariff_timeline(table: pd.DataFrame, title: str) -> object:
+    """A step chart of tariff averages over time (a timeline or a comparison with published averages)."""
+    go = _go()
+    series = {
+        "trade_weighted_pct": "tradeflux, trade-weighted",
+        "simple_pct": "tradeflux, simple average",
+        "tradeflux_addon_pct": "tradeflux, additional duties",
+        "tradewartracker_addon_pct": "tradewartracker, additional duties",
+        "tradeflux_with_2024_duties_pct": "tradeflux + 2024 applied duties",
+        "piie_pct": "PIIE, all layers",
+    }
+    fig = go.Figure()
+    for column, label in series.items():
+        if column in table:
+            data = table[["date", column]].dropna()
+            mode = "markers" if column in ("piie_pct", "tradewartracker_addon_pct") else "lines"
+            fig.add_scatter(x=data.date, y=data[column], name=label, mode=mode, line_shape="hv")
+    dates = pd.to_datetime(table["date"].astype(str))
+    span = f"{dates.min().year}-{dates.max().year}" if dates.min().year != dates.max().year else str(dates.min().year)
+    fig.update_layout(title=f"{title}, {span}", yaxis_title="percent ad valorem", height=500)
+    return fig

@@ -1,0 +1,287 @@
+"""Model inputs read from files: tariff layers, elasticities, GE baselines, PE lines and weights.
+
+The models in :mod:`tradeflux.models` take arrays and frames; this module is where those come
+from. Shared datasets are found through :mod:`tradeflux.catalog`; the US import files through the
+``us-census`` reader's own functions, so each file has one reader.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tradeflux import catalog, settings
+from tradeflux._io import read_toml
+from tradeflux.errors import InputError, NotFound
+from tradeflux.models import ge, pe, tariffs
+from tradeflux.sources import census
+
+__all__ = [
+    "BASELINES",
+    "LAYER_CSV_FIELDS",
+    "baseline",
+    "broda_weinstein",
+    "elasticities_from_file",
+    "layers_path",
+    "load_layers",
+    "pe_baseline",
+    "piie_averages",
+    "tracker_events",
+    "us_china_hts10_weights",
+    "with_elasticities_file",
+    "yotov_2006",
+]
+
+PathLike = str | os.PathLike[str]
+
+# ---- tariff layers -------------------------------------------------------------------------------
+LAYER_CSV_FIELDS = ("id", "measure", "imposing", "target", "mode", "start", "end", "rate_pct", "products", "exclude")
+
+
+def layers_path(name_or_path: PathLike = "us_china_2025") -> Path:
+    """A layers file: a path that exists, or the name of a file shipped with tradeflux."""
+    given = Path(name_or_path)
+    if given.exists():
+        return given
+    shipped = Path(str(resources.files("tradeflux") / "data" / "tariff_layers" / f"{given.name}.toml"))
+    if not shipped.exists():
+        raise NotFound(f"{name_or_path}: no such layers file and no shipped layers of that name")
+    return shipped
+
+
+def _read_list(spec: dict, data_dir: Path, where_file: str) -> tuple[str, ...]:
+    """Codes from a list file: ``{file, column, where = {col = [values]}, suffix}``."""
+    path = data_dir / spec["file"]
+    if not path.exists():
+        raise NotFound(f"{where_file}: product list {path} not found (set the data directory)")
+    wanted = {
+        k: {str(v) for v in (vals if isinstance(vals, list) else [vals])} for k, vals in spec.get("where", {}).items()
+    }
+    codes = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            if all(row.get(k) in vals for k, vals in wanted.items()):
+                codes.append(row[spec["column"]].strip() + spec.get("suffix", ""))
+    if not codes:
+        raise InputError(f"{where_file}: product list {path} gives no codes for {spec}")
+    return tuple(codes)
+
+
+def _csv_items(path: Path) -> list[tuple[str, dict]]:
+    """Rows of a layers CSV as TOML-like items: blank cells are absent; ``products`` and ``exclude``
+    hold code prefixes separated by spaces or semicolons."""
+    items = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        required = ("id", "measure", "imposing", "target", "start", "rate_pct")
+        missing = [f for f in required if f not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(
+                f"{path}: missing column(s) {', '.join(missing)}; columns: {', '.join(LAYER_CSV_FIELDS)}, ..."
+            )
+        for line, row in enumerate(reader, start=2):
+            item = {k: v.strip() for k, v in row.items() if k and v is not None and v.strip() != ""}
+            for key in ("products", "exclude"):
+                if key in item:
+                    item[key] = item[key].replace(";", " ").split()
+            items.append((f"{path}, line {line} ({item.get('id', '?')})", item))
+    return items
+
+
+def load_layers(path: PathLike = "us_china_2025", data_dir: PathLike | None = None) -> tariffs.Schedule:
+    """A tariff schedule from a TOML file (``[[layers]]`` tables) or a CSV (a row a layer,
+    :data:`LAYER_CSV_FIELDS`), or a shipped name; product lists are read from the data directory."""
+    path = layers_path(path)
+    folder = settings.data_dir(data_dir)
+    if path.suffix.lower() == ".csv":
+        items = _csv_items(path)
+    else:
+        data = read_toml(path, what="valid TOML", error=InputError)
+        items = [
+            (f"{path}, layer {n} ({item.get('id', '?')})", item) for n, item in enumerate(data.get("layers", []), 1)
+        ]
+    layers = []
+    for where, item in items:
+        products = item.get("products")
+        if "list" in item:
+            products = _read_list(item["list"], folder, where)
+        exclude = tuple(item.get("exclude", ()))
+        if "exclude_list" in item:
+            exclude += _read_list(item["exclude_list"], folder, where)
+        layers.append(tariffs.layer_from_item(where, item, products, exclude))
+    return tariffs.Schedule(layers, str(path))
+
+
+def us_china_hts10_weights(data_dir: PathLike | None = None) -> pd.DataFrame:
+    """US 2024 imports from China by HTS10 as tariff weights: ``product, value, duty`` (USD, customs value)."""
+    frame = census.hts10_china_frame(settings.data_dir(data_dir))
+    return frame.rename(columns={"imports": "value"})
+
+
+def tracker_events(partner_name: str = "CHINA", data_dir: PathLike | None = None) -> pd.DataFrame:
+    """tradewartracker's trade-weighted add-on rate for one partner at each event: ``date, effective_tariff_pct``."""
+    frame = pd.read_csv(catalog.path("tracker_events", data_dir))
+    return frame[frame.census_country_name == partner_name].reset_index(drop=True)
+
+
+def piie_averages(importer: str = "USA", exporter: str = "CHN", data_dir: PathLike | None = None) -> pd.DataFrame:
+    """PIIE's trade-weighted averages (all layers) from the milestones file: ``date, rate_pct``."""
+    ms = pd.read_csv(catalog.path("piie_milestones", data_dir))
+    chosen = (
+        (ms.imposing_country == importer)
+        & (ms.target_country == exporter)
+        & (ms.rate_type == "trade-weighted average (PIIE)")
+    )
+    return ms[chosen].reset_index(drop=True)
+
+
+# ---- elasticities --------------------------------------------------------------------------------
+def elasticities_from_file(path: PathLike, products: pd.Series) -> pd.DataFrame:
+    """Per-line elasticities from a CSV with ``product`` (an HS prefix) and any of ``import_demand``,
+    ``substitution``, ``export_supply``; the longest matching prefix wins, unmatched lines get NaN."""
+    path = Path(path)
+    if not path.exists():
+        raise NotFound(f"{path}: no such elasticities file")
+    table = pd.read_csv(path, dtype={"product": str})
+    if "product" not in table:
+        raise InputError(f"{path}: needs a 'product' column (HS code prefixes)")
+    try:
+        return pe.elasticities_by_prefix(table, products)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def with_elasticities_file(elasticities: pe.Elasticities, path: PathLike, products: pd.Series) -> pe.Elasticities:
+    """``elasticities`` with per-line values from a file; lines the file misses keep theirs."""
+    return elasticities.with_table(elasticities_from_file(path, products), f"from {path}")
+
+
+def broda_weinstein(products: pd.Series, country: str = "USA", data_dir: PathLike | None = None) -> np.ndarray:
+    """Substitution elasticities from Broda and Weinstein (2006), 3-digit HS 1988/92, per line
+    (see :func:`tradeflux.models.pe.sigma_by_hs3` for how they are matched and winsorised)."""
+    path = catalog.path("broda_weinstein", data_dir)
+    table = pd.read_csv(path, dtype={"HS0_3d": str})
+    table = table[table.iso3c == country]
+    if table.empty:
+        raise NotFound(f"{path}: no estimates for {country}")
+    return pe.sigma_by_hs3(table.set_index("HS0_3d").sigma, products)
+
+
+# ---- GE baselines --------------------------------------------------------------------------------
+BASELINES = ("wiod", "icio", "yotov2006")
+
+
+def yotov_2006(data_dir: PathLike | None = None) -> pd.DataFrame:
+    """Manufacturing trade 2006, 69 economies with intra-national flows, millions of USD (Yotov et al. 2016)."""
+    frame = pd.read_csv(catalog.path("yotov_2006", data_dir), usecols=["exporter", "importer", "trade"])
+    for col in ("exporter", "importer"):
+        frame[col] = frame[col].replace("ZZZ", "DEU")  # the book's code for Germany
+    return frame
+
+
+def _icio(data_dir: PathLike | None) -> ge.SectorBaseline:
+    """OECD ICIO 2022 intermediate flows by selling industry: 80 economies x 50 industries.
+
+    Intermediate inputs only (final demand is not split by destination in the source) and no
+    rest of the world: results describe trade in inputs, which every result says.
+    """
+    frame = pd.read_csv(catalog.path("icio_intermediates", data_dir))
+    countries = tuple(sorted(set(frame.exporter_iso3) | set(frame.importer_iso3)))
+    sectors = tuple(sorted(frame.exporter_sector.unique()))
+    ci = {c: n for n, c in enumerate(countries)}
+    si = {c: n for n, c in enumerate(sectors)}
+    X = np.zeros((len(countries), len(countries), len(sectors)))
+    X[frame.exporter_iso3.map(ci), frame.importer_iso3.map(ci), frame.exporter_sector.map(si)] = (
+        frame.value_usd_mn.to_numpy()
+    )
+    return ge.SectorBaseline(countries, sectors, X, np.zeros_like(X))
+
+
+def baseline(spec: dict, data_dir: PathLike | None = None) -> ge.SectorBaseline:
+    """The GE baseline a scenario's ``[baseline]`` table names (``dataset``, and ``year`` for WIOD)."""
+    dataset = spec.get("dataset")
+    if dataset == "icio":
+        return _icio(data_dir)
+    if dataset == "yotov2006":
+        base = ge.Baseline.from_frame(yotov_2006(data_dir))
+        return ge.SectorBaseline(base.countries, ("manufacturing",), base.X[:, :, None], np.zeros((*base.X.shape, 1)))
+    if dataset != "wiod":
+        raise InputError(f"unknown baseline dataset {dataset!r}; available: {', '.join(BASELINES)}")
+    frame = pd.read_csv(catalog.path("wiod_aggregate", data_dir))
+    year = int(spec.get("year", 2014))
+    frame = frame[frame.year == year]
+    if frame.empty:
+        raise InputError(f"the WIOD baseline has no year {year} (years: 2000, 2005, 2010, 2014)")
+    base = ge.Baseline.from_frame(frame)
+    return ge.SectorBaseline(base.countries, ("all",), base.X[:, :, None], np.zeros((*base.X.shape, 1)))
+
+
+# ---- PE lines ------------------------------------------------------------------------------------
+PE_BASELINE = "US imports for consumption 2024 by HS6 and partner (Census via tradewartracker; customs value, USD)"
+
+
+def pe_baseline(data_dir: PathLike | None = None) -> pd.DataFrame:
+    """The US 2024 HS6 x partner lines: ``product, partner, imports, tariff_pct`` (2024 applied = duty / imports)."""
+    frame = census.hs6_by_partner_frame(settings.data_dir(data_dir))
+    # Chapters 98 and 99 are US special provisions (goods returned, low-value shipments), not products.
+    frame = frame[(frame.imports > 0) & ~frame["product"].str[:2].isin(["98", "99"])].reset_index(drop=True)
+    frame["tariff_pct"] = frame.duty / frame.imports * 100
+    return frame
+
+
+def us_china_hts10(data_dir: PathLike | None = None) -> pd.DataFrame:
+    """US 2024 imports from China by HTS10: ``product, imports, duty`` (USD)."""
+    return census.hts10_china_frame(settings.data_dir(data_dir))
+
+
+def pe_lines(path: PathLike) -> pd.DataFrame:
+    """A user's PE lines: CSV with ``product, partner, imports, tariff_pct, new_tariff_pct`` [, ``importer``]."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"{path}: no such file")
+    return pd.read_csv(path, dtype={"product": str, "partner": str, "importer": str})
+
+
+# ---- estimation panels and specifications --------------------------------------------------------
+def estimation_table(path: PathLike) -> pd.DataFrame:
+    """A gravity panel from a CSV (optionally gzipped), Parquet or Stata file."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"{path}: no such file")
+    name = path.name.lower()
+    try:
+        if name.endswith((".parquet", ".pq")):
+            frame = pd.read_parquet(path)
+        elif name.endswith(".dta"):
+            frame = pd.read_stata(path)
+        else:
+            frame = pd.read_csv(path)
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        kind = "Parquet" if name.endswith((".parquet", ".pq")) else "Stata" if name.endswith(".dta") else "CSV"
+        raise InputError(f"{path}: not a readable {kind} file ({type(exc).__name__}: {exc})") from None
+    if frame.empty:
+        raise InputError(f"{path}: no rows to estimate on")
+    return frame
+
+
+def gravity_specs(path: PathLike) -> dict[str, object]:
+    """The specifications of a gravity TOML file: one ``[models.NAME]`` table each (or one at the top)."""
+    from tradeflux.models import gravity
+
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"{path}: no such specification file")
+    config = read_toml(path, what="valid TOML", error=InputError)
+    models = config.get("models") or {"(1)": config}
+    specs = {}
+    for name, spec in models.items():
+        try:
+            specs[name] = gravity.GravitySpec.from_dict(spec)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise InputError(f"{path}: model {name}: {exc}") from None
+    return specs

@@ -1,0 +1,103 @@
+"""Scenario files: a baseline, the model's settings and a list of shocks, run as one counterfactual.
+
+
+A scenario is a TOML file::
+
+    name = "US-China escalation at its peak (April-May 2025)"
+    [baseline]
+    dataset = "wiod"        # the WIOD 44-economy matrix in the data directory
+    year = 2014
+    [model]
+    theta = 4.0             # trade elasticity (sigma - 1)
+    closure = "additive"    # trade imbalances fixed in USD, or "multiplicative"
+    [[shocks]]
+    type = "tariff"         # an additional ad valorem tariff, percent
+    imposing = "USA"
+    target = "CHN"
+    rate_pct = 145
+    [[shocks]]
+    type = "surplus"        # scale a country's trade surplus (Dekle, Eaton and Kortum 2008)
+    country = "CHN"
+    factor = 0.5            # the others absorb the change in proportion to their output
+    [[shocks]]
+    type = "secondary"      # a tariff on the largest trading partners of a country
+    imposing = "USA"
+    partner_of = "IRN"
+    rate_pct = 25
+    top = 5                 # or min_share_pct = 1.0, or targets = ["CHN", "IND"]
+    [[shocks]]
+    type = "schedule"       # PE only: the US duties in force on a date, from tariff layers
+    layers = "us_china_2025"
+    date = "2025-11-10"
+
+Baselines: ``wiod`` (44 economies, goods and services, 2000-2014), ``icio`` (OECD ICIO 2022,
+intermediate inputs, 80 economies x 50 industries, Caliendo-Parro elasticities) and ``yotov2006``
+(Yotov et al. 2016 manufacturing, 69 economies including Iran). Countries may be ISO3 codes or
+group names (``EU27``: members present in the baseline; the rest of the world sits in ``ROW`` when
+the baseline has one). The one-sector baselines have no tariffs in them, so tariff shocks are
+additional rates on all trade from the target: a statement each result carries. Tariff shocks may
+name ``sectors`` (ICIO industries, GE) or ``products`` (HS prefixes, PE).
+
+The same files drive the partial-equilibrium model (:func:`simulate_pe`) on the US 2024 HS6
+imports: US tariff shocks apply to the partners' lines; shocks it cannot apply are listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from tradeflux._io import read_toml
+from tradeflux.errors import InputError, NotFound
+
+__all__ = ["SHOCK_TYPES", "Scenario", "find", "shipped"]
+
+SHOCK_TYPES = ("tariff", "surplus", "schedule", "secondary")
+
+
+@dataclass
+class Scenario:
+    name: str
+    baseline: dict
+    model: dict
+    shocks: list[dict]
+    description: str = ""
+    source: str = ""
+
+    @classmethod
+    def load(cls, path: str | Path) -> Scenario:
+        path = Path(path)
+        data = read_toml(path, what="valid TOML")
+        for key in ("name", "baseline", "shocks"):
+            if key not in data:
+                raise InputError(f"{path}: a scenario needs '{key}'")
+        for n, shock in enumerate(data["shocks"], start=1):
+            if shock.get("type") not in SHOCK_TYPES:
+                raise InputError(f"{path}: shock {n} has type {shock.get('type')!r}; types: {', '.join(SHOCK_TYPES)}")
+        return cls(
+            data["name"],
+            data["baseline"],
+            data.get("model", {}),
+            data["shocks"],
+            data.get("description", ""),
+            str(path),
+        )
+
+
+def shipped() -> dict[str, Path]:
+    """The scenarios that come with tradeflux, by name (file stem)."""
+    folder = resources.files("tradeflux") / "data" / "scenarios"
+    return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir() if str(p).endswith(".toml")}
+
+
+def find(name_or_path: str) -> Scenario:
+    path = Path(name_or_path)
+    if path.exists():
+        return Scenario.load(path)
+    known = shipped()
+    if name_or_path in known:
+        return Scenario.load(known[name_or_path])
+    raise NotFound(
+        f"no scenario file {name_or_path!r} and no shipped scenario of that name; shipped: {', '.join(sorted(known))}"
+    )
