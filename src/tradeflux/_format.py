@@ -50,6 +50,8 @@ def money(value: float | None, unit: str = "") -> str:
     if _missing(value):
         return "n/a"
     suffix = f" {unit}" if unit else ""
+    if value == 0:
+        return f"0{suffix}"
     size = abs(value)
     if size >= 1e13:
         return f"{value / 1e12:,.2f} tn{suffix}"

@@ -41,9 +41,11 @@ def show(frame: pd.DataFrame, title: str, *, columns: list[str] | tuple[str, ...
         table.add_column(str(col), justify="right" if numeric else "left", no_wrap=True)
     for row in frame[cols].itertuples(index=False):
         table.add_row(*(cell(str(c), v) for c, v in zip(cols, row, strict=True)))
-    needed = Measurement.get(console, console.options, table).maximum
-    width = needed if not console.is_terminal else min(max(needed, 80), max(console.width, 80))
-    console.print(table, width=max(width, 40), crop=False)
+    needed = Measurement.get(console, console.options.update(width=100_000, max_width=100_000), table).maximum
+    if console.is_terminal:
+        needed = min(needed, max(console.width, 80))
+    sized = Console(file=console.file, width=max(needed, 40), force_terminal=console.is_terminal, soft_wrap=True)
+    sized.print(table, crop=False)
 
 
 def say(text: str) -> None:

@@ -182,7 +182,12 @@ class Schedule:
 
 def as_date(day: dt.date | str) -> dt.date:
     """A date from a ``datetime.date`` or an ISO string."""
-    return day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+    if isinstance(day, dt.date):
+        return day
+    try:
+        return dt.date.fromisoformat(str(day))
+    except ValueError as exc:
+        raise InputError(f"{day!r} is not a date ({exc}): give YYYY-MM-DD") from None
 
 
 def layer_from_item(where: str, item: dict, products: Sequence[str] | None, exclude: Sequence[str]) -> Layer:

@@ -186,7 +186,9 @@ def test_layers_from_a_csv(tmp_path):
     assert s.rate("USA", "CHN", "8473301100", "2025-03-12") == 20  # excluded from list 3
     bad = tmp_path / "bad.csv"
     bad.write_text("id,measure,imposing,target,start,rate_pct\nb1,fentanyl,USA,CHN,2025-02-30,20\n")
-    with pytest.raises(ValueError, match=r"bad.csv, line 2 \(b1\): day is out of range for month"):
+    with pytest.raises(
+        ValueError, match=r"bad.csv, line 2 \(b1\): '2025-02-30' is not a date \(day is out of range for month\)"
+    ):
         inputs.load_layers(bad)
     with pytest.raises(ValueError, match=r"missing column\(s\) start"):
         (tmp_path / "worse.csv").write_text("id,measure,imposing,target,rate_pct\n")

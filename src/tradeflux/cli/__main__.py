@@ -1,0 +1,3 @@
+from tradeflux.cli import main
+
+main()
