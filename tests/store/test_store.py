@@ -120,7 +120,7 @@ def test_an_interrupted_ingest_leaves_the_store_as_it_was(store, tmp_path, monke
     def crash(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store, "_save", crash)  # files are in place, the manifest is not yet written
+    monkeypatch.setattr(store.manifest, "save", crash)  # files are in place, the manifest is not yet written
     with pytest.raises(KeyboardInterrupt):
         store.ingest(baci.BACI, other)
     monkeypatch.undo()

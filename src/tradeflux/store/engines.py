@@ -1,0 +1,107 @@
+"""Query engines over the store's Parquet files: a small protocol and a registry.
+
+The store decides which files each table is made of at a vintage and which columns are constant
+per file (:class:`FileGroup`, from the manifest); an engine turns that into tables it can query.
+DuckDB is the default and only engine for now; a second one implements :class:`Engine` and is
+added to :data:`ENGINES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from tradeflux import schema
+from tradeflux.errors import NotFound
+
+__all__ = ["ENGINES", "DuckDBEngine", "Engine", "FileGroup", "get"]
+
+
+@dataclass(frozen=True)
+class FileGroup:
+    """Parquet files of one ingested file for one table, and the columns constant across them."""
+
+    files: tuple[str, ...]
+    constants: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    """What the store needs of an engine."""
+
+    name: str
+
+    def connect(self, tables: dict[str, Sequence[FileGroup]], quarantine: Sequence[Path]) -> Any:
+        """A connection on which each canonical table and ``quarantine`` can be queried by name."""
+        ...
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_value(value: object) -> str:
+    """A Python value (from the manifest) as a SQL literal; ``{"same_as": col}`` names a column."""
+    if isinstance(value, dict):
+        return str(value["same_as"])
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return _lit(str(value))
+
+
+class DuckDBEngine:
+    """DuckDB: one in-memory connection with a view per table over the Parquet files."""
+
+    name = "duckdb"
+
+    @staticmethod
+    def relation_sql(table: str, groups: Sequence[FileGroup]) -> str:
+        """SQL selecting ``table`` as its canonical columns; constant columns are added back as literals."""
+        spec = schema.TABLES[table]
+        parts = []
+        for group in groups:
+            listing = ", ".join(_lit(f) for f in group.files)
+            cols = ", ".join(
+                f"CAST({sql_value(group.constants[c.name]) if c.name in group.constants else c.name} AS {c.type}) "
+                f"AS {c.name}"
+                for c in spec.columns
+            )
+            parts.append(
+                f"SELECT {cols} FROM read_parquet([{listing}], hive_partitioning = true, union_by_name = true)"
+            )
+        if not parts:
+            cols = ", ".join(f"CAST(NULL AS {c.type}) AS {c.name}" for c in spec.columns)
+            return f"SELECT {cols} WHERE false"
+        return "\nUNION ALL\n".join(parts)
+
+    def connect(self, tables: dict[str, Sequence[FileGroup]], quarantine: Sequence[Path]) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        for table, groups in tables.items():
+            con.execute(f"CREATE VIEW {table} AS {self.relation_sql(table, groups)}")
+        if quarantine:
+            listing = ", ".join(_lit(str(f)) for f in quarantine)
+            con.execute(f"CREATE VIEW quarantine AS SELECT * FROM read_parquet([{listing}], union_by_name = true)")
+        else:
+            con.execute(
+                "CREATE VIEW quarantine AS SELECT CAST(NULL AS VARCHAR) AS table_name, CAST(NULL AS VARCHAR) AS source, "
+                "CAST(NULL AS VARCHAR) AS dataset, CAST(NULL AS VARCHAR) AS file, CAST(NULL AS BIGINT) AS line, "
+                "CAST(NULL AS VARCHAR) AS field, CAST(NULL AS VARCHAR) AS reason WHERE false"
+            )
+        return con
+
+
+ENGINES: dict[str, type] = {"duckdb": DuckDBEngine}
+
+
+def get(name: str = "duckdb") -> Engine:
+    """The engine registered under ``name``."""
+    if name not in ENGINES:
+        raise NotFound(f"unknown engine {name!r}; engines: {', '.join(ENGINES)}")
+    return ENGINES[name]()

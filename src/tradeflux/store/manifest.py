@@ -1,0 +1,136 @@
+"""The manifest: what the store holds, one entry per ingested file, and which files a vintage sees.
+
+``manifest.json`` is replaced atomically; a file not named in it is not part of the store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tradeflux import schema
+from tradeflux._io import atomic_write_text
+from tradeflux._results import Result
+from tradeflux.errors import NotFound
+
+__all__ = ["MANIFEST", "IngestResult", "Manifest", "TableCount"]
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class TableCount:
+    staged: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    files: list[dict] = field(default_factory=list)  # {"path", "year"}
+    periods: list[str] = field(default_factory=list)  # [first, last]
+    constants: dict = field(default_factory=dict)  # columns equal on every row: kept here, not in the files
+
+
+@dataclass
+class IngestResult(Result):
+    """What one ingest did. ``status`` is ``loaded``, ``unchanged`` (same file and vintage) or ``replaced``."""
+
+    id: str
+    source: str
+    dataset: str
+    vintage: str
+    file: str
+    sha256: str
+    status: str
+    lines_read: int
+    counts: dict[str, TableCount]  # by table; "tables" in the manifest
+    quarantine_file: str | None = None
+    ingested_at: str = ""
+
+    @property
+    def staged(self) -> int:
+        return sum(t.staged for t in self.counts.values())
+
+    @property
+    def loaded(self) -> int:
+        return sum(t.loaded for t in self.counts.values())
+
+    @property
+    def quarantined(self) -> int:
+        return sum(t.quarantined for t in self.counts.values())
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"{self.file}: {self.loaded:,} rows loaded, {self.quarantined:,} quarantined ({self.status})"]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "tables": pd.DataFrame(
+                [
+                    {"table": k, "staged": v.staged, "loaded": v.loaded, "quarantined": v.quarantined}
+                    for k, v in self.counts.items()
+                ]
+            )
+        }
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["tables"] = out.pop("counts")
+        out.update(staged=self.staged, loaded=self.loaded, quarantined=self.quarantined)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> IngestResult:
+        data = {k: v for k, v in data.items() if k not in ("staged", "loaded", "quarantined")}
+        data["counts"] = {k: TableCount(**v) for k, v in data.pop("tables").items()}
+        return cls(**data)
+
+
+class Manifest:
+    """The entries of a store's ``manifest.json``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.path = root / MANIFEST
+
+    @property
+    def entries(self) -> list[IngestResult]:
+        if not self.path.exists():
+            return []
+        with self.path.open(encoding="utf-8") as handle:
+            return [IngestResult.from_dict(e) for e in json.load(handle)["entries"]]
+
+    def save(self, entries: Sequence[IngestResult]) -> None:
+        atomic_write_text(
+            self.path,
+            json.dumps({"version": 1, "entries": [e.to_dict() for e in entries]}, indent=1, sort_keys=True),
+        )
+
+    def files(self, table: str, vintage: str = "latest") -> list[Path]:
+        """Parquet files of ``table`` visible at ``vintage`` ("latest", "all" or an ISO date).
+
+        With "latest", for each source, dataset and year the newest vintage that covers that year wins.
+        A date selects, for each source, dataset and year, the newest vintage on or before it.
+        """
+        if table not in schema.TABLES:
+            raise NotFound(f"unknown table {table!r}; tables: {', '.join(schema.TABLES)}")
+        rows = [
+            (e.source, e.dataset, f.get("year"), e.vintage, f["path"])
+            for e in self.entries
+            for t, c in e.counts.items()
+            if t == table
+            for f in c.files
+        ]
+        if vintage != "all":
+            if vintage != "latest":
+                rows = [r for r in rows if r[3] <= vintage]
+            best: dict[tuple, str] = {}
+            for s, d, y, v, _ in rows:
+                best[(s, d, y)] = max(v, best.get((s, d, y), v))
+            rows = [r for r in rows if r[3] == best[(r[0], r[1], r[2])]]
+        return [self.root / r[4] for r in rows]
+
+
+def _json_value(value: object) -> object:
+    return value if value is None or isinstance(value, (bool, int, float, str, dict)) else str(value)
