@@ -122,8 +122,8 @@ INDICATORS = TableSpec(
         Column("partner", "VARCHAR", "partner country or aggregate (WLD, AGG:asean, ...)"),
         Column("metric", "VARCHAR", "what the figure is (trade_balance, exports_growth, ...)"),
         Column("flow", "VARCHAR", "export | import | balance | total (exports + imports)"),
-        Column("value", "DOUBLE", "the figure in unit (null when only a growth rate is reported)"),
-        Column("unit", "VARCHAR", "unit of value exactly as reported (billion USD, percent, million vehicles)"),
+        Column("value", "DOUBLE", "the figure in unit, money in base units (null when only a growth rate is reported)"),
+        Column("unit", "VARCHAR", "unit of value: the currency for money (USD, not billion USD), else as reported"),
         Column("currency", "VARCHAR", "currency of value, if it is money"),
         Column("yoy_pct", "DOUBLE", "year-on-year change in percent, as reported"),
         Column("yoy_basis", "VARCHAR", "what yoy_pct was computed on: USD, CNY or units"),
@@ -220,6 +220,7 @@ STAGED_DEFAULTS: dict[str, dict[str, str]] = {
         "metric": "NULL",
         "flow": "NULL",
         "value_raw": "NULL",
+        "value_scale": "1.0",
         "unit": "NULL",
         "currency": "NULL",
         "yoy_raw": "NULL",
@@ -526,7 +527,7 @@ def _typed(table: str, types: dict[str, str]) -> str:
     CASE WHEN period_kind = 'month' THEN substr(_period_text, 1, 4) || '-' || right(_period_text, 2)
          ELSE _period_text END AS period,
     period_kind, year, month, reporter, coalesce(partner, 'WLD') AS partner, metric, flow,
-    {num("value_raw")} AS value, unit, currency, {num("yoy_raw")} AS yoy_pct, yoy_basis,
+    {num("value_raw")} * value_scale AS value, unit, currency, {num("yoy_raw")} AS yoy_pct, yoy_basis,
     source_url, note"""
     if table == "tariffs":
         return """

@@ -75,7 +75,7 @@ def test_mirror_extract_keeps_china_re_imports(full_store):
 
 def test_gacc_headlines_as_reported_and_as_flows(full_store):
     ind = full_store.query("indicators", source="gacc", metric="trade_balance", period="2025")
-    assert ind.value.tolist() == [1.189] and ind.unit.tolist() == ["trillion USD"]
+    assert ind.value.tolist() == [1.189e12] and ind.unit.tolist() == ["USD"]  # base units: USD, not "trillion USD"
     asean = full_store.query("indicators", source="gacc", metric="exports_growth", partner="AGG:asean")
     assert asean.yoy_pct.tolist() == [13.4] and asean.yoy_basis.tolist() == ["USD"]
     us = full_store.query("flows", source="gacc", partner="USA", flow="export", year=2025)

@@ -206,4 +206,4 @@ def test_embedded_headlines_when_the_data_directory_is_empty(tmp_path):
     st = tradeflux.open(tmp_path / "store", data_dir=tmp_path / "nothing")
     results = st.ingest_all()
     assert [(r.source, r.dataset) for r in results] == [("gacc", "headlines")]
-    assert st.query("indicators", metric="trade_balance", period="2025").value.tolist() == [1.189]
+    assert st.query("indicators", metric="trade_balance", period="2025").value.tolist() == [1.189e12]

@@ -12,6 +12,7 @@ declarant side (reporter-reported or mirror) and raises :class:`BasisError` othe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -331,3 +332,204 @@ def tornqvist(flows: pd.DataFrame, year: int, base_year: int, *, trim: float = 0
         "products_total": total,
         "note": f"{int((~keep).sum())} products trimmed as unit-value outliers; {total - int(ok.sum())} without usable quantities",
     }
+
+
+# ---- matched partners, groups with coverage, sign-aware records, two-way mirror causes --------
+MIN_COVERAGE_PCT = 90.0
+
+
+def matched_partners(rows: pd.DataFrame, year: int, base_year: int, world: float | None = None) -> pd.DataFrame:
+    """Partners' values in ``year`` and ``base_year`` on one basis, growth and contributions over the matched set.
+
+    ``rows``: one flow of one reporter, one row per partner and year (``partner, year, value`` and a
+    ``basis`` column naming source and valuation). A partner is *matched* when it has a value in
+    both years on the same basis; growth and ``contribution_pp`` are computed for matched partners
+    only, and contributions add up to the growth of their total (``(sum value - sum base) / sum base``).
+    A partner present in one year only is *missing* in the other: it keeps its value and share and
+    gets no growth, never a fall to zero. ``share_pct`` is of ``world`` (the reporter's total) when given,
+    else of the sum over partners.
+    """
+    _require(rows, ["partner", "year", "value", "basis"])
+    columns = [
+        "partner",
+        "value",
+        "base_value",
+        "basis",
+        "matched",
+        "growth_pct",
+        "contribution_pp",
+        "share_pct",
+        "base_share_pct",
+        "status",
+    ]
+    sub = rows[rows.year.isin([year, base_year])]
+    if sub.empty:
+        return pd.DataFrame(columns=columns)
+    cur = sub[sub.year == year].set_index("partner")
+    base = sub[sub.year == base_year].set_index("partner")
+    partners = sorted(set(cur.index) | set(base.index))
+    out = pd.DataFrame({"partner": partners})
+    out["value"] = out.partner.map(cur.value)
+    out["base_value"] = out.partner.map(base.value)
+    out["basis"] = out.partner.map(cur.basis).fillna(out.partner.map(base.basis))
+    same = out.partner.map(cur.basis) == out.partner.map(base.basis)
+    out["matched"] = out.value.notna() & out.base_value.notna() & same
+    matched_base = float(out.loc[out.matched, "base_value"].sum())
+    out["growth_pct"] = np.where(out.matched & (out.base_value != 0), (out.value / out.base_value - 1) * 100, np.nan)
+    out["contribution_pp"] = np.where(
+        out.matched & (matched_base != 0), (out.value - out.base_value) / matched_base * 100, np.nan
+    )
+    total = world if world else float(out.value.sum())
+    out["share_pct"] = out.value / total * 100 if total else np.nan
+    base_total = float(out.base_value.sum())
+    out["base_share_pct"] = out.base_value / base_total * 100 if base_total else np.nan
+    out["status"] = np.select(
+        [out.matched, out.value.isna(), out.base_value.isna()],
+        [
+            "matched",
+            f"missing in {year}",
+            f"missing in {base_year}",
+        ],
+        default="basis changed",
+    )
+    return out.sort_values("value", ascending=False, na_position="last").reset_index(drop=True)[columns]
+
+
+def matched_growth(partners: pd.DataFrame) -> dict:
+    """Growth of the matched partners' total, which their contributions add up to."""
+    m = partners[partners.matched]
+    base, cur = float(m.base_value.sum()), float(m.value.sum())
+    pct = (cur / base - 1) * 100 if base else float("nan")
+    return {"value": cur, "base_value": base, "growth_pct": pct, "partners": len(m)}
+
+
+def group_growth(
+    partners: pd.DataFrame,
+    members: Sequence[str],
+    base_members: Sequence[str],
+    *,
+    min_coverage_pct: float = MIN_COVERAGE_PCT,
+) -> dict:
+    """A group's value and growth over its members matched in both years (each year's membership).
+
+    ``coverage_pct`` is the share of the group's base-year value (members present in the base year)
+    that is matched; below ``min_coverage_pct`` no growth is given. ``missing`` lists members with
+    no matched value, the largest first.
+    """
+    base_rows = partners[partners.partner.isin(base_members)]
+    base_all = float(base_rows.base_value.sum())
+    both = partners[partners.partner.isin(set(members) & set(base_members)) & partners.matched]
+    value, base = float(both.value.sum()), float(both.base_value.sum())
+    coverage = base / base_all * 100 if base_all else float("nan")
+    growth = (value / base - 1) * 100 if base and coverage >= min_coverage_pct else float("nan")
+    known = set(partners.partner)
+    unmatched = [m for m in sorted(set(members) | set(base_members)) if m not in set(both.partner)]
+    weights = partners.set_index("partner").base_value.reindex(unmatched).fillna(0.0)
+    missing = [m for m in weights.sort_values(ascending=False).index]
+    note = (
+        None
+        if not math.isnan(growth)
+        else (
+            f"no growth: matched members cover {coverage:.1f}% of the group's base (below {min_coverage_pct:.0f}%)"
+            if base_all
+            else "no member has data in the base year"
+        )
+    )
+    return {
+        "value": value,
+        "base_value": base,
+        "growth_pct": growth,
+        "coverage_pct": coverage,
+        "members": len(members),
+        "matched": len(both),
+        "missing": missing,
+        "missing_without_data": sorted(set(missing) - known),
+        "note": note,
+    }
+
+
+def extremes(series: pd.DataFrame, value: str, *, order: str = "year", up_to: int | None = None) -> dict:
+    """Largest surplus (highest positive) and largest deficit (lowest negative) of a balance series,
+    each with its year, counting only periods up to ``up_to``."""
+    frame = series.dropna(subset=[value]).reset_index(drop=True)
+    if up_to is not None:
+        frame = frame[frame[order] <= up_to]
+    out: dict = {"surplus": None, "surplus_period": None, "deficit": None, "deficit_period": None}
+    pos, neg = frame[frame[value] > 0], frame[frame[value] < 0]
+    if not pos.empty:
+        top = pos.loc[pos[value].idxmax()]
+        out.update(surplus=float(top[value]), surplus_period=top[order])
+    if not neg.empty:
+        low = neg.loc[neg[value].idxmin()]
+        out.update(deficit=float(low[value]), deficit_period=low[order])
+    return out
+
+
+def balance_change_words(value: float, previous: float) -> str:
+    """How a balance moved, in words that respect its sign: a surplus grows or shrinks, a deficit
+    widens or narrows, or one turns into the other."""
+
+    def bn(x: float) -> str:
+        return f"USD {abs(x) / 1e9:,.1f} bn"
+
+    if previous >= 0 and value >= 0:
+        verb = "grew" if value >= previous else "shrank"
+        return (
+            f"the surplus {verb} from {bn(previous)} to {bn(value)} ({(value / previous - 1) * 100:+.1f}%)"
+            if previous
+            else f"a surplus of {bn(value)}"
+        )
+    if previous < 0 and value < 0:
+        verb = "widened" if value < previous else "narrowed"
+        return f"the deficit {verb} from {bn(previous)} to {bn(value)} ({(abs(value) / abs(previous) - 1) * 100:+.1f}% in size)"
+    if previous < 0 <= value:
+        return f"a deficit of {bn(previous)} turned into a surplus of {bn(value)}"
+    return f"a surplus of {bn(previous)} turned into a deficit of {bn(value)}"
+
+
+def mirror_causes(direction: str, gap_pct: float) -> list[str]:
+    """Possible causes of a mirror gap, chosen by its direction and sign; each a possibility, not a finding.
+
+    ``direction``: ``exports`` (the reporter's exports, FOB, against the partner's imports, CIF) or
+    ``imports`` (the reporter's imports, CIF, against the partner's exports, FOB). ``gap_pct`` =
+    (partner's figure / reporter's figure - 1) x 100. CIF exceeds FOB by freight and insurance, so
+    partner imports are expected about 5-10% above the reporter's exports, and partner exports
+    about 5-10% below the reporter's imports.
+    """
+    if math.isnan(gap_pct):
+        return []
+    # expected: partner CIF above reporter FOB for exports (+), partner FOB below reporter CIF for imports (-)
+    excess = gap_pct if direction == "exports" else -gap_pct
+    causes = []
+    if 0 <= excess <= 10:
+        causes.append("within the usual CIF/FOB margin (freight and insurance, about 5-10%)")
+        return causes
+    if excess > 10:
+        if direction == "exports":
+            causes += [
+                "the partner records goods of this origin that the reporter shipped to a hub first "
+                "(re-exports via Hong Kong, Singapore, the Netherlands ...)",
+                "freight and insurance above the usual margin, or over-invoicing of imports",
+            ]
+        else:
+            causes += [
+                "the reporter records the partner as origin of goods the partner did not declare as its exports "
+                "(goods shipped through third countries)",
+                "under-invoicing of the partner's exports, or freight and insurance above the usual margin",
+            ]
+    else:
+        if direction == "exports":
+            causes += [
+                "the partner records less than the reporter ships, although CIF should exceed FOB: goods "
+                "re-exported by the first destination, or counted by the partner under another origin",
+                "timing (goods in transit at the year's end), confidential lines or low-value shipments the "
+                "partner does not count",
+                "under-invoicing at the partner's border",
+            ]
+        else:
+            causes += [
+                "the partner declares more exports to the reporter than the reporter's imports, although CIF should "
+                "exceed FOB: goods re-exported through third countries, or the reporter attributing them to another origin",
+                "timing, confidential lines, or over-invoicing of the partner's exports",
+            ]
+    return causes

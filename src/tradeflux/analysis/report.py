@@ -1,15 +1,18 @@
 """The country report: what happened to a country's trade in a year, every figure with its basis and source.
 
 :func:`build` reads the store and returns a :class:`CountryReport` (figures, tables, headline
-sentences, warnings); :meth:`CountryReport.write` renders it as one self-contained HTML file with
-charts, plus the same numbers as JSON and CSV. Figures are of three kinds, always labelled:
+sentences, warnings); :func:`tradeflux.render.writers.write_report` renders it. It works for any
+reporter and year the store holds. Figures are of three kinds, always labelled:
 
-* ``computed`` from flows in the store (e.g. the balance series);
+* ``computed`` from flows in the store (the balance series, partner growth);
 * ``reported``: an official figure as published (GACC's headline surplus), with its citation;
-* ``derived``: arithmetic on reported figures (China's 2024 exports to the US implied by the 2025
-  value and its growth rate), with the formula.
+* ``derived``: arithmetic on reported figures (China's 2025 balance with the US), with the formula.
 
-Nothing is invented: a figure the data cannot give is absent and the report says so.
+One figure per fact: every flow is the canonical one (:mod:`tradeflux.analysis.canonical`), never a
+sum across sources. Growth, contributions and group sums use partners present on the same basis in
+both years; a missing partner is listed, never counted as a fall to zero. Balances are worded by
+their sign (a deficit widens or narrows). Nothing is invented: a figure the data cannot give is
+absent and the report says so.
 """
 
 from __future__ import annotations
@@ -17,58 +20,27 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
+import numpy as np
 import pandas as pd
 
+from tradeflux._format import money
 from tradeflux._results import Result, jsonable
-from tradeflux.analysis import metrics
-from tradeflux.analysis.figures import Figure, sources_of
+from tradeflux.analysis import metrics, queries
+from tradeflux.analysis.figures import Figure, Source, sources_of
 from tradeflux.errors import NotFound
 from tradeflux.reference.countries import CountryTable
 
-# When several sources give the same country total, the first one present wins (national customs first).
-TOTALS_PRIORITY = ("gacc", "comtrade-mirror", "comtrade", "imf-dots", "imf-china")
-REPORT_GROUPS = ("EU27", "ASEAN", "AFRICA", "LATAM")
+__all__ = ["REPORT_GROUPS", "CountryReport", "build"]
 
-# Country totals from product-level sources (BACI-like HS6 flows) that carry no TOTAL rows: summed
-# over products by partner, and over partners for the world. Parameters: the country five times.
-PRODUCT_TOTALS_SQL = """
-WITH hs6 AS MATERIALIZED (
-  SELECT period, period_kind, year, month, reporter, partner, flow, classification, product, value, currency, valuation,
-         quantity, duty, declarant, mirror, source, dataset, vintage, file
-  FROM flows
-  WHERE (reporter = ? OR partner = ?) AND period_kind = 'year' AND currency = 'USD'
-    AND classification LIKE 'HS%' AND length(product) = 6
-    AND source NOT IN (SELECT DISTINCT source FROM flows WHERE classification = 'TOTAL' AND reporter = ?)
-),
-by_partner AS MATERIALIZED (
-  SELECT period, period_kind, year, month, reporter, NULL AS reporter_code, partner, NULL AS partner_code, flow,
-         'TOTAL' AS classification, 'TOTAL' AS product, sum(value) AS value, currency, min(valuation) AS valuation,
-         sum(quantity) AS quantity, NULL AS quantity_unit, sum(duty) AS duty, declarant, mirror, false AS estimated,
-         source, 'sum of ' || min(dataset) AS dataset, max(vintage) AS vintage, min(file) AS file, NULL::BIGINT AS line
-  FROM hs6 GROUP BY period, period_kind, year, month, reporter, partner, flow, currency, declarant, mirror, source
-)
-SELECT * FROM by_partner
-UNION ALL
--- a source with only exporter-side rows (BACI: reconciled) gives the country's imports as its partners' exports
-SELECT period, period_kind, year, month, partner, NULL, reporter, NULL, 'import', classification, product, value, currency,
-       valuation, quantity, quantity_unit, duty, partner, false, estimated, source, dataset || ' (partners'' exports)', vintage, file, line
-FROM by_partner b WHERE partner = ? AND flow = 'export'
-  AND NOT EXISTS (SELECT 1 FROM hs6 h WHERE h.source = b.source AND h.flow = 'import')
-UNION ALL
-SELECT period, period_kind, year, month, reporter, NULL, 'WLD', NULL, flow, classification, product, sum(value), currency,
-       any_value(valuation), NULL, NULL, sum(duty), reporter, false, false, source, any_value(dataset), max(vintage), any_value(file), NULL
-FROM (
-  SELECT * FROM by_partner
-  UNION ALL
-  SELECT period, period_kind, year, month, partner, NULL, reporter, NULL, 'import', classification, product, value, currency,
-         valuation, quantity, quantity_unit, duty, partner, false, estimated, source, dataset, vintage, file, line
-  FROM by_partner b WHERE partner = ? AND flow = 'export'
-    AND NOT EXISTS (SELECT 1 FROM hs6 h WHERE h.source = b.source AND h.flow = 'import')
-) WHERE NOT mirror AND partner NOT LIKE 'AGG:%' AND partner NOT IN ('WLD', 'EUU')
-GROUP BY period, period_kind, year, month, reporter, flow, classification, product, currency, source
-"""
+REPORT_GROUPS = ("EU27", "ASEAN", "AFRICA", "LATAM")
+# A year's partner detail is "broad" with at least this many partners; otherwise the partner tables
+# use the latest pair of years that has it.
+BROAD_PARTNERS = 100
+# Press sites that reprint customs releases; a figure read there is cited as secondary.
+PRIMARY_DOMAINS = ("customs.gov.cn", "english.customs.gov.cn", "stats.gov.cn", "census.gov", "destatis.de")
 
 
 @dataclass
@@ -83,7 +55,7 @@ class CountryReport(Result):
     headline: list[str]
     warnings: list[str]
     generated: str
-    mirror_years: tuple[int, int] | None = None  # (base, last) of the partner-reported tables
+    mirror_years: tuple[int, int] | None = None  # (base, last) of the partner tables
 
     @property
     def notes(self) -> list[str]:
@@ -97,6 +69,9 @@ class CountryReport(Result):
             if f.id == fid:
                 return f
         raise NotFound(f"no figure {fid!r} in the report; figures: {', '.join(f.id for f in self.figures)}")
+
+    def has(self, fid: str) -> bool:
+        return any(f.id == fid for f in self.figures)
 
     def to_dict(self) -> dict:
         return {
@@ -112,27 +87,64 @@ class CountryReport(Result):
         }
 
 
-_sources = sources_of
+@dataclass
+class _Context:
+    """What every section reads and writes."""
 
+    store: object
+    con: object
+    country: str
+    year: int
+    countries: CountryTable
+    own: pd.DataFrame
+    declared: pd.DataFrame
+    indicators: pd.DataFrame
+    figures: list[Figure] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    pair: tuple[int, int] | None = None  # (base, last) of the partner tables
 
-def _year(value) -> str:
-    return "n/a" if value is None else str(int(value))
+    @property
+    def name(self) -> str:
+        return self.countries.name(self.country)
+
+    def add(self, fid: str, label: str, value, unit: str, status: str, basis: str, rows=None, note: str = "") -> Figure:
+        sources = rows if isinstance(rows, list) else sources_of(rows) if rows is not None else []
+        fig = Figure(fid, label, None if value is None else float(value), unit, status, basis, sources, note)
+        self.figures.append(fig)
+        return fig
+
+    def get(self, fid: str) -> Figure | None:
+        return next((f for f in self.figures if f.id == fid), None)
 
 
 def _bn(value: float | None) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value / 1e9:,.1f} bn"
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else money(value)
 
 
 def _pct(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:+.{digits}f}%"
 
 
-def _indicator_value(row: pd.Series) -> float | None:
-    """An indicator's value in currency units, when its unit is a money amount."""
-    if pd.isna(row.value) or not isinstance(row.unit, str):
-        return None
-    scale = {"trillion": 1e12, "billion": 1e9, "million": 1e6, "thousand": 1e3}.get(row.unit.split()[0], 1.0)
-    return float(row.value) * scale
+def _source_kind(url: object) -> str:
+    if not isinstance(url, str) or not url:
+        return ""
+    host = urlparse(url).netloc.lower()
+    if any(host.endswith(d) for d in PRIMARY_DOMAINS):
+        return "primary"
+    return "secondary: press report of the release"
+
+
+def _reported_sources(rows: pd.DataFrame) -> list[Source]:
+    out = sources_of(rows)
+    for s in out:
+        s.kind = _source_kind(s.url)
+    return out
+
+
+def _countries_only(frame: pd.DataFrame, column: str = "partner") -> pd.DataFrame:
+    codes = frame[column].astype(str)
+    return frame[~codes.str.startswith("AGG:") & ~codes.isin(["WLD", "EUU"])]
 
 
 # ---- building ------------------------------------------------------------------------------------
@@ -140,204 +152,264 @@ def build(store, country: str, year: int) -> CountryReport:
     """Everything the report says about ``country`` in ``year``, from what ``store`` holds."""
     con = store.connect()
     try:
-        flows = con.execute(
-            "SELECT * FROM flows WHERE (reporter = ? OR partner = ?) AND period_kind = 'year' AND currency = 'USD' AND classification = 'TOTAL'",
-            [country, country],
-        ).df()
-        summed = con.execute(PRODUCT_TOTALS_SQL, [country] * 5).df()
-        if not summed.empty:
-            flows = pd.concat([flows, summed[flows.columns]], ignore_index=True)
-        indicators = con.execute("SELECT * FROM indicators WHERE reporter = ?", [country]).df()
-        world = con.execute(
-            "SELECT reporter, year, sum(CASE WHEN flow = 'export' THEN value END) - sum(CASE WHEN flow = 'import' THEN value END) AS balance, "
-            "any_value(source) AS source FROM flows WHERE source = 'imf-dots' AND dataset = 'totals' AND partner = 'WLD' "
-            "AND reporter NOT LIKE 'AGG:%' AND reporter NOT IN ('WLD', 'EUU') GROUP BY reporter, year"
-        ).df()
-        return _build(store, con, country, year, flows, indicators, world)
+        ctx = _Context(
+            store,
+            con,
+            country,
+            year,
+            store.countries,
+            queries.own_flows(con, country),
+            queries.declared_by_partners(con, country),
+            queries.indicators(con, country),
+        )
+        _balance(ctx)
+        _reported_headlines(ctx)
+        _partners(ctx)
+        _mirror(ctx)
+        _rerouting(ctx)
+        _products_section(ctx)
+        if not (ctx.own.quantity.notna().any() if "quantity" in ctx.own.columns else False):
+            ctx.warnings.append("No quantities for these flows: unit values and a price/volume split are not possible.")
     finally:
         con.close()
+    return CountryReport(
+        country,
+        ctx.name,
+        year,
+        ctx.figures,
+        ctx.tables,
+        _headline(ctx),
+        ctx.warnings,
+        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        ctx.pair,
+    )
 
 
-def _build(
-    store, con, country: str, year: int, flows: pd.DataFrame, indicators: pd.DataFrame, world: pd.DataFrame
-) -> CountryReport:
-    table: CountryTable = store.countries
-    figures: list[Figure] = []
-    warnings: list[str] = []
-    tables: dict[str, pd.DataFrame] = {}
-    name = table.name(country)
-
-    # 1. balance series, one source per year (national customs first)
-    own = flows[(flows.reporter == country) & (flows.partner == "WLD") & ~flows.mirror.astype(bool)]
-    rank = {s: i for i, s in enumerate(TOTALS_PRIORITY)}
-    # one source and dataset per year: a source's datasets may repeat the same total (DOTS bilateral
-    # rows against the World, and DOTS reporter totals), which must not be added together
-    own = own.assign(_rank=own.source.map(rank).fillna(len(rank)), _totals=own.dataset != "totals")
-    best = own.sort_values(["_rank", "_totals"]).groupby("year", as_index=False).first()[["year", "source", "dataset"]]
-    chosen = own.merge(best, on=["year", "source", "dataset"])
-    series = metrics.totals(chosen, country)
-    series["year"] = series.period.astype(int)
+# ---- 1. the balance: series, the year's figure, growth worded by sign, records ---------------------
+def _world_series(ctx: _Context) -> pd.DataFrame:
+    """Exports, imports and balance with the world by year: one source per year, the best-ranked one
+    holding both flows (a balance never subtracts one source's imports from another's exports)."""
+    rows = ctx.own[(ctx.own.partner == "WLD") & ~ctx.own.mirror.astype(bool)]
+    candidates = queries.world_totals_all(ctx.con, ctx.country)
+    candidates = candidates[~candidates.mirror.astype(bool)]
+    if candidates.empty:
+        candidates = rows
+    out = []
+    for year, grp in candidates.groupby("year"):
+        both = grp.groupby(["source", "dataset"]).filter(lambda g: set(g.flow) >= {"export", "import"})
+        pool = both if not both.empty else grp
+        best = pool.sort_values(["precedence", "source", "dataset"]).iloc[0]
+        chosen = pool[(pool.source == best.source) & (pool.dataset == best.dataset)]
+        x = chosen.loc[chosen.flow == "export", "value"]
+        m = chosen.loc[chosen.flow == "import", "value"]
+        out.append(
+            {
+                "year": int(year),
+                "exports": float(x.iloc[0]) if len(x) else np.nan,
+                "imports": float(m.iloc[0]) if len(m) else np.nan,
+                "source": best.source,
+                "dataset": best.dataset,
+                "_lines": chosen,
+            }
+        )
+    if not out:
+        return pd.DataFrame(columns=["year", "exports", "imports", "balance", "source", "dataset"])
+    series = pd.DataFrame(out).sort_values("year").reset_index(drop=True)
+    series["balance"] = series.exports - series.imports
     series = metrics.add_growth(series, "balance", order="year")
     series = metrics.add_growth(series, "exports", order="year")
-    tables["balance_series"] = series.drop(columns=["period"]).sort_values("year")
+    return series
 
-    # 2. the year's headline figures, reported where the customs release gives them
-    ind = indicators[indicators.year.isin([year, year - 1])]
 
-    def indicator(metric: str, partner: str = "WLD", period: str | None = None) -> pd.DataFrame:
-        sel = ind[(ind.metric == metric) & (ind.partner == partner) & (ind.period == (period or str(year)))]
-        return sel
-
-    bal = indicator("trade_balance")
-    bal_prev = indicator("trade_balance", period=str(year - 1))
-    computed_year = series[series.year == year]
-    computed_prev = series[series.year == year - 1]
-    if not bal.empty:
-        value = _indicator_value(bal.iloc[0])
-        figures.append(
-            Figure(
-                "balance",
-                f"Trade balance {year}",
-                value,
-                "USD",
-                "reported",
-                "customs (reporter), USD",
-                _sources(bal),
-                "as published",
-            )
+def _balance(ctx: _Context) -> None:
+    series = _world_series(ctx)
+    lines = dict(zip(series.year, series.pop("_lines"), strict=True)) if "_lines" in series else {}
+    ctx.tables["balance_series"] = series
+    year, name = ctx.year, ctx.name
+    ind = ctx.indicators
+    reported = ind[(ind.metric == "trade_balance") & (ind.partner == "WLD") & (ind.currency == "USD")]
+    this = reported[reported.period == str(year)]
+    prev = reported[reported.period == str(year - 1)]
+    computed = series.set_index("year")
+    value = prev_value = None
+    if not this.empty:
+        value = float(this.value.iloc[0])
+        ctx.add(
+            "balance",
+            f"Trade balance {year}",
+            value,
+            "USD",
+            "reported",
+            "customs release, USD",
+            _reported_sources(this),
+            "as published",
         )
-    elif not computed_year.empty:
-        value = float(computed_year.balance.iloc[0])
-        figures.append(
-            Figure(
-                "balance",
-                f"Trade balance {year}",
-                value,
-                "USD",
-                "computed",
-                f"{computed_year.source.iloc[0]}, USD",
-                _sources(chosen[chosen.year == year]),
+        if year in computed.index:
+            c = computed.loc[year]
+            ctx.warnings.append(
+                f"The {year} balance in the series ({_bn(c.balance)} = {_bn(c.exports)} - {_bn(c.imports)}, "
+                f"{c.source}) differs from the reported {_bn(value)} because the reported totals are rounded "
+                "(to 10 bn); the report states the reported balance."
             )
+    elif year in computed.index and not math.isnan(computed.loc[year, "balance"]):
+        value = float(computed.loc[year, "balance"])
+        ctx.add(
+            "balance",
+            f"Trade balance {year}",
+            value,
+            "USD",
+            "computed",
+            f"{computed.loc[year, 'source']} ({computed.loc[year, 'dataset']}), USD",
+            lines.get(year),
+            f"exports {_bn(computed.loc[year, 'exports'])} - imports {_bn(computed.loc[year, 'imports'])}",
         )
     else:
-        value = None
-        warnings.append(f"No {year} balance in the store for {country}: neither flows nor a reported figure.")
-    prev_value, prev_label, prev_rows = None, "", pd.DataFrame()
-    if not bal_prev.empty:
-        prev_value, prev_label, prev_rows = _indicator_value(bal_prev.iloc[0]), "reported", bal_prev
-    elif not computed_prev.empty:
-        prev_value, prev_label, prev_rows = (
-            float(computed_prev.balance.iloc[0]),
-            "computed",
-            chosen[chosen.year == year - 1],
+        ctx.warnings.append(f"No {year} balance in the store for {name}: neither flows nor a reported figure.")
+    for flow in ("exports", "imports"):
+        if year in computed.index and not math.isnan(computed.loc[year, flow]) and this.empty:
+            ctx.add(
+                flow,
+                f"{flow.title()} {year}",
+                computed.loc[year, flow],
+                "USD",
+                "computed",
+                f"{computed.loc[year, 'source']} ({computed.loc[year, 'dataset']}), USD",
+                lines.get(year),
+            )
+    prev_label, prev_rows = "", None
+    if not prev.empty:
+        prev_value, prev_label, prev_rows = float(prev.value.iloc[0]), "reported", _reported_sources(prev)
+    elif year - 1 in computed.index and not math.isnan(computed.loc[year - 1, "balance"]):
+        prev_value, prev_label = (
+            float(computed.loc[year - 1, "balance"]),
+            f"computed from {computed.loc[year - 1, 'source']}",
         )
+        prev_rows = sources_of(lines.get(year - 1, pd.DataFrame()))
     if value is not None and prev_value is not None:
         pct, note = metrics.growth_pct(value, prev_value)
-        figures.append(
-            Figure(
-                "balance_growth",
-                f"Balance growth {year - 1}-{year}",
-                pct,
-                "percent",
-                "derived",
-                "USD",
-                _sources(bal if not bal.empty else chosen[chosen.year == year]) + _sources(prev_rows),
-                note or f"{_bn(value)} against {_bn(prev_value)} ({prev_label})",
-            )
+        words = metrics.balance_change_words(value, prev_value)
+        fig = ctx.add(
+            "balance_growth",
+            f"Balance change {year - 1}-{year}",
+            pct if (value >= 0) == (prev_value >= 0) else None,
+            "percent",
+            "derived",
+            "USD; for a deficit, the change in its size",
+            (ctx.get("balance").sources if ctx.get("balance") else []) + (prev_rows or []),
+            note if note else f"{words} ({prev_label} {year - 1})",
         )
-    if not computed_prev.empty and value is not None:
-        pct_c, _ = metrics.growth_pct(value, float(computed_prev.balance.iloc[0]))
-        figures.append(
-            Figure(
-                "balance_growth_vs_computed",
-                f"Balance growth against the {year - 1} balance computed from flows",
-                pct_c,
-                "percent",
-                "derived",
-                "USD",
-                _sources(chosen[chosen.year == year - 1]),
-                f"{year - 1}: {_bn(float(computed_prev.balance.iloc[0]))} from {computed_prev.source.iloc[0]}",
-            )
+        fig.note = fig.note[0].upper() + fig.note[1:]
+    if value is not None and not this.empty and year - 1 in computed.index:
+        base = float(computed.loc[year - 1, "balance"])
+        ctx.add(
+            "balance_growth_vs_computed",
+            f"Balance change against the {year - 1} balance computed from flows",
+            metrics.growth_pct(value, base)[0],
+            "percent",
+            "derived",
+            "USD",
+            sources_of(lines.get(year - 1, pd.DataFrame())),
+            f"{year - 1}: {_bn(base)} from {computed.loc[year - 1, 'source']}",
         )
-
-    # records: own series, and all reporters in IMF DOTS
-    rec_series = tables["balance_series"][["year", "balance"]].copy()
-    if value is not None and year not in set(rec_series.year):
-        rec_series = pd.concat([rec_series, pd.DataFrame({"year": [year], "balance": [value]})])
-    elif value is not None:
-        rec_series.loc[rec_series.year == year, "balance"] = value
-    rec = metrics.record(rec_series, "balance", order="year")
-    figures.append(
-        Figure(
-            "balance_record",
-            f"Largest {name} balance in the data",
-            rec["value"],
+    # records, up to the report's year
+    rec = series[["year", "balance"]].copy()
+    if value is not None:
+        rec = pd.concat([rec[rec.year != year], pd.DataFrame({"year": [year], "balance": [value]})], ignore_index=True)
+    ext = metrics.extremes(rec, "balance", up_to=year)
+    first = int(rec.year.min()) if not rec.empty else year
+    if ext["surplus"] is not None:
+        ctx.add(
+            "largest_surplus",
+            f"Largest {name} surplus {first}-{year}",
+            ext["surplus"],
             "USD",
             "computed",
             "reporter, USD",
-            _sources(chosen[chosen.year.isin([rec["period"], rec["previous_record_period"]])])
-            + (_sources(bal) if rec["period"] == year and not bal.empty else []),
-            f"{_year(rec['period'])}; previous record {_bn(rec['previous_record'])} in {_year(rec['previous_record_period'])}; margin {_pct(rec['margin_pct'])}",
+            sources_of(lines.get(int(ext["surplus_period"]), pd.DataFrame()))
+            or (ctx.get("balance").sources if ctx.get("balance") and ext["surplus_period"] == year else []),
+            f"in {int(ext['surplus_period'])}",
         )
-    )
-    others = world[world.reporter != country].dropna(subset=["balance"])
-    if not others.empty:
-        top = others.loc[others.balance.idxmax()]
-        figures.append(
-            Figure(
-                "world_record_other",
-                "Largest annual balance of any other economy (IMF DOTS 1960-2020)",
-                float(top.balance),
-                "USD",
-                "computed",
-                "IMF DOTS reporter totals, USD",
-                _sources(
-                    con.execute(
-                        "SELECT source, dataset, file, vintage, line FROM flows WHERE source = 'imf-dots' AND dataset = 'totals' "
-                        "AND partner = 'WLD' AND reporter = ? AND year = ?",
-                        [top.reporter, int(top.year)],
-                    ).df()
-                ),
-                f"{table.name(top.reporter)} {int(top.year)}; DOTS overstates some (e.g. Saudi Arabia 2008-2014 exports)",
-            )
+    if ext["deficit"] is not None:
+        ctx.add(
+            "largest_deficit",
+            f"Largest {name} deficit {first}-{year}",
+            ext["deficit"],
+            "USD",
+            "computed",
+            "reporter, USD",
+            sources_of(lines.get(int(ext["deficit_period"]), pd.DataFrame()))
+            or (ctx.get("balance").sources if ctx.get("balance") and ext["deficit_period"] == year else []),
+            f"in {int(ext['deficit_period'])}",
         )
-        tables["largest_balances"] = (
-            others.sort_values("balance", ascending=False).head(10).assign(name=lambda d: d.reporter.map(table.name))
-        )
+    _others(ctx)
 
-    # exports, imports and growth with both currency bases
+
+def _others(ctx: _Context) -> None:
+    """The largest surplus any other economy reported in IMF DOTS, with the caveat the data carry."""
+    world = ctx.con.execute(
+        "SELECT reporter, year, sum(CASE WHEN flow = 'export' THEN value END) - sum(CASE WHEN flow = 'import' THEN value END) "
+        "AS balance FROM flows WHERE source = 'imf-dots' AND dataset = 'totals' AND partner = 'WLD' AND NOT mirror "
+        "AND reporter NOT LIKE 'AGG:%' AND reporter NOT IN ('WLD', 'EUU', ?) AND year <= ? GROUP BY reporter, year",
+        [ctx.country, ctx.year],
+    ).df()
+    world = world.dropna(subset=["balance"])
+    if world.empty:
+        return
+    top = world.loc[world.balance.idxmax()]
+    rows = ctx.con.execute(
+        "SELECT source, dataset, file, vintage, line FROM flows WHERE source = 'imf-dots' AND dataset = 'totals' "
+        "AND partner = 'WLD' AND reporter = ? AND year = ?",
+        [top.reporter, int(top.year)],
+    ).df()
+    note = f"{ctx.countries.name(top.reporter)} {int(top.year)}"
+    if top.reporter == "SAU" and 2008 <= int(top.year) <= 2014:
+        note += "; IMF DOTS overstates Saudi Arabia's 2008-2014 exports (2012: 520 bn against about 388 bn nationally)"
+    ctx.add(
+        "world_record_other",
+        f"Largest annual surplus of any other economy, IMF DOTS 1960-{min(ctx.year, 2020)}",
+        top.balance,
+        "USD",
+        "computed",
+        "IMF DOTS reporter totals, USD",
+        rows,
+        note,
+    )
+    ctx.tables["largest_balances"] = (
+        world.sort_values("balance", ascending=False).head(10).assign(name=lambda d: d.reporter.map(ctx.countries.name))
+    )
+
+
+# ---- 2. the official release's own figures (reported, with their growth basis) -------------------
+def _reported_headlines(ctx: _Context) -> None:
+    year = ctx.year
+    ind = ctx.indicators[ctx.indicators.period == str(year)]
+    if ind.empty:
+        return
     for metric, flow in (("total_exports", "export"), ("total_imports", "import")):
-        rows = ind[(ind.metric == metric) & (ind.period == str(year)) & (ind.partner == "WLD")]
+        rows = ind[(ind.metric == metric) & (ind.partner == "WLD")]
         for _, row in rows.iterrows():
-            figures.append(
-                Figure(
-                    f"{flow}s_{row.currency}".lower(),
-                    f"{flow.title()}s {year} ({row.currency})",
-                    _indicator_value(row),
-                    row.currency,
-                    "reported",
-                    f"customs, {row.currency}",
-                    _sources(rows[rows.currency == row.currency]),
-                    f"y/y {row.yoy_pct:+.1f}% ({row.yoy_basis} basis)",
-                )
+            ctx.add(
+                f"{flow}s_{row.currency}".lower(),
+                f"{flow.title()}s {year} ({row.currency})",
+                row.value,
+                row.currency,
+                "reported",
+                f"customs release, {row.currency}",
+                _reported_sources(rows[rows.currency == row.currency]),
+                f"y/y {row.yoy_pct:+.1f}% ({row.yoy_basis} basis)" if not pd.isna(row.yoy_pct) else "",
             )
-    usd_tot = ind[(ind.metric == "total_exports") & (ind.period == str(year)) & (ind.currency == "USD")]
-    cny_tot = ind[(ind.metric == "total_exports") & (ind.period == str(year)) & (ind.currency == "CNY")]
+    usd_tot = ind[(ind.metric == "total_exports") & (ind.currency == "USD")]
+    cny_tot = ind[(ind.metric == "total_exports") & (ind.currency == "CNY")]
     factor = None
     if not usd_tot.empty and not cny_tot.empty:
         factor = (1 + cny_tot.yoy_pct.iloc[0] / 100) / (1 + usd_tot.yoy_pct.iloc[0] / 100)
-
-    # exports to each partner or group reported for the year
-    us_value = None
     growth_rows = []
-    for _, row in ind[
-        (ind.flow == "export") & (ind.period == str(year)) & (ind.partner != "WLD") & ind.yoy_pct.notna()
-    ].iterrows():
+    for _, row in ind[(ind.flow == "export") & (ind.partner != "WLD") & ind.yoy_pct.notna()].iterrows():
         derived_cny = ((1 + row.yoy_pct / 100) * factor - 1) * 100 if factor and row.yoy_basis == "USD" else None
         growth_rows.append(
             {
                 "partner": row.partner,
-                "name": table.name(row.partner),
+                "name": ctx.countries.name(row.partner),
                 "growth_pct": row.yoy_pct,
                 "basis": row.yoy_basis,
                 "growth_pct_cny_derived": derived_cny,
@@ -345,239 +417,536 @@ def _build(
                 "line": row.line,
             }
         )
-    growth_table = (
-        pd.DataFrame(growth_rows).drop_duplicates(subset=["partner", "basis"]) if growth_rows else pd.DataFrame()
-    )
-    tables["export_growth_by_partner"] = growth_table
-    if factor is not None and not growth_table.empty:
-        gap = (growth_table.growth_pct_cny_derived - growth_table.growth_pct).dropna()
+    growth = pd.DataFrame(growth_rows).drop_duplicates(subset=["partner", "basis"]) if growth_rows else pd.DataFrame()
+    if not growth.empty:
+        ctx.tables["export_growth_by_partner"] = growth
+    if factor is not None and not growth.empty:
+        gap = (growth.growth_pct_cny_derived - growth.growth_pct).dropna()
         if not gap.empty:
-            figures.append(
-                Figure(
-                    "cny_usd_growth_gap",
-                    f"Growth in yuan minus growth in dollars, {year} (average over partners)",
-                    float(gap.mean()),
-                    "points",
-                    "derived",
-                    "customs, CNY and USD",
-                    _sources(usd_tot) + _sources(cny_tot),
-                    f"from total exports: ({1 + cny_tot.yoy_pct.iloc[0] / 100:.3f} / {1 + usd_tot.yoy_pct.iloc[0] / 100:.3f}) applied to each USD rate",
-                )
+            ctx.add(
+                "cny_usd_growth_gap",
+                f"Growth in yuan minus growth in dollars, {year} (average over partners)",
+                float(gap.mean()),
+                "points",
+                "derived",
+                "customs, CNY and USD",
+                _reported_sources(usd_tot) + _reported_sources(cny_tot),
+                f"from total exports: ({1 + cny_tot.yoy_pct.iloc[0] / 100:.3f} / {1 + usd_tot.yoy_pct.iloc[0] / 100:.3f}) "
+                "applied to each USD rate",
             )
-    us = ind[(ind.metric == "exports") & (ind.partner == "USA") & (ind.period == str(year))]
-    if not us.empty:
-        us_value = _indicator_value(us.iloc[0])
-        figures.append(
-            Figure(
-                "exports_to_usa",
-                f"Exports to the United States {year}",
-                us_value,
-                "USD",
-                "reported",
-                "customs, USD",
-                _sources(us),
-            )
+    us_x = ind[(ind.metric == "exports") & (ind.partner == "USA") & (ind.currency == "USD")]
+    us_m = ind[(ind.metric == "imports") & (ind.partner == "USA") & (ind.currency == "USD")]
+    if not us_x.empty:
+        ctx.add(
+            "exports_to_usa",
+            f"Exports to the United States {year}",
+            us_x.value.iloc[0],
+            "USD",
+            "reported",
+            "customs release, USD",
+            _reported_sources(us_x),
         )
-        figures.append(
-            Figure(
+        if not pd.isna(us_x.yoy_pct.iloc[0]):
+            ctx.add(
                 "exports_to_usa_growth",
                 f"Exports to the United States, growth {year}",
-                float(us.yoy_pct.iloc[0]),
+                us_x.yoy_pct.iloc[0],
                 "percent",
                 "reported",
-                f"{us.yoy_basis.iloc[0]} basis",
-                _sources(us),
+                f"{us_x.yoy_basis.iloc[0]} basis",
+                _reported_sources(us_x),
             )
-        )
-    for _, row in growth_table.iterrows():
-        if row.partner == "USA":
-            continue
-        figures.append(
-            Figure(
-                f"exports_growth_{row.partner.split(':')[-1]}",
-                f"Exports to {row['name']}, growth {year}",
-                float(row.growth_pct),
-                "percent",
-                "reported",
-                f"{row.basis} basis",
-                _sources(ind[(ind.line == row.line)]),
-                f"{_pct(row.growth_pct_cny_derived)} on a CNY basis (derived with the total's CNY/USD growth ratio)"
-                if row.growth_pct_cny_derived is not None
-                else "",
-            )
-        )
-    # US share of exports
-    exp_usd = next((f.value for f in figures if f.id == "exports_usd"), None)
-    if us_value and exp_usd:
-        figures.append(
-            Figure(
-                "us_share_of_exports",
-                f"US share of {name}'s exports {year}",
-                us_value / exp_usd * 100,
-                "percent",
-                "derived",
-                "customs, USD",
-                _sources(us) + _sources(usd_tot),
-                f"{_bn(us_value)} / {_bn(exp_usd)}",
-            )
-        )
-
-    # 3. mirror: the partner's view of the same flows, and the gap
-    mirror_rows = flows[(flows.reporter == country) & flows.mirror.astype(bool) & (flows.partner != "WLD")]
-    implied = None
-    if not us.empty and us_value is not None:
-        implied = us_value / (1 + us.yoy_pct.iloc[0] / 100)
-        figures.append(
-            Figure(
+            implied = us_x.value.iloc[0] / (1 + us_x.yoy_pct.iloc[0] / 100)
+            ctx.add(
                 "exports_to_usa_prev_implied",
                 f"Exports to the United States {year - 1} (implied)",
                 implied,
                 "USD",
                 "derived",
-                "customs, USD",
-                _sources(us),
-                f"{_bn(us_value)} / (1 {us.yoy_pct.iloc[0]:+.1f}%)",
+                "customs release, USD",
+                _reported_sources(us_x),
+                f"{_bn(us_x.value.iloc[0])} / (1 {us_x.yoy_pct.iloc[0]:+.1f}%)",
             )
+    if not us_m.empty:
+        ctx.add(
+            "imports_from_usa",
+            f"Imports from the United States {year}",
+            us_m.value.iloc[0],
+            "USD",
+            "reported",
+            "customs release, USD",
+            _reported_sources(us_m),
+            f"y/y {us_m.yoy_pct.iloc[0]:+.1f}% ({us_m.yoy_basis.iloc[0]} basis)"
+            if not pd.isna(us_m.yoy_pct.iloc[0])
+            else "",
         )
-    us_mirror = mirror_rows[
-        (mirror_rows.partner == "USA") & (mirror_rows.flow == "export") & (mirror_rows.year == year - 1)
-    ]
-    if not us_mirror.empty and implied is not None:
-        mv = float(us_mirror.value.iloc[0])
-        figures.append(
-            Figure(
-                "mirror_usa",
-                f"US-reported imports from {name} {year - 1}",
-                mv,
-                "USD",
-                "computed",
-                "mirror (partner-reported), CIF",
-                _sources(us_mirror),
-            )
+    if not us_x.empty and not us_m.empty:
+        x, m = float(us_x.value.iloc[0]), float(us_m.value.iloc[0])
+        ctx.add(
+            "balance_with_usa",
+            f"Balance with the United States {year}",
+            x - m,
+            "USD",
+            "derived",
+            "customs release, USD",
+            _reported_sources(us_x) + _reported_sources(us_m),
+            f"exports {_bn(x)} - imports {_bn(m)}",
         )
-        figures.append(
-            Figure(
-                "mirror_gap_usa",
-                f"Mirror gap with the United States {year - 1}",
-                mv - implied,
-                "USD",
-                "derived",
-                "mirror CIF - reported FOB",
-                _sources(us_mirror) + _sources(us),
-                f"{(mv - implied) / implied * 100:+.1f}%: " + "; ".join(metrics.MIRROR_CAUSES),
-            )
+    for _, row in growth.iterrows() if not growth.empty else []:
+        if row.partner == "USA":
+            continue
+        ctx.add(
+            f"exports_growth_{row.partner.split(':')[-1]}",
+            f"Exports to {row['name']}, growth {year}",
+            row.growth_pct,
+            "percent",
+            "reported",
+            f"{row.basis} basis",
+            _reported_sources(ind[ind.line == row.line]),
+            f"{_pct(row.growth_pct_cny_derived)} on a CNY basis (derived with the total's CNY/USD growth ratio)"
+            if row.growth_pct_cny_derived is not None
+            else "",
         )
-    # mirror gap series with the US where both sides exist
-    reported_us = flows[
-        (flows.reporter == country) & (flows.partner == "USA") & ~flows.mirror.astype(bool) & (flows.flow == "export")
-    ]
-    gap = metrics.mirror_gap(
-        reported_us[["period", "reporter", "partner", "flow", "value", "valuation", "source"]],
-        mirror_rows[(mirror_rows.partner == "USA") & (mirror_rows.flow == "export")][
-            ["period", "reporter", "partner", "flow", "value", "valuation", "source"]
-        ],
-    )
-    tables["mirror_gap_usa"] = gap.dropna(subset=["reported", "mirror"]).sort_values("period")
+    exp_usd = ctx.get("exports_usd")
+    if ctx.get("exports_to_usa") and exp_usd:
+        ctx.add(
+            "us_share_of_exports",
+            f"US share of {ctx.name}'s exports {year}",
+            ctx.get("exports_to_usa").value / exp_usd.value * 100,
+            "percent",
+            "derived",
+            "customs release, USD",
+            ctx.get("exports_to_usa").sources + exp_usd.sources,
+            f"{_bn(ctx.get('exports_to_usa').value)} / {_bn(exp_usd.value)}",
+        )
 
-    # 4. partner structure and diversion from the latest mirror year with broad coverage
-    exports_mirror = mirror_rows[mirror_rows.flow == "export"]
-    mirror_years = None
-    counts = exports_mirror[exports_mirror.year <= year].groupby("year").partner.nunique()
-    broad = counts[counts >= 100]
-    if len(broad) >= 2:
-        last, base = int(broad.index.max()), int(sorted(broad.index)[-2])
-        mirror_years = (base, last)
-        partners = metrics.by_partner(exports_mirror, country, "export", last, base)
-        gone = partners[partners.value.isna() & partners.base_value.notna()].sort_values("base_value", ascending=False)
-        if not gone.empty:
-            top_gone = gone.head(5)
-            warnings.append(
-                f"The {last} mirror data lack {len(gone)} partners present in {base}, among them "
-                + ", ".join(
-                    f"{table.name(p)} ({_bn(v)} in {base})"
-                    for p, v in zip(top_gone.partner, top_gone.base_value, strict=True)
+
+# ---- 3. partners and groups, on matched partners ---------------------------------------------------
+def _partner_rows(ctx: _Context) -> pd.DataFrame:
+    rows = _countries_only(ctx.own)
+    rows = rows.assign(
+        basis=rows.source + "/" + rows.dataset + np.where(rows.mirror.astype(bool), " (partner-declared)", "")
+    )
+    return rows
+
+
+def _pick_pair(ctx: _Context, rows: pd.DataFrame) -> tuple[int, int] | None:
+    """The two years the partner tables compare: the report's year and the one before when partner detail
+    is broad in both (partners add up to at least 80% of the world total, or, without a world total, as
+    many partners as in the best-covered year), else the latest consecutive broad years before it."""
+    exports = rows[rows.flow == "export"]
+    counts = exports.groupby("year").partner.nunique()
+    if counts.empty:
+        return None
+    sums = exports.groupby("year").value.sum()
+    world = ctx.tables["balance_series"].set_index("year").exports
+    threshold = min(BROAD_PARTNERS, 0.8 * float(counts.max()))
+
+    def broad(y: int) -> bool:
+        if y in world.index and world[y] > 0:
+            return bool(sums.get(y, 0.0) >= 0.8 * world[y])
+        return bool(counts.get(y, 0) >= threshold)
+
+    year = ctx.year
+    if broad(year) and broad(year - 1):
+        return year - 1, year
+    years = sorted(y for y in counts.index if y <= year and broad(y))
+    pairs = [(a, b) for a, b in itertools.pairwise(years) if b == a + 1]
+    if pairs:
+        base, last = pairs[-1]
+        covered = sums.get(year, 0.0) / world[year] * 100 if year in world.index and world[year] > 0 else 0.0
+        ctx.warnings.append(
+            f"Partner detail for {year} covers {counts.get(year, 0)} partners ({covered:.0f}% of exports): "
+            f"the partner tables use {base}-{last}, the latest consecutive years with broad partner coverage."
+        )
+        return base, last
+    if counts.get(year, 0) and counts.get(year - 1, 0):
+        return year - 1, year
+    return None
+
+
+def _partners(ctx: _Context) -> None:
+    rows = _partner_rows(ctx)
+    pair = _pick_pair(ctx, rows)
+    if pair is None:
+        ctx.warnings.append(f"No partner breakdown for {ctx.name} around {ctx.year} in the store.")
+        return
+    base, last = pair
+    ctx.pair = pair
+    series = ctx.tables["balance_series"].set_index("year")
+    frames = {}
+    for flow in ("export", "import"):
+        col = "exports" if flow == "export" else "imports"
+        world = float(series.loc[last, col]) if last in series.index and not math.isnan(series.loc[last, col]) else None
+        frames[flow] = metrics.matched_partners(rows[rows.flow == flow], last, base, world)
+    x, m = frames["export"], frames["import"]
+    table = x.merge(
+        m[["partner", "value", "base_value", "growth_pct", "basis"]].rename(
+            columns={
+                "value": "imports",
+                "base_value": "base_imports",
+                "growth_pct": "imports_growth_pct",
+                "basis": "imports_basis",
+            }
+        ),
+        on="partner",
+        how="outer",
+    ).rename(
+        columns={
+            "value": "exports",
+            "base_value": "base_exports",
+            "growth_pct": "exports_growth_pct",
+            "basis": "exports_basis",
+        }
+    )
+    table["balance"] = table.exports - table.imports
+    table.insert(1, "name", table.partner.map(ctx.countries.name))
+    ctx.tables["partners"] = table.sort_values("exports", ascending=False, na_position="last").reset_index(drop=True)
+    # the export view the charts use: contributions only for matched partners
+    ctx.tables["partners_mirror"] = x.assign(name=x.partner.map(ctx.countries.name))
+    basis = ", ".join(sorted(set(x.basis.dropna())))
+    total = metrics.matched_growth(x)
+    ctx.add(
+        "exports_matched_growth",
+        f"Exports to partners reporting in both {base} and {last}",
+        total["growth_pct"],
+        "percent",
+        "computed",
+        basis,
+        rows[(rows.flow == "export") & rows.year.isin(pair) & rows.partner.isin(x.partner[x.matched])],
+        f"{total['partners']} partners, {_bn(total['base_value'])} to {_bn(total['value'])}; contributions add up to this",
+    )
+    gone = x[(x.status == f"missing in {last}")].sort_values("base_value", ascending=False)
+    if not gone.empty:
+        top = gone.head(5)
+        ctx.warnings.append(
+            f"{len(gone)} partners present in {base} have no {last} figure on the same basis and are left out of growth "
+            "and contributions (not counted as zero), among them "
+            + ", ".join(
+                f"{ctx.countries.name(p)} ({_bn(v)} in {base}, {s:.1f}% of exports)"
+                for p, v, s in zip(top.partner, top.base_value, top.base_share_pct, strict=True)
+            )
+            + "."
+        )
+        ctx.tables["missing_partners"] = gone[["partner", "base_value", "base_share_pct", "basis"]].assign(
+            name=lambda d: d.partner.map(ctx.countries.name), last_year=base
+        )
+    _groups(ctx, frames, pair)
+    _bilateral(ctx, table, pair, rows)
+    _diversion(ctx, x, pair, basis)
+
+
+def _groups(ctx: _Context, frames: dict[str, pd.DataFrame], pair: tuple[int, int]) -> None:
+    base, last = pair
+    out = []
+    for group in REPORT_GROUPS:
+        gid = ctx.countries.group_id(group) or group
+        members, base_members = ctx.countries.members(gid, last), ctx.countries.members(gid, base)
+        for flow, frame in frames.items():
+            g = metrics.group_growth(frame, members, base_members)
+            out.append(
+                {
+                    "group": gid,
+                    "flow": flow,
+                    "value": g["value"],
+                    "base_value": g["base_value"],
+                    "growth_pct": g["growth_pct"],
+                    "coverage_pct": g["coverage_pct"],
+                    "members": g["members"],
+                    "matched": g["matched"],
+                    "missing": ", ".join(g["missing"][:8]) + (" ..." if len(g["missing"]) > 8 else ""),
+                    "note": g["note"],
+                    "years": f"{base}-{last}",
+                }
+            )
+    ctx.tables["groups"] = pd.DataFrame(out)
+
+
+def _bilateral(ctx: _Context, table: pd.DataFrame, pair: tuple[int, int], rows: pd.DataFrame) -> None:
+    """The country's trade with the US, the EU and China in the partner tables' last year."""
+    _base, last = pair
+    picture = []
+    for code in ("USA", "CHN"):
+        if code == ctx.country:
+            continue
+        hit = table[table.partner == code]
+        if hit.empty:
+            continue
+        r = hit.iloc[0]
+        picture.append(
+            {
+                "partner": ctx.countries.name(code),
+                "exports": r.exports,
+                "imports": r.imports,
+                "balance": r.balance,
+                "exports_growth_pct": r.exports_growth_pct,
+                "imports_growth_pct": r.imports_growth_pct,
+                "year": last,
+                "basis": r.exports_basis,
+            }
+        )
+        for flow, col in (("export", "exports"), ("import", "imports")):
+            if not pd.isna(r[col]):
+                src = rows[(rows.partner == code) & (rows.flow == flow) & (rows.year == last)]
+                label = "to" if flow == "export" else "from"
+                ctx.add(
+                    f"{col}_{label}_{code.lower()}_{last}",
+                    f"{col.title()} {label} {ctx.countries.name(code)} {last}",
+                    r[col],
+                    "USD",
+                    "computed",
+                    str(r.get(f"{col}_basis", r.exports_basis)),
+                    src,
                 )
-                + f": {last} totals, shares and group sums from mirror data are understated."
-            )
-        tables["partners_mirror"] = partners.assign(name=lambda d: d.partner.map(table.name))
-        groups = metrics.by_group(exports_mirror, country, "export", last, base, table, REPORT_GROUPS)
-        tables["groups_mirror"] = groups
-        div = metrics.diversion(partners.dropna(subset=["value", "base_value"]), "USA")
-        note = f"US change {_bn(div['market_change'])}; net change elsewhere {_bn(div['net_elsewhere'])} (partners reporting in both years)"
-        if div["market_change"] >= 0:
-            note = "no fall in exports to the US to offset in these years; " + note
-        figures.append(
-            Figure(
-                "diversion_offset",
-                f"Share of the {base}-{last} fall in exports to the US offset elsewhere (mirror)",
-                div["offset_pct"],
-                "percent",
-                "computed",
-                "mirror (partner-reported), CIF",
-                _sources(exports_mirror[exports_mirror.year.isin([last, base])]),
-                note,
-            )
+    eu = ctx.countries.members("EU27", last)
+    sub = table[table.partner.isin(eu)]
+    if not sub.empty:
+        picture.append(
+            {
+                "partner": f"EU27 ({len(sub)} of {len(eu)} members with data)",
+                "exports": sub.exports.sum(min_count=1),
+                "imports": sub.imports.sum(min_count=1),
+                "balance": sub.balance.sum(min_count=1),
+                "exports_growth_pct": np.nan,
+                "imports_growth_pct": np.nan,
+                "year": last,
+                "basis": ", ".join(sorted(set(sub.exports_basis.dropna()))),
+            }
         )
-        tables["diversion"] = pd.DataFrame(div["top_gainers"])
-    if not (flows.quantity.notna().any() if "quantity" in flows.columns else False):
-        warnings.append("No quantities for these flows: unit values and a price/volume split are not possible.")
+    if picture:
+        ctx.tables["bilateral"] = pd.DataFrame(picture)
 
-    # rerouting signal: partners buying more from the country while selling more to the US
-    _rerouting(con, country, mirror_rows[mirror_rows.flow == "export"], tables, warnings)
 
-    # 5. products, where a partner reports its imports from the country by product
-    _products_section(store, con, country, year, figures, tables, warnings)
+def _diversion(ctx: _Context, x: pd.DataFrame, pair: tuple[int, int], basis: str) -> None:
+    base, last = pair
+    matched = x[x.matched]
+    if "USA" not in set(matched.partner) or ctx.country == "USA":
+        return
+    us = matched[matched.partner == "USA"].iloc[0]
+    if not us.value < us.base_value * 0.99:
+        return  # no material fall in exports to the US to offset
+    div = metrics.diversion(matched, "USA")
+    note = f"US change {_bn(div['market_change'])}; net change elsewhere {_bn(div['net_elsewhere'])} (partners in both years)"
+    ctx.add(
+        "diversion_offset",
+        f"Share of the {base}-{last} fall in exports to the US offset elsewhere",
+        div["offset_pct"],
+        "percent",
+        "computed",
+        basis,
+        ctx.get("exports_matched_growth").sources,
+        note,
+    )
+    ctx.tables["diversion"] = pd.DataFrame(div["top_gainers"])
 
-    headline = _headline(name, year, figures)
-    return CountryReport(
-        country,
-        name,
-        year,
-        figures,
-        tables,
-        headline,
-        warnings,
-        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        mirror_years,
+
+# ---- 4. mirror: the two sides' figures, both directions --------------------------------------------
+def _partner_side(ctx: _Context) -> pd.DataFrame:
+    """What each partner declares of its trade with the country, as the country's flow: a partner's
+    imports from the country are the country's exports seen from the other side."""
+    declared = _countries_only(ctx.declared, "reporter")
+    swapped = declared.assign(
+        partner=declared.reporter,
+        flow=declared.flow.map({"import": "export", "export": "import"}),
+        side_source=declared.source + "/" + declared.dataset,
+    )[["partner", "flow", "year", "value", "valuation", "side_source", "source", "dataset", "file", "vintage", "line"]]
+    mirror = ctx.own[ctx.own.mirror.astype(bool)]
+    mirror = _countries_only(mirror).assign(side_source=lambda d: d.source + "/" + d.dataset)[
+        ["partner", "flow", "year", "value", "valuation", "side_source", "source", "dataset", "file", "vintage", "line"]
+    ]
+    # the partner's own statistics first; stored mirror rows only where those are missing
+    both = pd.concat([swapped, mirror], ignore_index=True)
+    return both.drop_duplicates(["partner", "flow", "year"], keep="first")
+
+
+def _mirror(ctx: _Context) -> None:
+    reported = _countries_only(ctx.own[~ctx.own.mirror.astype(bool)])
+    other = _partner_side(ctx)
+    if reported.empty or other.empty:
+        return
+    keys = ["partner", "flow", "year"]
+    merged = reported[[*keys, "value", "source", "dataset"]].merge(
+        other[[*keys, "value", "side_source"]].rename(columns={"value": "partner_declared"}), on=keys
+    )
+    merged = merged[merged.year <= ctx.year].rename(columns={"value": "reported"})
+    if merged.empty:
+        return
+    merged["gap"] = merged.partner_declared - merged.reported
+    merged["gap_pct"] = merged.gap / merged.reported * 100
+    merged["direction"] = merged.flow.map({"export": "exports", "import": "imports"})
+    # per partner and direction, the latest year with both sides
+    latest = merged.sort_values("year").groupby(["partner", "direction"]).tail(1)
+    size = latest.groupby("partner").reported.sum().sort_values(ascending=False)
+    top = [p for p in size.index[:8]] + [p for p in ("USA", "CHN") if p in size.index and p not in size.index[:8]]
+    table = latest[latest.partner.isin(top)].copy()
+    table["name"] = table.partner.map(ctx.countries.name)
+    table["possible_causes"] = [
+        "; ".join(metrics.mirror_causes(d, g)) for d, g in zip(table.direction, table.gap_pct, strict=True)
+    ]
+    table["reported_source"] = table.source + "/" + table.dataset
+    ctx.tables["mirror"] = (
+        table[
+            [
+                "partner",
+                "name",
+                "direction",
+                "year",
+                "reported",
+                "reported_source",
+                "partner_declared",
+                "side_source",
+                "gap",
+                "gap_pct",
+                "possible_causes",
+            ]
+        ]
+        .sort_values(["partner", "direction"])
+        .reset_index(drop=True)
+    )
+    us = merged[(merged.partner == "USA") & (merged.flow == "export")].sort_values("year")
+    if not us.empty:
+        ctx.tables["mirror_gap_usa"] = us.rename(columns={"year": "period", "partner_declared": "mirror"})[
+            ["period", "reported", "mirror", "gap", "gap_pct", "source", "side_source"]
+        ].reset_index(drop=True)
+    _mirror_usa_implied(ctx, other)
+
+
+def _mirror_usa_implied(ctx: _Context, other: pd.DataFrame) -> None:
+    """Where the release gives the year's exports to the US and their growth: the implied previous
+    year beside what the US declared for it."""
+    implied = ctx.get("exports_to_usa_prev_implied")
+    if implied is None:
+        return
+    us = other[(other.partner == "USA") & (other.flow == "export") & (other.year == ctx.year - 1)]
+    if us.empty:
+        return
+    mv = float(us.value.iloc[0])
+    ctx.add(
+        "mirror_usa",
+        f"US-declared imports from {ctx.name} {ctx.year - 1}",
+        mv,
+        "USD",
+        "computed",
+        f"partner-declared ({us.side_source.iloc[0]}), {us.valuation.iloc[0]}",
+        us,
+    )
+    gap_pct = (mv - implied.value) / implied.value * 100
+    causes = metrics.mirror_causes("exports", gap_pct)
+    ctx.add(
+        "mirror_gap_usa",
+        f"Mirror gap with the United States {ctx.year - 1}",
+        mv - implied.value,
+        "USD",
+        "derived",
+        "partner-declared CIF - reported FOB",
+        sources_of(us) + implied.sources,
+        f"{gap_pct:+.1f}%; possible causes: " + "; ".join(causes),
     )
 
 
-def _rerouting(con, country: str, exports_mirror: pd.DataFrame, tables: dict, warnings: list[str]) -> None:
-    """The latest two years in which both partners' imports from ``country`` and their own exports
-    to the US are in the store: a rerouting signal, labelled as a signal."""
-    to_us = con.execute(
-        "SELECT year, reporter AS partner, sum(value) AS value FROM flows WHERE partner = 'USA' AND flow = 'export' "
-        "AND NOT mirror AND classification = 'TOTAL' AND reporter NOT IN (?, 'USA', 'WLD') AND reporter NOT LIKE 'AGG:%' "
-        "AND period_kind = 'year' GROUP BY year, reporter",
-        [country],
-    ).df()
-    years = sorted(set(to_us.year) & set(exports_mirror.year))
+# ---- 5. rerouting signal -----------------------------------------------------------------------------
+def _rerouting(ctx: _Context) -> None:
+    """Partners buying more from the country while selling more to the US: a signal, labelled as one."""
+    if ctx.country == "USA":
+        return
+    imports_from = _partner_side(ctx)
+    imports_from = imports_from[imports_from.flow == "export"]
+    to_us = queries.declared_by_partners(ctx.con, "USA")
+    to_us = _countries_only(to_us, "reporter")
+    to_us = to_us[(to_us.flow == "export") & (to_us.reporter != ctx.country)].rename(columns={"reporter": "partner_"})
+    years = sorted(set(to_us.year) & set(imports_from.year))
+    years = [y for y in years if y <= ctx.year]
     pairs = [(a, b) for a, b in itertools.pairwise(years) if b == a + 1]
     if not pairs:
-        warnings.append(
+        ctx.warnings.append(
             "Rerouting signal not computed: no two consecutive years with both partners' imports from "
-            f"{country} and their own exports to the US."
+            f"{ctx.country} and their own exports to the US."
         )
         return
     base, last = pairs[-1]
-    imports = metrics.by_partner(exports_mirror, country, "export", last, base)[["partner", "growth_pct"]]
-    us = to_us[to_us.year.isin([base, last])].pivot_table(index="partner", columns="year", values="value")
-    us_growth = pd.DataFrame({"partner": us.index, "growth_pct": (us[last] / us[base] - 1).values * 100})
+    a = imports_from[imports_from.year.isin([base, last])].pivot_table(index="partner", columns="year", values="value")
+    b = to_us[to_us.year.isin([base, last])].pivot_table(index="partner_", columns="year", values="value")
+    if base not in a or last not in a or base not in b or last not in b:
+        return
+    imports = pd.DataFrame({"partner": a.index, "growth_pct": (a[last] / a[base] - 1).values * 100}).dropna()
+    us_growth = pd.DataFrame({"partner": b.index, "growth_pct": (b[last] / b[base] - 1).values * 100}).dropna()
     signal = metrics.rerouting_signal(imports, us_growth)
-    tables["rerouting_signal"] = (
+    ctx.tables["rerouting_signal"] = (
         signal[signal.signal]
         .assign(years=f"{base}-{last}")
         .sort_values("growth_pct_imports_from_reporter", ascending=False)
     )
-    warnings.append(
+    ctx.warnings.append(
         f"Rerouting signal uses {base}-{last}, the latest years with partners' exports to the US in the store "
         f"({int(signal.signal.sum())} partners flagged): a signal, not a finding."
     )
 
 
-def _products_section(
-    store, con, country: str, year: int, figures: list[Figure], tables: dict, warnings: list[str]
-) -> None:
+# ---- 6. headline sentences ---------------------------------------------------------------------------
+def _headline(ctx: _Context) -> list[str]:
+    by = {f.id: f for f in ctx.figures}
+    name, year = ctx.name, ctx.year
+    lines = []
+    bal = by.get("balance")
+    if bal and bal.value is not None:
+        kind = "surplus" if bal.value >= 0 else "deficit"
+        s = f"{name}'s merchandise trade {kind} was USD {abs(bal.value) / 1e9:,.0f} bn in {year} ({bal.status})"
+        g = by.get("balance_growth")
+        if g is not None:
+            if g.value is not None and bal.value >= 0:
+                s += f", {g.value:+.1f}% on {year - 1}"
+            elif g.value is not None:
+                s += f"; the deficit {'widened' if g.value > 0 else 'narrowed'} by {abs(g.value):.1f}% on {year - 1}"
+            else:
+                s += f"; {g.note[0].lower() + g.note[1:]}"
+        rec = by.get("largest_surplus") if bal.value >= 0 else by.get("largest_deficit")
+        if rec and rec.note == f"in {year}":
+            s += f", the largest {kind} in the data ({rec.label.rsplit(' ', 1)[-1]})"
+        lines.append(s + ".")
+    if "exports_to_usa_growth" in by:
+        g = by["exports_to_usa_growth"].value
+        s = f"Exports to the United States {'fell' if g < 0 else 'rose'} {abs(g):.1f}% ({by['exports_to_usa_growth'].basis})"
+        if "us_share_of_exports" in by:
+            s += f", leaving the US with {by['us_share_of_exports'].value:.1f}% of {name}'s exports"
+        lines.append(s + ".")
+    rises = [f for f in ctx.figures if f.id.startswith("exports_growth_") and f.value is not None and f.value > 0]
+    if rises:
+        parts = ", ".join(
+            f"{f.label.split('Exports to ')[1].split(',')[0]} {f.value:+.1f}%"
+            for f in sorted(rises, key=lambda f: -f.value)
+        )
+        gap = by.get("cny_usd_growth_gap")
+        lines.append(
+            f"Exports rose to {parts} ({rises[0].basis}"
+            + (f"; growth in yuan is about {gap.value:.1f} points higher" if gap else "")
+            + ")."
+        )
+    if "balance_with_usa" in by:
+        lines.append(
+            f"With the United States: exports {_bn(by['exports_to_usa'].value)}, imports {_bn(by['imports_from_usa'].value)}, "
+            f"a {'surplus' if by['balance_with_usa'].value >= 0 else 'deficit'} of {_bn(abs(by['balance_with_usa'].value))}."
+        )
+    if "mirror_gap_usa" in by and "mirror_usa" in by:
+        g = by["mirror_gap_usa"]
+        lines.append(
+            f"The two sides disagree: US-declared imports from {name} in {year - 1} were {_bn(by['mirror_usa'].value)}, "
+            f"{_bn(abs(g.value))} {'below' if g.value < 0 else 'above'} the exports {name} implies "
+            f"({_bn(by['exports_to_usa_prev_implied'].value)})."
+        )
+    mg = by.get("exports_matched_growth")
+    if mg and mg.value is not None and not math.isnan(mg.value) and ctx.pair:
+        lines.append(
+            f"Exports to the partners reporting in both {ctx.pair[0]} and {ctx.pair[1]} changed {mg.value:+.1f}%."
+        )
+    return lines
+
+
+# ---- 7. products: partners' product-level imports from the country, baskets, prices and volumes -----
+def _products_section(ctx: _Context) -> None:
+    _products(ctx.store, ctx.con, ctx.country, ctx.year, ctx.figures, ctx.tables, ctx.warnings)
+
+
+def _products(store, con, country: str, year: int, figures: list[Figure], tables: dict, warnings: list[str]) -> None:
     """HS chapters and the "new three" basket in partners' product-level imports from ``country``."""
     from tradeflux.reference import products
 
@@ -641,7 +1010,7 @@ def _products_section(
                 "USD",
                 "computed",
                 f"{reporter}-reported imports ({grp.classification.iloc[0]}), customs value",
-                _sources(provenance[provenance.reporter == reporter]),
+                sources_of(provenance[provenance.reporter == reporter]),
                 f"{value / total * 100:.1f}% of {_bn(total)}; codes: {', '.join(basket.codes(revision))} ({revision})",
             )
         )
@@ -688,48 +1057,3 @@ def _price_volume(con, country: str, year: int, figures: list[Figure], warnings:
             [],
         )
     )
-
-
-def _headline(name: str, year: int, figures: list[Figure]) -> list[str]:
-    by = {f.id: f for f in figures}
-    lines = []
-    if "balance" in by and by["balance"].value is not None:
-        value = by["balance"].value
-        kind = "surplus" if value >= 0 else "deficit"
-        s = f"{name}'s merchandise trade {kind} was USD {abs(value) / 1e9:,.0f} bn in {year} ({by['balance'].status})"
-        if "balance_growth" in by and not math.isnan(by["balance_growth"].value):
-            s += f", {by['balance_growth'].value:+.1f}% on {year - 1}"
-        rec = by.get("balance_record")
-        if rec and rec.value is not None and rec.note.startswith(str(year)):
-            s += ", the largest in the data"
-            other = by.get("world_record_other")
-            if other and other.value and by["balance"].value > other.value:
-                s += f" and {by['balance'].value / other.value:.1f} times the largest balance any other economy recorded in IMF DOTS"
-        lines.append(s + ".")
-    if "exports_to_usa_growth" in by:
-        s = f"Exports to the United States fell {abs(by['exports_to_usa_growth'].value):.1f}% ({by['exports_to_usa_growth'].basis})"
-        if "us_share_of_exports" in by:
-            s += f", leaving the US with {by['us_share_of_exports'].value:.1f}% of {name}'s exports"
-        lines.append(s + ".")
-    rises = [f for f in figures if f.id.startswith("exports_growth_") and f.value is not None and f.value > 0]
-    if rises:
-        parts = ", ".join(
-            f"{f.label.split('Exports to ')[1].split(',')[0]} {f.value:+.1f}%"
-            for f in sorted(rises, key=lambda f: -f.value)
-        )
-        lines.append(
-            f"Exports rose to {parts} ({rises[0].basis}"
-            + (
-                f"; growth in yuan is about {by['cny_usd_growth_gap'].value:.1f} points higher"
-                if "cny_usd_growth_gap" in by
-                else ""
-            )
-            + ")."
-        )
-    if "mirror_gap_usa" in by:
-        g = by["mirror_gap_usa"]
-        lines.append(
-            f"The two sides disagree: US-reported imports from {name} in {year - 1} were {_bn(by['mirror_usa'].value)}, {_bn(abs(g.value))} "
-            f"{'below' if g.value < 0 else 'above'} the exports {name} implies ({_bn(by['exports_to_usa_prev_implied'].value)})."
-        )
-    return lines

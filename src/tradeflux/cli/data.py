@@ -130,6 +130,13 @@ def query(
     product: Annotated[list[str] | None, typer.Option("--product")] = None,
     metric: Annotated[list[str] | None, typer.Option("--metric", help="indicators only")] = None,
     vintage: Annotated[str, typer.Option("--vintage", help="latest, all, or an ISO date")] = "latest",
+    all_sources: Annotated[
+        bool,
+        typer.Option(
+            "--all-sources",
+            help="flows: every source's row, with which one won and why (default: one canonical row per fact)",
+        ),
+    ] = False,
     limit: Annotated[
         int | None, typer.Option("--limit", min=0, help="rows at most (default 50 for a table on screen)")
     ] = None,
@@ -168,7 +175,17 @@ def query(
         raise InputError(f"table {table} has no column {', '.join(bad)}")
     if limit is None and fmt == "table" and out is None:
         limit = 50
-    frame = _open(store, data_dir).query(table, vintage=vintage, limit=limit, **filters)
+    st = _open(store, data_dir)
+    if table == "flows":
+        from tradeflux.analysis.canonical import canonical
+
+        con = st.connect(vintage)
+        try:
+            frame = canonical(con, all_sources=all_sources, limit=limit, **filters)
+        finally:
+            con.close()
+    else:
+        frame = st.query(table, vintage=vintage, limit=limit, **filters)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "parquet":
@@ -191,7 +208,13 @@ def query(
         frame.to_csv(sys.stdout, index=False)
     else:
         limited = ", limited" if limit and len(frame) == limit else ""
-        show(frame, f"{table} ({len(frame):,} rows{limited})", columns=schema.DISPLAY_COLUMNS[table])
+        columns = list(schema.DISPLAY_COLUMNS[table])
+        if table == "flows":
+            columns += ["canonical", "why"] if all_sources else ["tier"]
+            title = "every source's row, the canonical one marked" if all_sources else "one canonical row per fact"
+        else:
+            title = ""
+        show(frame, f"{table} ({len(frame):,} rows{limited}{'; ' + title if title else ''})", columns=columns)
 
 
 @app.command()

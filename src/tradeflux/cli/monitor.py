@@ -45,3 +45,40 @@ def report(
     for w in rep.warnings:
         say(f"warning: {w}")
     say(f"HTML report: {paths['html']} (tables as CSV beside it)")
+
+
+@app.command()
+def reconcile(
+    reporter: Annotated[str, typer.Argument(help="ISO3 code or name of the reporting country")],
+    partner: Annotated[str, typer.Argument(help="ISO3 code or name of the partner")],
+    year: Annotated[int, typer.Option("--year", help="the year to reconcile")],
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every source's figure for one pair's trade in a year, both directions, with the gaps and their likely causes."""
+    from tradeflux.analysis.reconcile import reconcile as _reconcile
+
+    st = _store.open(store, data_dir=data_dir)
+    a, b = st.countries.code(reporter), st.countries.code(partner)
+    con = st.connect()
+    try:
+        result = _reconcile(con, a, b, year)
+    finally:
+        con.close()
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    show(
+        result.figures,
+        f"{st.countries.name(a)} and {st.countries.name(b)}, {year}: every source's figure (USD)",
+        columns=["direction", "side", "source", "dataset", "value", "valuation", "canonical", "why"],
+    )
+    for row in result.gaps.itertuples(index=False):
+        say(
+            f"{row.direction}: {row.partner_source} {row.partner_figure / 1e9:,.1f} bn against "
+            f"{row.reporter_source} {row.reporter_figure / 1e9:,.1f} bn ({row.gap_pct:+.1f}%); possible causes: "
+            f"{row.possible_causes}"
+        )
+    for note in result.notes:
+        say(f"note: {note}")

@@ -49,6 +49,11 @@ def read_headlines(ctx: ReadContext, path: Path) -> list[Staged]:
     lookup = ctx.register_map(mapping, "partners")
     rel = f"(SELECT r.*, m.code AS par FROM {raw} r LEFT JOIN {lookup} m ON r.partner_or_group = m.key)"
     currency = "CASE WHEN unit LIKE '% USD' THEN 'USD' WHEN unit LIKE '% CNY' THEN 'CNY' END"
+    scale = (
+        "CASE "
+        + " ".join(f"WHEN unit LIKE '{word} %' THEN {factor}" for word, factor in SCALES.items())
+        + " ELSE 1.0 END"
+    )
     indicators = staged_select(
         "indicators",
         {
@@ -58,18 +63,14 @@ def read_headlines(ctx: ReadContext, path: Path) -> list[Staged]:
             "metric": "metric",
             "flow": "flow",
             "value_raw": "value",
-            "unit": "nullif(unit, '')",
+            "value_scale": f"CASE WHEN {currency} IS NOT NULL THEN {scale} ELSE 1.0 END",
+            "unit": f"coalesce({currency}, nullif(unit, ''))",
             "currency": currency,
             "yoy_raw": "yoy_pct",
             "yoy_basis": "nullif(currency_basis_of_yoy, '')",
             "source_url": "source_url",
             "note": "nullif(note, '')",
         },
-    )
-    scale = (
-        "CASE "
-        + " ".join(f"WHEN unit LIKE '{word} %' THEN {factor}" for word, factor in SCALES.items())
-        + " ELSE 1.0 END"
     )
     flows = staged_select(
         "flows",

@@ -44,7 +44,7 @@ from tradeflux.sources.base import Dataset, Source
 from tradeflux.sources.gacc import embedded_headlines
 from tradeflux.store import engines
 from tradeflux.store.ingest import IngestJob, sha256
-from tradeflux.store.manifest import MANIFEST, IngestResult, Manifest, TableCount
+from tradeflux.store.manifest import FORMAT, MANIFEST, IngestResult, Manifest, TableCount
 
 Progress = Callable[[str], None]
 
@@ -98,7 +98,8 @@ class Store:
         sha = sha256(file)
         entries = self.manifest.entries
         for entry in entries:
-            if (entry.source, entry.dataset, entry.vintage, entry.sha256) == (src.id, ds.name, vintage, sha):
+            same = (entry.source, entry.dataset, entry.vintage, entry.sha256) == (src.id, ds.name, vintage, sha)
+            if same and entry.format == FORMAT:
                 say(f"{src.id}/{ds.name}: {file.name} already loaded (vintage {vintage}), nothing to do")
                 return dataclasses.replace(entry, status="unchanged")
         self._collect_garbage(entries)

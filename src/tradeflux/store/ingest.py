@@ -23,7 +23,7 @@ from tradeflux import schema
 from tradeflux.errors import StoreError
 from tradeflux.reference.countries import CountryTable
 from tradeflux.sources.base import Dataset, ReadContext, Source
-from tradeflux.store.manifest import IngestResult, TableCount, _json_value
+from tradeflux.store.manifest import FORMAT, IngestResult, TableCount, _json_value
 
 __all__ = ["IngestJob", "sha256"]
 
@@ -103,6 +103,7 @@ class IngestJob:
                 counts=tables,
                 quarantine_file=qfile,
                 ingested_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                format=FORMAT,
             )
         finally:
             con.close()

@@ -17,9 +17,12 @@ from tradeflux._io import atomic_write_text
 from tradeflux._results import Result
 from tradeflux.errors import NotFound
 
-__all__ = ["MANIFEST", "IngestResult", "Manifest", "TableCount"]
+__all__ = ["FORMAT", "MANIFEST", "IngestResult", "Manifest", "TableCount"]
 
 MANIFEST = "manifest.json"
+# Version of what readers write. An entry of an older version is read again on the next ingest,
+# even if its file is unchanged (2: indicators in base units, money's unit is its currency).
+FORMAT = 2
 
 
 @dataclass
@@ -47,6 +50,7 @@ class IngestResult(Result):
     counts: dict[str, TableCount]  # by table; "tables" in the manifest
     quarantine_file: str | None = None
     ingested_at: str = ""
+    format: int = 1
 
     @property
     def staged(self) -> int:

@@ -1,0 +1,103 @@
+"""Named read queries of the monitor: each takes a store connection and returns a frame.
+
+Every query that returns flows returns canonical rows (:mod:`tradeflux.analysis.canonical`): one
+value per fact, with the source that won and why.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tradeflux.analysis.canonical import canonical
+
+__all__ = [
+    "PRODUCT_TOTALS_SQL",
+    "declared_by_partners",
+    "indicators",
+    "own_flows",
+    "product_totals",
+    "world_totals_all",
+]
+
+# Country totals from product-level sources (BACI-like HS6 flows) that carry no TOTAL rows: summed
+# over products by partner, and over partners for the world. Parameters: the country five times.
+PRODUCT_TOTALS_SQL = """
+WITH hs6 AS MATERIALIZED (
+  SELECT period, period_kind, year, month, reporter, partner, flow, classification, product, value, currency, valuation,
+         quantity, duty, declarant, mirror, source, dataset, vintage, file
+  FROM flows
+  WHERE (reporter = ? OR partner = ?) AND period_kind = 'year' AND currency = 'USD'
+    AND classification LIKE 'HS%' AND length(product) = 6
+    AND source NOT IN (SELECT DISTINCT source FROM flows WHERE classification = 'TOTAL' AND reporter = ?)
+),
+by_partner AS MATERIALIZED (
+  SELECT period, period_kind, year, month, reporter, NULL AS reporter_code, partner, NULL AS partner_code, flow,
+         'TOTAL' AS classification, 'TOTAL' AS product, sum(value) AS value, currency, min(valuation) AS valuation,
+         sum(quantity) AS quantity, NULL AS quantity_unit, sum(duty) AS duty, declarant, mirror, false AS estimated,
+         source, 'sum of ' || min(dataset) AS dataset, max(vintage) AS vintage, min(file) AS file, NULL::BIGINT AS line
+  FROM hs6 GROUP BY period, period_kind, year, month, reporter, partner, flow, currency, declarant, mirror, source
+)
+SELECT * FROM by_partner
+UNION ALL
+-- a source with only exporter-side rows (BACI: reconciled) gives the country's imports as its partners' exports
+SELECT period, period_kind, year, month, partner, NULL, reporter, NULL, 'import', classification, product, value, currency,
+       valuation, quantity, quantity_unit, duty, partner, false, estimated, source, dataset || ' (partners'' exports)', vintage, file, line
+FROM by_partner b WHERE partner = ? AND flow = 'export'
+  AND NOT EXISTS (SELECT 1 FROM hs6 h WHERE h.source = b.source AND h.flow = 'import')
+UNION ALL
+SELECT period, period_kind, year, month, reporter, NULL, 'WLD', NULL, flow, classification, product, sum(value), currency,
+       any_value(valuation), NULL, NULL, sum(duty), reporter, false, false, source, any_value(dataset), max(vintage), any_value(file), NULL
+FROM (
+  SELECT * FROM by_partner
+  UNION ALL
+  SELECT period, period_kind, year, month, partner, NULL, reporter, NULL, 'import', classification, product, value, currency,
+         valuation, quantity, quantity_unit, duty, partner, false, estimated, source, dataset, vintage, file, line
+  FROM by_partner b WHERE partner = ? AND flow = 'export'
+    AND NOT EXISTS (SELECT 1 FROM hs6 h WHERE h.source = b.source AND h.flow = 'import')
+) WHERE NOT mirror AND partner NOT LIKE 'AGG:%' AND partner NOT IN ('WLD', 'EUU')
+GROUP BY period, period_kind, year, month, reporter, flow, classification, product, currency, source
+"""
+
+
+def _annual_usd(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[(frame.period_kind == "year") & (frame.currency == "USD")].reset_index(drop=True)
+
+
+def own_flows(con, country: str) -> pd.DataFrame:
+    """The country's canonical annual totals (classification TOTAL, USD) with every partner, all years.
+
+    Where the country's own figure is missing, the canonical row may be a partner's (``mirror``).
+    """
+    rows = _annual_usd(canonical(con, reporter=country, classification="TOTAL"))
+    if rows.empty or not (rows.partner == "WLD").any():
+        summed = product_totals(con, country)
+        if not summed.empty:
+            summed = summed[summed.reporter == country].assign(
+                precedence=85, tier="computed", reason="sum of HS6 products"
+            )
+            rows = pd.concat([rows, summed], ignore_index=True) if not rows.empty else summed
+    return rows
+
+
+def world_totals_all(con, country: str) -> pd.DataFrame:
+    """Every source's annual USD totals of the country with the world (not only the canonical ones)."""
+    rows = canonical(con, all_sources=True, reporter=country, partner="WLD", classification="TOTAL")
+    return _annual_usd(rows)
+
+
+def declared_by_partners(con, country: str) -> pd.DataFrame:
+    """What partners declare of their trade with ``country``: canonical rows with ``partner = country``
+    from the partners' own statistics (not mirror rows), annual, USD."""
+    rows = canonical(con, partner=country, classification="TOTAL")
+    rows = _annual_usd(rows)
+    return rows[~rows.mirror.astype(bool)].reset_index(drop=True)
+
+
+def product_totals(con, country: str) -> pd.DataFrame:
+    """Country totals by partner and with the world summed from HS6 flows (for sources without totals)."""
+    return con.execute(PRODUCT_TOTALS_SQL, [country] * 5).df()
+
+
+def indicators(con, country: str) -> pd.DataFrame:
+    """Officially reported figures about the country, as reported (money in base units)."""
+    return con.execute("SELECT * FROM indicators WHERE reporter = ?", [country]).df()
