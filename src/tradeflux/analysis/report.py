@@ -639,8 +639,12 @@ def _partners(ctx: _Context) -> None:
 def _groups(ctx: _Context, frames: dict[str, pd.DataFrame], pair: tuple[int, int]) -> None:
     base, last = pair
     out = []
+    unknown = []
     for group in REPORT_GROUPS:
-        gid = ctx.countries.group_id(group) or group
+        gid = ctx.countries.group_id(group)
+        if gid is None:
+            unknown.append(group)
+            continue
         members, base_members = ctx.countries.members(gid, last), ctx.countries.members(gid, base)
         for flow, frame in frames.items():
             g = metrics.group_growth(frame, members, base_members)
@@ -659,6 +663,10 @@ def _groups(ctx: _Context, frames: dict[str, pd.DataFrame], pair: tuple[int, int
                     "years": f"{base}-{last}",
                 }
             )
+    if unknown:
+        ctx.warnings.append(
+            f"Groups {', '.join(unknown)} are not defined without the country-codes dataset; not shown."
+        )
     ctx.tables["groups"] = pd.DataFrame(out)
 
 
@@ -952,28 +960,36 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
 
     where = (
         "((partner = ? AND flow = 'import') OR (reporter = ? AND flow = 'export')) "
-        "AND (classification = 'HTS' OR classification LIKE 'HS20%') AND year <= ?"
+        "AND (classification = 'HTS' OR classification LIKE 'HS%') AND year <= ?"
     )
-    rows = con.execute(
-        f"SELECT reporter, year, classification, product, sum(value) AS value FROM flows WHERE {where} GROUP BY ALL",
-        [country, country, year],
-    ).df()
-    provenance = con.execute(
-        f"SELECT reporter, source, dataset, file, vintage, min(line) AS line FROM flows WHERE {where} GROUP BY ALL",
-        [country, country, year],
-    ).df()
-    if rows.empty:
+    # one scan: products with the source and file they come from (file and vintage are constant per ingested file)
+    select = (
+        "SELECT reporter, year, classification, source, dataset, file, vintage, product, quantity_unit, "
+        "sum(value) AS value, min(line) AS line, sum(quantity) AS quantity, "
+        "sum(value) FILTER (WHERE quantity IS NOT NULL) AS value_q FROM flows WHERE {where} GROUP BY ALL"
+    )
+    # the report's year and the one before first (partitions by year: a small read), earlier years if empty
+    recent = where.replace("year <= ?", "year IN (?, ?)")
+    detailed = con.execute(select.format(where=recent), [country, country, year - 1, year]).df()
+    if detailed.empty:
+        detailed = con.execute(select.format(where=where), [country, country, year]).df()
+    if detailed.empty:
         warnings.append(f"No product-level data on {country}'s trade: baskets and HS chapters are not shown.")
         return
-    # the most detailed classification of the latest year, per importing partner
-    rows["_detail"] = rows.classification.map({"HTS": 0, "HS2022": 1}).fillna(2)
+    # per importing partner, one source: the latest year, the most detailed classification, the finest codes
+    detailed["_detail"] = detailed.classification.map({"HTS": 0, "HS2022": 1}).fillna(2)
+    detailed["_digits"] = detailed["product"].str.len()
+    keys = ["reporter", "year", "classification", "source", "dataset"]
+    ranked = detailed.groupby(keys, as_index=False).agg(_detail=("_detail", "first"), _digits=("_digits", "max"))
     pick = (
-        rows.sort_values(["year", "_detail"], ascending=[False, True])
+        ranked.sort_values(["year", "_detail", "_digits"], ascending=[False, True, False])
         .groupby("reporter")
-        .first()[["year", "classification"]]
-        .reset_index()
+        .first()
+        .reset_index()[keys]
     )
-    rows = rows.merge(pick, on=["reporter", "year", "classification"])
+    chosen = detailed.merge(pick, on=keys)
+    provenance = chosen.groupby(["reporter", "source", "dataset", "file", "vintage"], as_index=False).line.min()
+    rows = chosen.groupby(["reporter", "year", "classification", "product"], as_index=False).value.sum()
     nomenclature = products.load(store.data_dir)
     basket = products.basket("new-three")
     chapter_tables, basket_rows = [], []
@@ -1016,17 +1032,20 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
         )
     tables["hs_chapters"] = pd.concat(chapter_tables, ignore_index=True)
     tables["new_three"] = pd.DataFrame(basket_rows)
-    _price_volume(con, country, year, figures, warnings)
+    own = detailed[(detailed.reporter == country) & detailed.quantity.notna()]
+    _price_volume(own, country, year, figures, warnings)
 
 
-def _price_volume(con, country: str, year: int, figures: list[Figure], warnings: list[str]) -> None:
-    """Törnqvist price and volume indices of the country's exports from product unit values, if quantities exist."""
-    rows = con.execute(
-        "SELECT product, year, quantity_unit, sum(value) AS value, sum(quantity) AS quantity, any_value(source) AS source FROM flows "
-        "WHERE reporter = ? AND flow = 'export' AND classification LIKE 'HS%' AND year IN (?, ?) AND quantity IS NOT NULL "
-        "GROUP BY product, year, quantity_unit",
-        [country, year, year - 1],
-    ).df()
+def _price_volume(detailed: pd.DataFrame, country: str, year: int, figures: list[Figure], warnings: list[str]) -> None:
+    """Törnqvist price and volume indices of the country's exports from product unit values, if quantities
+    exist (``detailed``: the products scan's rows of the country's own exports with quantities), from one source."""
+    rows = detailed[detailed.year.isin([year, year - 1])]
+    if not rows.empty:
+        best = rows.groupby(["source", "dataset"]).size().sort_values(ascending=False).index[0]
+        rows = rows[(rows.source == best[0]) & (rows.dataset == best[1])]
+        rows = rows.groupby(["product", "year", "quantity_unit"], as_index=False, dropna=False).agg(
+            value=("value_q", "sum"), quantity=("quantity", "sum"), source=("source", "first")
+        )
     if rows.empty:
         return
     result = metrics.tornqvist(rows, year, year - 1)
