@@ -322,10 +322,24 @@ def staged_select(table: str, exprs: dict[str, str], line: str = "_line") -> str
     return ",\n  ".join(parts)
 
 
+# A number as text: digits with an optional sign, decimal point and exponent; no thousands separators,
+# underscores, inner spaces, NaN or infinity (DuckDB's cast would accept "1_000" and "inf").
+PLAIN_NUMBER = r"[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?"
+
+
+def _bad_text_number(raw: str) -> str:
+    """SQL true when ``raw`` holds text that is not a plain, finite number."""
+    return (
+        f"nullif(trim({raw}), '') IS NOT NULL AND (NOT regexp_full_match(trim({raw}), '{PLAIN_NUMBER}') "
+        f"OR NOT coalesce(isfinite(TRY_CAST(trim({raw}) AS DOUBLE)), false))"
+    )
+
+
 def _number(field: str, raw: str, *, required: bool, numeric: bool = False) -> list[tuple[str, str, str]]:
     """Rules for a number staged as text (``numeric=False``) or already typed by the reader."""
     if numeric:
         rules = [(field, f"{raw} IS NULL", f"'missing {field}'")] if required else []
+        rules.append((field, f"NOT isfinite({raw})", f"'not a finite number: {field} ' || CAST({raw} AS VARCHAR)"))
         return [*rules, (field, f"{raw} < 0", f"'negative {field} ' || {raw}")]
     rules = []
     if required:
@@ -333,7 +347,7 @@ def _number(field: str, raw: str, *, required: bool, numeric: bool = False) -> l
     rules.append(
         (
             field,
-            f"nullif(trim({raw}), '') IS NOT NULL AND TRY_CAST(trim({raw}) AS DOUBLE) IS NULL",
+            _bad_text_number(raw),
             f"'non-numeric {field} ' || quote(({raw})::VARCHAR)",
         )
     )
@@ -444,12 +458,12 @@ def _rules(table: str, types: dict[str, str]) -> list[tuple[str, str, str]]:
             ("metric", "metric IS NULL OR metric = ''", "'missing metric'"),
             (
                 "value",
-                "nullif(trim(value_raw), '') IS NOT NULL AND TRY_CAST(trim(value_raw) AS DOUBLE) IS NULL",
+                _bad_text_number("value_raw"),
                 "'non-numeric value ' || quote(value_raw)",
             ),
             (
                 "yoy_pct",
-                "nullif(trim(yoy_raw), '') IS NOT NULL AND TRY_CAST(trim(yoy_raw) AS DOUBLE) IS NULL",
+                _bad_text_number("yoy_raw"),
                 "'non-numeric yoy_pct ' || quote(yoy_raw)",
             ),
             (
@@ -498,7 +512,7 @@ def _rules(table: str, types: dict[str, str]) -> list[tuple[str, str, str]]:
             ),
             (
                 "rate_pct",
-                "nullif(trim(rate_raw), '') IS NOT NULL AND TRY_CAST(trim(rate_raw) AS DOUBLE) IS NULL",
+                _bad_text_number("rate_raw"),
                 "'non-numeric rate_pct ' || quote(rate_raw)",
             ),
             ("rate_pct", "TRY_CAST(trim(rate_raw) AS DOUBLE) < 0", "'negative rate_pct ' || trim(rate_raw)"),

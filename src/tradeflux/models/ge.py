@@ -190,6 +190,8 @@ def solve(
     n = len(baseline.countries)
     if phi.shape != (n, n):
         raise InputError(f"phi must be {n}x{n}, got {phi.shape}")
+    if not np.isfinite(phi).all() or (phi <= 0).any():
+        raise InputError("trade-cost changes (phi) must be finite and positive")
     if theta <= 0:
         raise InputError(f"theta (the trade elasticity, sigma - 1) must be positive, got {theta}")
     Y, E = X.sum(axis=1), X.sum(axis=0)
@@ -214,7 +216,7 @@ def solve(
             break
         w = w * excess ** (1.0 / (1.0 + theta))
         w = _normalise(w, a, theta, y, ref)
-    if residual >= tol:
+    if not residual < tol:  # NaN included: a NaN residual never counts as converged
         raise NotConverged(
             f"no equilibrium after {max_iter} iterations: market-clearing residual {residual:.3g} (tolerance {tol:g})"
         )
@@ -430,11 +432,13 @@ def solve_sectors(
     X, t0 = baseline.X, baseline.tariffs
     n, _, s = X.shape
     theta = np.broadcast_to(np.asarray(theta, float), (s,))
-    if (theta <= 0).any():
-        raise InputError("every sector's trade elasticity must be positive")
+    if not np.isfinite(theta).all() or (theta <= 0).any():
+        raise InputError("every sector's trade elasticity must be a finite positive number")
     t1 = t0 if tariffs_new is None else np.asarray(tariffs_new, float)
     if t1.shape != X.shape:
         raise InputError(f"tariffs_new must be {X.shape}")
+    if not np.isfinite(t1).all() or (t1 <= -1).any():
+        raise InputError("tariffs must be finite and above -100% (a rate of -1 or less makes prices zero or negative)")
     other = np.ones_like(X) if phi is None else phi
     scale = X.sum()
     x = X / scale
@@ -479,7 +483,7 @@ def solve_sectors(
             if ref is None
             else w / np.exp((alpha[ref] * np.log(P_theta[ref] ** (-1.0 / theta))).sum())
         )
-    if residual >= tol:
+    if not residual < tol:  # NaN included: a NaN residual never counts as converged
         raise NotConverged(
             f"no equilibrium after {max_iter} iterations: market-clearing residual {residual:.3g} (tolerance {tol:g})"
         )

@@ -73,6 +73,21 @@ class GravitySpec:
     separation: bool = True
     tol: float = 1e-10
 
+    def __post_init__(self) -> None:
+        choices = {
+            "estimator": ("ppml", "ols"),
+            "pair": ("symmetric", "directional"),
+            "vcov": ("cluster", "hetero", "stata", "iid"),
+        }
+        for name, allowed in choices.items():
+            value = getattr(self, name)
+            if isinstance(value, str) and value.lower() in allowed and value != value.lower():
+                object.__setattr__(self, name, value.lower())  # PPML means ppml
+            elif value not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+        if not self.regressors:
+            raise InputError("a gravity specification needs at least one regressor")
+
     @classmethod
     def from_dict(cls, data: Mapping) -> GravitySpec:
         known = set(cls.__dataclass_fields__)
@@ -352,6 +367,14 @@ def fit(frame: pd.DataFrame, spec: GravitySpec) -> GravityResult:
     if missing:
         raise NotFound(f"regressors not in the data: {', '.join(missing)}")
     n_input = len(frame)
+    for column in [spec.dependent, *regs]:
+        if not pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column]):
+            example = frame[column].dropna().astype(str).head(1).tolist()
+            raise InputError(
+                f"column {column!r} must be numeric; it holds text such as {example[0]!r}"
+                if example
+                else f"column {column!r} must be numeric"
+            )
     dropped: list[Dropped] = []
     cols = [spec.dependent, *regs]
     complete = frame[cols].replace([np.inf, -np.inf], np.nan).notna().all(axis=1)
@@ -359,6 +382,12 @@ def fit(frame: pd.DataFrame, spec: GravitySpec) -> GravityResult:
         dropped.append(Dropped("missing or infinite values", int((~complete).sum())))
         frame = frame[complete]
     dep = spec.dependent
+    if frame.empty:
+        raise InputError("no observations left to estimate on (every row has a missing or infinite value)")
+    if spec.estimator == "ppml" and (frame[dep] < 0).any():
+        raise InputError(f"{dep} has negative values: PPML needs flows of zero or more")
+    if spec.estimator == "ppml" and not (frame[dep] > 0).any():
+        raise InputError(f"{dep} is zero in every observation: there is nothing to estimate")
     if spec.estimator == "ols":
         positive = frame[dep] > 0
         if (~positive).any():

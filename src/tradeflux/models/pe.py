@@ -273,8 +273,8 @@ class Market:
         _check_form(form)
         elasticities.check()
         t1 = self._tariffs_for(new_tariff_pct)
-        if np.isnan(t1).any() or (t1 <= -1).any():
-            raise InputError(f"{self.name}: new tariffs must be numbers above -100%")
+        if not np.isfinite(t1).all() or (t1 <= -1).any():
+            raise InputError(f"{self.name}: new tariffs must be finite numbers above -100%")
         eps, sigma, beta = elasticities.for_lines(self.order)
         out = _smart_arrays(self.imports, self.t0, t1, self.starts, self.group, eps, sigma, beta, form=form)
         frame = self.lines.copy()
@@ -313,8 +313,8 @@ class Market:
         new = np.atleast_2d(np.asarray(new_tariff_pct, float))
         if new.shape[1] != len(self):
             raise InputError(f"{self.name}: new tariffs have {new.shape[1]} columns for {len(self)} lines")
-        if np.isnan(new).any() or (new <= -100).any():
-            raise InputError(f"{self.name}: new tariffs must be numbers above -100%")
+        if not np.isfinite(new).all() or (new <= -100).any():
+            raise InputError(f"{self.name}: new tariffs must be finite numbers above -100%")
         eps, sigma, beta = (np.broadcast_to(v, (len(self),)).astype(float) for v in elasticities.for_lines(self.order))
         keys, names = pd.factorize(self.lines[by].astype(str), sort=True)
         if _kernel.sweep_fixed_prices is not None and form == "linear" and not np.isfinite(beta).any():

@@ -51,9 +51,47 @@ from pathlib import Path
 from tradeflux._io import read_toml
 from tradeflux.errors import InputError, NotFound
 
-__all__ = ["SHOCK_TYPES", "Scenario", "find", "shipped"]
+__all__ = ["SHOCK_TYPES", "Scenario", "check_shock", "find", "shipped"]
 
 SHOCK_TYPES = ("tariff", "surplus", "schedule", "secondary")
+
+
+# What each shock type needs: field -> (kind, lower bound exclusive or None)
+_REQUIRED = {
+    "tariff": {"imposing": "code", "target": "code", "rate_pct": "rate"},
+    "secondary": {"imposing": "code", "partner_of": "code", "rate_pct": "rate"},
+    "surplus": {"country": "code", "factor": "factor"},
+    "schedule": {"layers": "text", "date": "date"},
+}
+
+
+def check_shock(shock: dict, where: str) -> None:
+    """A shock table's fields, checked: the type is known, each field it needs is there and sensible
+    (a tariff rate a finite number above -100%, a surplus factor finite, a date a date)."""
+    import datetime as dt
+    import math
+
+    kind = shock.get("type")
+    if kind not in SHOCK_TYPES:
+        raise InputError(f"{where} has type {kind!r}; types: {', '.join(SHOCK_TYPES)}")
+    for name, what in _REQUIRED[kind].items():
+        if name not in shock:
+            raise InputError(f"{where} ({kind}) needs '{name}'")
+        value = shock[name]
+        if what in ("rate", "factor"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InputError(f"{where} ({kind}): {name} must be a finite number, not {value!r}")
+            if what == "rate" and value <= -100:
+                raise InputError(
+                    f"{where} ({kind}): {name} must be above -100 (a price cannot fall below zero), not {value}"
+                )
+        elif what == "code" and (not isinstance(value, str) or not value.strip()):
+            raise InputError(f"{where} ({kind}): {name} must be a country code or group name, not {value!r}")
+        elif what == "date":
+            try:
+                dt.date.fromisoformat(str(value))
+            except ValueError:
+                raise InputError(f"{where} ({kind}): {name} must be a date YYYY-MM-DD, not {value!r}") from None
 
 
 @dataclass
@@ -68,13 +106,16 @@ class Scenario:
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
         path = Path(path)
-        data = read_toml(path, what="valid TOML")
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder, not a scenario file")
+        data = read_toml(path, what="valid TOML", error=InputError)
         for key in ("name", "baseline", "shocks"):
             if key not in data:
                 raise InputError(f"{path}: a scenario needs '{key}'")
+        if not isinstance(data["shocks"], list) or not all(isinstance(s, dict) for s in data["shocks"]):
+            raise InputError(f"{path}: 'shocks' must be a list of tables ([[shocks]])")
         for n, shock in enumerate(data["shocks"], start=1):
-            if shock.get("type") not in SHOCK_TYPES:
-                raise InputError(f"{path}: shock {n} has type {shock.get('type')!r}; types: {', '.join(SHOCK_TYPES)}")
+            check_shock(shock, f"{path}: shock {n}")
         return cls(
             data["name"],
             data["baseline"],

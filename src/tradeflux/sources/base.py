@@ -14,6 +14,7 @@ import datetime as dt
 import fnmatch
 import gzip
 import re
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +106,7 @@ class ReadContext:
                 if column_types is not text and "conversion" in str(exc).lower():
                     continue  # a value is not a number: read everything as text
                 raise FormatError(f"{path}: not a readable CSV file ({exc})") from None
-            except (UnicodeDecodeError, OSError) as exc:
+            except (UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
                 raise FormatError(f"{path}: not a readable CSV file ({exc})") from None
         return self.register(table, path, required, stem=stem, first_line=skip_rows + 2, count_lines=count_lines)
 
@@ -168,8 +169,9 @@ def _all_text(path: Path, delimiter: str, skip_rows: int) -> dict[str, pa.DataTy
             for _ in range(skip_rows):
                 handle.readline()
             header = next(csv.reader(handle, delimiter=delimiter), [])
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormatError(f"{path}: not a readable CSV file ({exc})") from None
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error, csv.Error) as exc:
+        kind = "gzip-compressed CSV" if path.suffix == ".gz" else "CSV"
+        raise FormatError(f"{path}: not a readable {kind} file ({type(exc).__name__}: {exc})") from None
     return {name: pa.string() for name in header}
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,24 @@ class ComtradeRequest:
     type_code: str = "C"
     freq: str = "A"
     classification: str = "HS"
+
+    def __post_init__(self) -> None:
+        checks = {
+            "reporter": r"[A-Za-z]{3}|[0-9]{1,4}|all",
+            "period": r"[0-9]{4}|[0-9]{6}",
+            "partner": r"[A-Za-z]{3}|[0-9]{1,4}|all",
+            "flow": r"[XM](,[XM])?",
+            "cmd": r"TOTAL|AG[0-9]|[0-9]{2,6}(,[0-9]{2,6})*",
+            "type_code": r"[CS]",
+            "freq": r"[AM]",
+            "classification": r"HS|H[0-6]|S[1-4]|B[45]|EB",
+        }
+        for name, pattern in checks.items():
+            value = getattr(self, name)
+            if not isinstance(value, str) or not re.fullmatch(pattern, value):
+                raise InputError(f"Comtrade {name} {value!r} is not valid (expected {pattern})")
+        if (self.freq == "A" and len(self.period) != 4) or (self.freq == "M" and len(self.period) != 6):
+            raise InputError(f"Comtrade period {self.period!r} does not fit freq {self.freq} (A: YYYY, M: YYYYMM)")
 
     @property
     def filename(self) -> str:

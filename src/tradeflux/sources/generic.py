@@ -17,6 +17,8 @@ leading ``~``). A mapping file is TOML::
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +27,7 @@ import pyarrow.parquet as pq
 
 from tradeflux._io import read_toml
 from tradeflux.errors import InputError
-from tradeflux.schema import STAGED_DEFAULTS
+from tradeflux.schema import PLAIN_NUMBER, STAGED_DEFAULTS
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged, sql_str
 
 _COUNTRY_COLUMNS = {"reporter", "partner", "declarant", "imposing", "target"}
@@ -48,11 +50,27 @@ class Mapping:
     def __post_init__(self) -> None:
         if self.table not in STAGED_DEFAULTS:
             raise InputError(f"unknown table {self.table!r}; tables: {', '.join(STAGED_DEFAULTS)}")
+        for target, spec in self.columns.items():
+            if not isinstance(spec, str) or not spec.strip("=~"):
+                raise InputError(f"mapping: column {target!r} must name a column of the file, '=constant' or '~name'")
+        scale = self.columns.get("value_scale", "=1")
+        if scale.startswith("="):
+            try:
+                factor = float(scale[1:])
+            except ValueError:
+                factor = float("nan")
+            if not (math.isfinite(factor) and factor > 0) or not re.fullmatch(PLAIN_NUMBER, scale[1:].strip()):
+                raise InputError(f"mapping: value_scale must be a positive number such as =1e6, not {scale!r}")
         unknown = set(self.columns) - set(STAGED_DEFAULTS[self.table])
         if unknown:
             raise InputError(
                 f"mapping names columns that {self.table} does not stage: {sorted(unknown)}; staged columns: {', '.join(STAGED_DEFAULTS[self.table])}"
             )
+
+
+def _ident(name: str) -> str:
+    """A file's column name as a quoted SQL identifier (quotes inside doubled): data never becomes SQL."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
@@ -76,24 +94,26 @@ def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
     for target, spec in mapping.columns.items():
         if spec.startswith("="):
             value = spec[1:]
-            exprs[target] = value if target in ("value_scale",) else sql_str(value)
+            exprs[target] = repr(float(value)) if target == "value_scale" else sql_str(value)
         elif spec.startswith("~"):
             column = spec[1:]
             if target not in _COUNTRY_COLUMNS:
                 raise InputError(f"name matching (~) is for country columns only, not {target!r}")
             lookup = ctx.country_map(ctx.distinct(raw, column))
             alias = f"m_{target}"
-            joins.append(f'LEFT JOIN {lookup} {alias} ON r."{column}" = {alias}.key')
+            joins.append(f"LEFT JOIN {lookup} {alias} ON r.{_ident(column)} = {alias}.key")
             exprs[target] = f"{alias}.code"
             if f"{target}_code" in STAGED_DEFAULTS[mapping.table]:
-                exprs.setdefault(f"{target}_code", f'r."{column}"')
-            unmatched.append((f"{alias}.code IS NULL AND coalesce(r.\"{column}\", '') <> ''", target, column))
+                exprs.setdefault(f"{target}_code", f"r.{_ident(column)}")
+            unmatched.append((f"{alias}.code IS NULL AND coalesce(r.{_ident(column)}, '') <> ''", target, column))
         else:
-            exprs[target] = f'r."{spec}"'
+            exprs[target] = f"r.{_ident(spec)}"
     if unmatched:
         exprs["_reason"] = (
             "CASE "
-            + " ".join(f"WHEN {cond} THEN 'unknown country name ' || quote(r.\"{col}\")" for cond, _, col in unmatched)
+            + " ".join(
+                f"WHEN {cond} THEN 'unknown country name ' || quote(r.{_ident(col)})" for cond, _, col in unmatched
+            )
             + " END"
         )
         exprs["_field"] = "CASE " + " ".join(f"WHEN {cond} THEN '{target}'" for cond, target, _ in unmatched) + " END"

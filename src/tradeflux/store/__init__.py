@@ -37,13 +37,14 @@ from pathlib import Path
 import pandas as pd
 
 from tradeflux import schema, settings
-from tradeflux.errors import FormatError, InputError, NotFound
+from tradeflux.errors import FormatError, InputError, NotFound, StoreError
 from tradeflux.reference import countries as _countries
 from tradeflux.sources import SOURCES, find_source
 from tradeflux.sources.base import Dataset, Source
 from tradeflux.sources.gacc import embedded_headlines
 from tradeflux.store import engines
 from tradeflux.store.ingest import IngestJob, sha256
+from tradeflux.store.lock import WriteLock
 from tradeflux.store.manifest import FORMAT, MANIFEST, IngestResult, Manifest, TableCount
 
 Progress = Callable[[str], None]
@@ -59,6 +60,7 @@ class Store:
         self.countries = _countries.load(self.data_dir)
         self.manifest = Manifest(root)
         self.engine = engines.get(engine)
+        self.lock = WriteLock(root)
 
     @property
     def entries(self) -> list[IngestResult]:
@@ -96,10 +98,16 @@ class Store:
             raise InputError(f"vintage must be an ISO date (YYYY-MM-DD), got {vintage!r}") from None
         say = progress or (lambda _msg: None)
         sha = sha256(file)
+        with self.lock:
+            return self._ingest_locked(src, ds, file, vintage, sha, say)
+
+    def _ingest_locked(
+        self, src: Source, ds: Dataset, file: Path, vintage: str, sha: str, say: Progress
+    ) -> IngestResult:
         entries = self.manifest.entries
         for entry in entries:
             same = (entry.source, entry.dataset, entry.vintage, entry.sha256) == (src.id, ds.name, vintage, sha)
-            if same and entry.format == FORMAT:
+            if same and entry.format == FORMAT and self._complete(entry):
                 say(f"{src.id}/{ds.name}: {file.name} already loaded (vintage {vintage}), nothing to do")
                 return dataclasses.replace(entry, status="unchanged")
         self._collect_garbage(entries)
@@ -122,7 +130,7 @@ class Store:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         for old in replaced:
-            self._delete_files(old)
+            self._retire(old)
         return result
 
     def plan(self, sources: Iterable[str] | None = None) -> list[tuple[Source, Dataset, Path]]:
@@ -156,22 +164,35 @@ class Store:
     ) -> list[IngestResult]:
         """Ingest every file of :meth:`plan`."""
         results = []
-        for src, ds, path in self.plan(sources):
-            results.append(self.ingest(src, path, dataset=ds.name, progress=progress))
-            if on_file:
-                on_file(src, path)
+        with self.lock:
+            for src, ds, path in self.plan(sources):
+                results.append(self.ingest(src, path, dataset=ds.name, progress=progress))
+                if on_file:
+                    on_file(src, path)
         return results
 
-    def _delete_files(self, entry: IngestResult) -> None:
-        for count in entry.counts.values():
-            for f in count.files:
-                (self.root / f["path"]).unlink(missing_ok=True)
+    def _complete(self, entry: IngestResult) -> bool:
+        """Every file the entry names is on disk (a deleted file makes the next ingest read it again)."""
+        return all((self.root / f["path"]).exists() for c in entry.counts.values() for f in c.files)
+
+    def _retire(self, entry: IngestResult) -> None:
+        """Move a replaced entry's files out of the partition tree into ``.trash`` (emptied by the next
+        ingest): other engines reading the tree see only what the manifest names, and a query that
+        already opened one of them can finish reading it."""
+        trash = self.root / ".trash"
+        trash.mkdir(exist_ok=True)
+        paths = [f["path"] for c in entry.counts.values() for f in c.files]
         if entry.quarantine_file:
-            (self.root / entry.quarantine_file).unlink(missing_ok=True)
+            paths.append(entry.quarantine_file)
+        for rel in paths:
+            src = self.root / rel
+            if src.exists():
+                os.replace(src, trash / rel.replace("/", "__"))
 
     def _collect_garbage(self, entries: Sequence[IngestResult]) -> None:
         """Remove what an interrupted ingest left: staging folders and files no entry names."""
         shutil.rmtree(self.root / ".staging", ignore_errors=True)
+        shutil.rmtree(self.root / ".trash", ignore_errors=True)
         known = {f["path"] for e in entries for t in e.counts.values() for f in t.files}
         known |= {e.quarantine_file for e in entries if e.quarantine_file}
         for folder in [*schema.TABLES, "quarantine"]:
@@ -200,6 +221,12 @@ class Store:
                 if str(self.root / f["path"]) in visible
             )
             if files:
+                gone = [f for f in files if not Path(f).exists()]
+                if gone:
+                    raise StoreError(
+                        f"{gone[0]}: a file of the store is missing ({Path(gone[0]).name} is missing, from "
+                        f"{Path(entry.file).name}); run `tradeflux ingest` on that file again to repair the store"
+                    )
                 fixed = {"dataset": entry.dataset, "vintage": entry.vintage, "file": entry.file, **count.constants}
                 groups.append(engines.FileGroup(files, fixed))
         return groups

@@ -86,7 +86,7 @@ class IngestJob:
                 (self.root / "quarantine").mkdir(exist_ok=True)
                 tmp = staging / "quarantine.parquet"
                 body = "\nUNION ALL BY NAME\n".join(f"SELECT * FROM {q}" for q in quarantine_parts)
-                con.execute(f"COPY ({body}) TO '{tmp}' (FORMAT parquet)")
+                con.execute(f"COPY ({body}) TO {_lit(str(tmp))} (FORMAT parquet)")
                 os.replace(tmp, self.root / qfile)
             say(
                 f"{src.id}/{dataset}: {file.name}: {sum(t.loaded for t in tables.values())} loaded, {total_q} quarantined"
@@ -150,7 +150,7 @@ class IngestJob:
         partitions = ", ".join(spec.partition_by)
         first = staging / f"{table}-all"
         con.execute(
-            f"COPY (SELECT {', '.join(stored)}, _reason, _field FROM ({checked})) TO '{first}' "
+            f"COPY (SELECT {', '.join(stored)}, _reason, _field FROM ({checked})) TO {_lit(str(first))} "
             f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), FILENAME_PATTERN 'part-{{i}}')"
         )
         casts = ", ".join(
@@ -158,10 +158,10 @@ class IngestJob:
             for c in spec.columns
             if c.name not in schema.PER_FILE
         )
-        con.execute(
-            f"CREATE TEMP VIEW _all_{table} AS SELECT {casts}, _reason, _field "
-            f"FROM read_parquet('{first}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
-        )
+        written = f"read_parquet({_lit(str(first) + '/**/*.parquet')}, hive_partitioning = true, union_by_name = true)"
+        if not any(first.rglob("*.parquet")):  # no rows staged (a header-only file): an empty relation
+            written = f"(SELECT {', '.join(stored)}, _reason, _field FROM ({checked}) WHERE false)"
+        con.execute(f"CREATE TEMP VIEW _all_{table} AS SELECT {casts}, _reason, _field FROM {written}")
         count = TableCount(constants={k: _json_value(v) for k, v in constants.items()})
         count.staged, bad = con.execute(f"SELECT count(*), count(_reason) FROM _all_{table}").fetchone()
         dups = self._duplicates(con, table, spec)
@@ -183,7 +183,7 @@ class IngestJob:
                 keep += f" AND NOT EXISTS (SELECT 1 FROM {dups} d WHERE d.line IS NOT DISTINCT FROM a.line AND {_key_match(spec, 'd', 'a')})"
             clean = staging / table
             con.execute(
-                f"COPY (SELECT {', '.join('a.' + c for c in stored)} FROM _all_{table} a WHERE {keep}) TO '{clean}' "
+                f"COPY (SELECT {', '.join('a.' + c for c in stored)} FROM _all_{table} a WHERE {keep}) TO {_lit(str(clean))} "
                 f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), FILENAME_PATTERN 'part-{{i}}')"
             )
         else:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -15,7 +16,7 @@ import pandas as pd
 from tradeflux import schema
 from tradeflux._io import atomic_write_text
 from tradeflux._results import Result
-from tradeflux.errors import NotFound
+from tradeflux.errors import InputError, NotFound, StoreError
 
 __all__ = ["FORMAT", "MANIFEST", "IngestResult", "Manifest", "TableCount"]
 
@@ -102,8 +103,14 @@ class Manifest:
     def entries(self) -> list[IngestResult]:
         if not self.path.exists():
             return []
-        with self.path.open(encoding="utf-8") as handle:
-            return [IngestResult.from_dict(e) for e in json.load(handle)["entries"]]
+        try:
+            with self.path.open(encoding="utf-8") as handle:
+                return [IngestResult.from_dict(e) for e in json.load(handle)["entries"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreError(
+                f"{self.path} is damaged ({type(exc).__name__}: {exc}); move the store folder aside and ingest again "
+                "to rebuild it from the source files"
+            ) from None
 
     def save(self, entries: Sequence[IngestResult]) -> None:
         atomic_write_text(
@@ -117,6 +124,7 @@ class Manifest:
         With "latest", for each source, dataset and year the newest vintage that covers that year wins.
         A date selects, for each source, dataset and year, the newest vintage on or before it.
         """
+        check_vintage(vintage)
         if table not in schema.TABLES:
             raise NotFound(f"unknown table {table!r}; tables: {', '.join(schema.TABLES)}")
         rows = [
@@ -134,6 +142,17 @@ class Manifest:
                 best[(s, d, y)] = max(v, best.get((s, d, y), v))
             rows = [r for r in rows if r[3] == best[(r[0], r[1], r[2])]]
         return [self.root / r[4] for r in rows]
+
+
+def check_vintage(vintage: str) -> str:
+    """``latest``, ``all`` or an ISO date; anything else is refused."""
+    if vintage in ("latest", "all"):
+        return vintage
+    try:
+        dt.date.fromisoformat(vintage)
+    except (TypeError, ValueError):
+        raise InputError(f"--vintage must be latest, all or a date YYYY-MM-DD, not {vintage!r}") from None
+    return vintage
 
 
 def _json_value(value: object) -> object:

@@ -1,0 +1,337 @@
+"""Reliability: nothing lost, nothing silently wrong, nothing injected (issue 11's defects, each by class)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import tradeflux
+from tradeflux.cli import app
+from tradeflux.errors import InputError, StoreBusy
+from tradeflux.sources import baci
+from tradeflux.sources.generic import Mapping, source_for
+
+from .test_store import write_baci
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+# ---- 1. one writer at a time ------------------------------------------------------------------------
+def test_a_second_writer_is_told_the_store_is_busy(store, tmp_path):
+    path = write_baci(tmp_path / "baci", "2022,156,842,854142,1,1\n")
+    with store.lock, pytest.raises(StoreBusy, match=r"is busy: process \d+ is writing to it"):
+        tradeflux.open(store.root, data_dir=store.data_dir).ingest(baci.BACI, path)
+    assert store.ingest(baci.BACI, path).status == "loaded"  # the lock is released
+
+
+CSV = "year,exporter,importer,trade\n2020,CHN,USA,{v}\n"
+MAPPING = 'table = "flows"\n[columns]\nperiod_raw = "year"\nreporter = "exporter"\npartner = "importer"\nflow = "=export"\nvalue_raw = "trade"\n'
+
+
+def _ingest_cli(store: Path, data_dir: Path, file: Path, mapping: Path) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "tradeflux.cli", "ingest", "--file", str(file), "--mapping", str(mapping)]
+    cmd += ["--source", file.stem, "--vintage", "2025-01-01", "--store", str(store), "--data-dir", str(data_dir)]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def test_concurrent_ingests_land_whole_or_fail_busy(tmp_path, data_dir):
+    """Several ingests and queries at once, repeated: each ingest lands completely or fails with
+    'store is busy'; nothing is lost; queries see every landed file whole."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(MAPPING)
+    store_dir = tmp_path / "store"
+    files = []
+    for k in range(4):
+        f = tmp_path / f"file{k}.csv"
+        f.write_text(CSV.format(v=100 + k))
+        files.append(f)
+    for _round in range(2):
+        with ThreadPoolExecutor(4) as pool:
+            runs = list(pool.map(lambda f: _ingest_cli(store_dir, data_dir, f, mapping), files))
+        for run in runs:
+            assert run.returncode in (0, 1), run.stderr
+            if run.returncode == 1:
+                assert run.stderr.startswith("error: the store") and "is busy" in run.stderr, run.stderr
+                assert "Traceback" not in run.stderr
+        landed = {f.stem for f, run in zip(files, runs, strict=True) if run.returncode == 0}
+        store = tradeflux.open(store_dir, data_dir=data_dir)
+        sources = set(store.sources().source)
+        assert landed <= sources  # every success is listed
+        values = store.query("flows").set_index("source").value
+        for name in sources:
+            assert values[name] == 100 + int(name[-1])  # whole, and never from another file
+        for f in files:
+            if f.stem not in sources:
+                assert _ingest_cli(store_dir, data_dir, f, mapping).returncode == 0  # later, it lands
+    store = tradeflux.open(store_dir, data_dir=data_dir)
+    assert len(store.query("flows")) == 4 and len(store.sources()) == 4
+
+
+# ---- 2. estimators and options are checked, not guessed -----------------------------------------
+def test_unknown_estimator_is_refused_and_case_does_not_matter():
+    from tradeflux.models import gravity
+
+    with pytest.raises(InputError, match="estimator must be one of ppml, ols, not 'poisson'"):
+        gravity.GravitySpec(regressors=("x",), estimator="poisson")
+    assert gravity.GravitySpec(regressors=("x",), estimator="PPML").estimator == "ppml"
+    with pytest.raises(InputError, match="vcov must be one of"):
+        gravity.GravitySpec(regressors=("x",), vcov="robust")
+
+
+# ---- 3. numbers: plain and finite, or quarantined ------------------------------------------------
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf", "Infinity", "1e400", "1_000", "2 0 2 4", "0x10", "1,5"])
+def test_non_plain_numbers_are_quarantined(text, store, tmp_path):
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(MAPPING)
+    f = tmp_path / "x.csv"
+    f.write_text(f'year,exporter,importer,trade\n2020,CHN,USA,"{text}"\n2020,CHN,DEU,5\n')
+    result = store.ingest(source_for(Mapping.from_file(mapping), "x", vintage="2025-01-01"), f)
+    assert (result.loaded, result.quarantined) == (1, 1)
+    q = store.quarantine("x")
+    assert q.line.tolist() == [2] and q.field.tolist() == ["value"]
+    assert all(math.isfinite(v) for v in store.query("flows").value)
+
+
+def test_baci_numbers_are_finite(store, tmp_path):
+    path = write_baci(
+        tmp_path / "baci",
+        "2022,156,842,854142,inf,1\n2022,156,842,854143,nan,1\n2022,156,842,854144,1e400,1\n2022,156,842,854145,3,1\n",
+    )
+    result = store.ingest(baci.BACI, path)
+    assert (result.loaded, result.quarantined) == (1, 3)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.floats(allow_nan=True, allow_infinity=True) | st.text(min_size=1, max_size=8))
+def test_any_value_text_is_loaded_only_as_a_finite_non_negative_number(value, tmp_path_factory, data_dir):
+    folder = tmp_path_factory.mktemp("prop")
+    store = tradeflux.open(folder / "store", data_dir=data_dir)
+    mapping = folder / "m.toml"
+    mapping.write_text(MAPPING)
+    text = str(value).replace('"', "").replace("\n", " ").replace("\r", " ")
+    f = folder / "x.csv"
+    f.write_text(f'year,exporter,importer,trade\n2020,CHN,USA,"{text}"\n')
+    result = store.ingest(source_for(Mapping.from_file(mapping), "x", vintage="2025-01-01"), f)
+    assert result.staged == result.loaded + result.quarantined == 1
+    for v in store.query("flows").value:
+        assert math.isfinite(v) and v >= 0
+
+
+# ---- 4. scenario and PE inputs ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        ("-100", "rate_pct must be above -100"),
+        ("-200", "rate_pct must be above -100"),
+        ("nan", "rate_pct must be a finite number, not nan"),
+        ("inf", "rate_pct must be a finite number, not inf"),
+        ('"high"', "rate_pct must be a finite number, not 'high'"),
+    ],
+)
+def test_scenario_rates_are_checked(rate, message, tmp_path):
+    from tradeflux import scenarios
+
+    path = tmp_path / "s.toml"
+    path.write_text(
+        f'name = "x"\n[baseline]\ndataset = "wiod"\n[[shocks]]\ntype = "tariff"\nimposing = "USA"\ntarget = "CHN"\nrate_pct = {rate}\n'
+    )
+    with pytest.raises(InputError, match=message):
+        scenarios.find(str(path))
+
+
+def test_a_shock_without_its_rate_says_which_field(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'name = "x"\n[baseline]\ndataset = "wiod"\n[[shocks]]\ntype = "tariff"\nimposing = "USA"\ntarget = "CHN"\n'
+    )
+    result = runner.invoke(app, ["simulate", str(path), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {path}: shock 1 (tariff) needs 'rate_pct'"
+
+
+def test_pe_refuses_infinite_tariffs():
+    from tradeflux.models import pe
+
+    lines = pd.DataFrame(
+        {"product": ["850760"], "partner": ["CHN"], "imports": [1e9], "tariff_pct": [7.0], "new_tariff_pct": [np.inf]}
+    )
+    with pytest.raises(InputError, match="new tariffs must be finite numbers above -100%"):
+        pe.smart(lines, pe.Elasticities())
+
+
+def test_ge_nan_residual_is_not_converged():
+    from tradeflux.models import ge
+
+    flows = pd.DataFrame({"exporter": list("AABB"), "importer": list("ABAB"), "trade": [10.0, 2.0, 3.0, 8.0]})
+    base = ge.Baseline.from_frame(flows)
+    with pytest.raises(InputError, match="phi"):
+        ge.solve(base, np.full((2, 2), np.nan), theta=4.0)
+
+
+# ---- 5. gravity on degenerate data -----------------------------------------------------------------
+def test_gravity_on_all_zero_trade_is_an_error_not_a_crash(tmp_path):
+    frame = pd.DataFrame(
+        {"exporter": list("AABB"), "importer": list("ABAB"), "trade": [0.0] * 4, "dist": [1.0, 2.0, 2.0, 1.0]}
+    )
+    path = tmp_path / "zero.csv"
+    frame.to_csv(path, index=False)
+    result = runner.invoke(app, ["gravity", str(path), "--formula", "trade ~ dist | exporter + importer"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: trade is zero in every observation: there is nothing to estimate"
+
+
+def test_gravity_text_in_the_dependent_is_named(tmp_path):
+    path = tmp_path / "text.csv"
+    path.write_text("exporter,importer,trade,dist\nA,B,lots,1\nB,A,3,1\n")
+    result = runner.invoke(app, ["gravity", str(path), "--formula", "trade ~ dist | exporter"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: column 'trade' must be numeric; it holds text such as 'lots'"
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02binary\xff\xfe"])
+def test_gravity_on_empty_or_binary_files(content, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    result = runner.invoke(app, ["gravity", str(path), "--formula", "trade ~ dist"])
+    assert result.exit_code == 2 and result.stderr.startswith(f"error: {path}: ")
+    assert "Traceback" not in result.output
+
+
+# ---- 7. mapping constants never become SQL ------------------------------------------------------------
+@pytest.mark.parametrize(
+    "scale",
+    ["=1; COPY (SELECT 1) TO '/tmp/owned.csv'", "=-1", "=abc", "=0", "=inf", "=1e6 OR 1=1"],
+)
+def test_mapping_constants_are_values_not_sql(scale, tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text(
+        MAPPING + f'value_scale = "{scale}"\n'.replace("'", "''")
+        if False
+        else MAPPING + f"value_scale = {json.dumps(scale)}\n"
+    )
+    with pytest.raises(InputError, match="value_scale must be a positive number such as =1e6"):
+        Mapping.from_file(path)
+    assert not Path("/tmp/owned.csv").exists()
+
+
+def test_quotes_in_constants_and_column_names_stay_text(store, tmp_path):
+    mapping = Mapping(
+        "flows",
+        {
+            "period_raw": "year",
+            "reporter": "exporter",
+            "partner": "importer",
+            "flow": "=export",
+            "value_raw": 'tr"ade',
+            "reporter_code": "=People's Republic",
+        },
+    )
+    f = tmp_path / "q.csv"
+    f.write_text('year,exporter,importer,"tr""ade"\n2020,CHN,USA,5\n')
+    result = store.ingest(source_for(mapping, "q", vintage="2025-01-01"), f)
+    assert result.loaded == 1, store.quarantine("q")[["field", "reason"]].to_dict("records")
+    assert store.query("flows").reporter_code.tolist() == ["People's Republic"]
+
+
+# ---- 8. header-only and empty files ---------------------------------------------------------------
+def test_a_header_only_csv_loads_zero_rows(store, tmp_path):
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(MAPPING)
+    f = tmp_path / "empty.csv"
+    f.write_text("year,exporter,importer,trade\n")
+    result = store.ingest(source_for(Mapping.from_file(mapping), "empty", vintage="2025-01-01"), f)
+    assert (result.lines_read, result.staged, result.loaded, result.quarantined) == (0, 0, 0, 0)
+
+
+# ---- 9. output paths stay inside --out ----------------------------------------------------------------
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(["../../X", "..", "/etc/passwd", "CHN/../../Y", "C'HN", 'a"b']))
+def test_report_country_cannot_escape_out(name, tmp_path_factory, data_dir):
+    out = tmp_path_factory.mktemp("out")
+    store = tmp_path_factory.mktemp("s") / "store"
+    result = runner.invoke(
+        app, ["report", name, "--year", "2025", "--out", str(out), "--store", str(store), "--data-dir", str(data_dir)]
+    )
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    assert list(out.parent.glob("X*")) == [] and not any(out.iterdir())
+
+
+def test_fetch_period_is_checked(tmp_path):
+    result = runner.invoke(
+        app, ["fetch", "comtrade", "--reporter", "CHN", "--period", "x/../../../y", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    assert "period" in result.stderr
+
+
+# ---- 10. messages instead of tracebacks --------------------------------------------------------------
+def test_a_corrupt_gzip_names_its_file(store, tmp_path):
+    path = tmp_path / "baci" / "BACI_HS22_Y2022_V202501.csv"
+    write_baci(tmp_path / "baci", "2022,156,842,854142,1,1\n")
+    gz = path.with_suffix(".csv.gz")
+    gz.write_bytes(b"\x1f\x8b\x08\x00garbage-not-gzip")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(MAPPING)
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            "--file",
+            str(gz),
+            "--mapping",
+            str(mapping),
+            "--store",
+            str(store.root),
+            "--data-dir",
+            str(store.data_dir),
+        ],
+    )
+    assert result.exit_code == 2 and result.stderr.startswith(f"error: {gz}: ")
+
+
+def test_a_store_path_with_a_quote(tmp_path, data_dir):
+    store = tradeflux.open(tmp_path / "it's a store", data_dir=data_dir)
+    path = write_baci(tmp_path / "baci", "2022,156,842,854142,1,1\n")
+    assert store.ingest(baci.BACI, path).loaded == 1
+    assert store.query("flows").value.tolist() == [1000.0]
+
+
+def test_a_damaged_manifest_is_named_with_its_repair(store, tmp_path):
+    path = write_baci(tmp_path / "baci", "2022,156,842,854142,1,1\n")
+    store.ingest(baci.BACI, path)
+    (store.root / "manifest.json").write_text("{not json")
+    result = runner.invoke(app, ["sources", "--store", str(store.root), "--data-dir", str(store.data_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {store.root / 'manifest.json'} is damaged")
+    assert "ingest again" in result.stderr
+
+
+def test_a_deleted_parquet_file_is_named(store, tmp_path):
+    path = write_baci(tmp_path / "baci", "2022,156,842,854142,1,1\n")
+    store.ingest(baci.BACI, path)
+    part = next((store.root / "flows").rglob("*.parquet"))
+    part.unlink()
+    result = runner.invoke(app, ["query", "--store", str(store.root), "--data-dir", str(store.data_dir)])
+    assert result.exit_code == 1
+    assert f"{part.name} is missing" in result.stderr and "ingest" in result.stderr
+
+
+# ---- 12. vintages ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("vintage", ["yesterday", "2025-13-01", "'; DROP TABLE flows; --"])
+def test_query_vintage_is_checked(vintage, store):
+    result = runner.invoke(
+        app, ["query", "--vintage", vintage, "--store", str(store.root), "--data-dir", str(store.data_dir)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: --vintage must be latest, all or a date YYYY-MM-DD, not {vintage!r}"
