@@ -335,3 +335,120 @@ def test_query_vintage_is_checked(vintage, store):
     )
     assert result.exit_code == 2
     assert result.stderr.strip() == f"error: --vintage must be latest, all or a date YYYY-MM-DD, not {vintage!r}"
+
+
+# ---- 13. kill -9 at any moment --------------------------------------------------------------------
+def _tree_files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for t in ("flows", "indicators", "tariffs") for p in (root / t).rglob("*.parquet")}
+
+
+def test_kill_9_during_a_multi_file_ingest_leaves_before_or_after(tmp_path, data_dir):
+    """Repeated: a multi-file ingest killed at a random moment. The store is then as before (empty) or as
+    after (every file), other engines reading the partition tree see only files the manifest names, and
+    the next ingest completes."""
+    import random
+    import signal
+    import time
+
+    rng = random.Random(11)
+    cmd = [
+        sys.executable,
+        "-m",
+        "tradeflux.cli",
+        "ingest",
+        "gacc",
+        "comtrade-mirror",
+        "--json",
+        "--data-dir",
+        str(data_dir),
+    ]
+    full = tradeflux.open(tmp_path / "reference", data_dir=data_dir)
+    expected = len(full.ingest_all(["gacc", "comtrade-mirror"]))
+    rows_after = len(full.query("flows"))
+    outcomes = set()
+    for trial in range(6):
+        root = tmp_path / f"store{trial}"
+        proc = subprocess.Popen([*cmd, "--store", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.8, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        store = tradeflux.open(root, data_dir=data_dir)
+        entries = store.entries
+        assert len(entries) in (0, expected), len(entries)
+        outcomes.add(len(entries))
+        named = {f["path"] for e in entries for c in e.counts.values() for f in c.files}
+        assert _tree_files(root) <= named  # nothing outside the manifest is visible
+        assert len(store.query("flows")) == (rows_after if entries else 0)
+        again = store.ingest_all(["gacc", "comtrade-mirror"])
+        assert len(again) == expected and len(store.query("flows")) == rows_after
+        assert _tree_files(root) == {f["path"] for e in store.entries for c in e.counts.values() for f in c.files}
+    assert outcomes  # at least one trial ran; the random moments usually hit both before and after
+
+
+# ---- 6. quarantine line numbers are the file's lines ------------------------------------------------
+def test_line_numbers_after_blank_lines_and_multi_line_values(store, tmp_path):
+    mapping = Mapping(
+        "flows",
+        {
+            "period_raw": "year",
+            "reporter": "exporter",
+            "partner": "importer",
+            "flow": "=export",
+            "value_raw": "trade",
+            "reporter_code": "note",
+        },
+    )
+    f = tmp_path / "lines.csv"
+    f.write_text(
+        "year,exporter,importer,trade,note\n"  # line 1
+        "2020,CHN,USA,1,ok\n"  # line 2
+        "\n"  # line 3: blank
+        '2020,CHN,DEU,2,"a note\n'  # line 4, a value over two lines
+        'on two lines"\n'  # line 5
+        "2020,CHN,FRA,abc,bad\n"  # line 6: rejected
+        "\n"  # line 7: blank
+        "2020,XXX,ITA,3,bad\n"  # line 8: rejected
+    )
+    result = store.ingest(source_for(mapping, "lines", vintage="2025-01-01"), f)
+    assert (result.staged, result.loaded, result.quarantined) == (4, 2, 2)
+    q = store.quarantine("lines")
+    assert list(zip(q.line, q.field, strict=True)) == [(6, "value"), (8, "reporter")]
+    assert sorted(store.query("flows").line) == [2, 4]
+
+
+# ---- 12. vintages and duplicate content --------------------------------------------------------------
+def test_quarantine_lists_the_current_vintage_by_default(store, tmp_path):
+    mapping = Mapping(
+        "flows",
+        {"period_raw": "year", "reporter": "exporter", "partner": "importer", "flow": "=export", "value_raw": "trade"},
+    )
+    f = tmp_path / "v.csv"
+    f.write_text("year,exporter,importer,trade\n2020,CHN,USA,abc\n2020,CHN,DEU,1\n")
+    store.ingest(source_for(mapping, "v", vintage="2025-01-01"), f)
+    f.write_text("year,exporter,importer,trade\n2020,CHN,USA,5\n2020,CHN,DEU,1\n")
+    store.ingest(source_for(mapping, "v", vintage="2025-06-01"), f)
+    assert store.quarantine("v").empty
+    assert len(store.quarantine("v", vintage="all")) == 1
+    assert len(store.quarantine("v", vintage="2025-03-01")) == 1
+
+
+def test_touching_a_file_makes_no_new_vintage_and_a_renamed_copy_is_not_counted_twice(store, tmp_path):
+    import os
+    import time
+
+    mapping = Mapping(
+        "flows",
+        {"period_raw": "year", "reporter": "exporter", "partner": "importer", "flow": "=export", "value_raw": "trade"},
+    )
+    f = tmp_path / "t.csv"
+    f.write_text("year,exporter,importer,trade\n2020,CHN,USA,5\n")
+    first = store.ingest(source_for(mapping, "t"), f)
+    later = time.time() + 3 * 86400
+    os.utime(f, (later, later))  # `touch` to another day
+    again = store.ingest(source_for(mapping, "t"), f)
+    assert again.status == "unchanged" and again.vintage == first.vintage
+    copy = tmp_path / "copy_of_t.csv"
+    copy.write_bytes(f.read_bytes())
+    with pytest.raises(InputError, match=r"the same content as .* is already in the store as source 't'"):
+        store.ingest(source_for(mapping, "copy_of_t"), copy)
+    assert len(store.query("flows")) == 1

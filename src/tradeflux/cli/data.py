@@ -221,12 +221,13 @@ def query(
 def quarantine(
     source: Annotated[str | None, typer.Option("--source")] = None,
     limit: Annotated[int, typer.Option("--limit", min=0)] = 50,
+    vintage: Annotated[str, typer.Option("--vintage", help="latest (default), all, or an ISO date")] = "latest",
     store: StoreOpt = None,
     data_dir: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Rows that were not loaded, with file, line, field and reason."""
-    frame = _open(store, data_dir).quarantine(source)
+    """Rows that were not loaded, with file, line, field and reason (of the current vintages by default)."""
+    frame = _open(store, data_dir).quarantine(source, vintage)
     if as_json:
         emit_json(frame)
         return

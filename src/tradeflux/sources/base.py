@@ -87,14 +87,14 @@ class ReadContext:
         :class:`FormatError` naming the file when required columns are missing.
         """
         text = _all_text(path, delimiter, skip_rows)
-        attempts = [{**text, **{k: v for k, v in types.items() if k in text}}] if types else []
-        attempts.append(text)
-        for column_types in attempts:
+        attempts = [({**text, **{k: v for k, v in types.items() if k in text}}, False)] if types else []
+        attempts += [(text, False), (text, True)]
+        for column_types, multiline in attempts:
             try:
                 table = pacsv.read_csv(
                     path,
                     read_options=pacsv.ReadOptions(skip_rows=skip_rows, block_size=1 << 24),
-                    parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                    parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=multiline),
                     convert_options=pacsv.ConvertOptions(
                         column_types=column_types,
                         strings_can_be_null=False,
@@ -103,12 +103,18 @@ class ReadContext:
                 )
                 break
             except pa.ArrowInvalid as exc:
-                if column_types is not text and "conversion" in str(exc).lower():
+                message = str(exc).lower()
+                if column_types is not text and "conversion" in message:
                     continue  # a value is not a number: read everything as text
+                if not multiline and "expected" in message and "columns" in message:
+                    continue  # perhaps a quoted value spans lines: read again allowing that
                 raise FormatError(f"{path}: not a readable CSV file ({exc})") from None
             except (UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
                 raise FormatError(f"{path}: not a readable CSV file ({exc})") from None
-        return self.register(table, path, required, stem=stem, first_line=skip_rows + 2, count_lines=count_lines)
+        lines = _record_lines(path, delimiter, skip_rows, table.num_rows)
+        return self.register(
+            table, path, required, stem=stem, first_line=skip_rows + 2, count_lines=count_lines, lines=lines
+        )
 
     def register(
         self,
@@ -119,8 +125,10 @@ class ReadContext:
         stem: str = "raw",
         first_line: int = 2,
         count_lines: bool = True,
+        lines: pa.Array | None = None,
     ) -> str:
-        """Register rows under a fresh name with a ``_line`` column; check required columns."""
+        """Register rows under a fresh name with a ``_line`` column (``lines``, or consecutive from
+        ``first_line``); check required columns."""
         if isinstance(table, pd.DataFrame):
             table = pa.Table.from_pandas(table, preserve_index=False)
         columns = [c.lstrip("\ufeff") for c in table.column_names]
@@ -131,7 +139,9 @@ class ReadContext:
                 f"{path}: expected columns {', '.join(required)}; missing {', '.join(missing)} "
                 f"(found: {', '.join(columns) or 'none'})"
             )
-        table = table.append_column("_line", pa.array(range(first_line, first_line + table.num_rows), pa.int64()))
+        if lines is None:
+            lines = pa.array(range(first_line, first_line + table.num_rows), pa.int64())
+        table = table.append_column("_line", lines)
         name = self.name(stem)
         self.con.register(name, table)
         if count_lines:
@@ -173,6 +183,35 @@ def _all_text(path: Path, delimiter: str, skip_rows: int) -> dict[str, pa.DataTy
         kind = "gzip-compressed CSV" if path.suffix == ".gz" else "CSV"
         raise FormatError(f"{path}: not a readable {kind} file ({type(exc).__name__}: {exc})") from None
     return {name: pa.string() for name in header}
+
+
+def _newlines(path: Path) -> int:
+    opener = gzip.open if path.suffix == ".gz" else open
+    count = 0
+    with opener(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            count += block.count(b"\n")
+    return count
+
+
+def _record_lines(path: Path, delimiter: str, skip_rows: int, records: int) -> pa.Array | None:
+    """The line on which each record starts, when that is not simply header + 1, + 2, ...: after blank
+    lines, or when a quoted value spans lines. None when the records follow the header line by line."""
+    if _newlines(path) <= skip_rows + 1 + records:
+        return None
+    opener = gzip.open if path.suffix == ".gz" else open
+    starts = []
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+        for _ in range(skip_rows):
+            handle.readline()
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)
+        previous = reader.line_num
+        for row in reader:
+            if row:  # a blank line is no record (pyarrow skips it too)
+                starts.append(skip_rows + previous + 1)
+            previous = reader.line_num
+    return pa.array(starts, pa.int64()) if len(starts) == records else None
 
 
 Reader = Callable[[ReadContext, Path], list[Staged]]

@@ -79,59 +79,95 @@ class Store:
     ) -> IngestResult:
         """Read one file of ``source`` into the store; return the row accounting.
 
-        Raises :class:`FormatError` (naming the file) if the file is not in the dataset's format.
+        Raises :class:`FormatError` (naming the file) if the file is not in the dataset's format,
+        :class:`StoreBusy` if another process is writing to the store.
         """
+        with self.lock:
+            return self._batch([(source, path, dataset, vintage)], progress)[0]
+
+    def _resolve(self, source: Source | str, path, dataset: str | None) -> tuple[Source, Dataset, Path]:
         src = find_source(source) if isinstance(source, str) else source
         file = Path(path)
-        if not file.exists():
-            raise FileNotFoundError(f"{file}: no such file")
+        if not file.is_file():
+            raise NotFound(f"{file}: no such file")
         ds = src.dataset(dataset) if dataset else next((d for d in src.datasets if d.matches(file)), None)
         if ds is None:
             names = ", ".join(f"{d.name} ({d.pattern.rpartition('/')[2]})" for d in src.datasets)
             raise FormatError(
                 f"{file}: not a file of source {src.id!r}; its datasets are {names}; name one with dataset="
             )
-        vintage = vintage or src.vintage_for(file, ds)
-        try:
-            dt.date.fromisoformat(vintage)
-        except ValueError:
-            raise InputError(f"vintage must be an ISO date (YYYY-MM-DD), got {vintage!r}") from None
+        return src, ds, file
+
+    def _batch(self, items: list[tuple], progress: Progress | None, on_file=None) -> list[IngestResult]:
+        """Ingest several files as one unit: each is read and checked in its staging folder, then one
+        manifest commit names them all, then their files move into the partition tree. An error, or a
+        kill, before the commit leaves the store as it was; after it, the next ingest finishes the moves."""
         say = progress or (lambda _msg: None)
-        sha = sha256(file)
-        with self.lock:
-            return self._ingest_locked(src, ds, file, vintage, sha, say)
-
-    def _ingest_locked(
-        self, src: Source, ds: Dataset, file: Path, vintage: str, sha: str, say: Progress
-    ) -> IngestResult:
         entries = self.manifest.entries
-        for entry in entries:
-            same = (entry.source, entry.dataset, entry.vintage, entry.sha256) == (src.id, ds.name, vintage, sha)
-            if same and entry.format == FORMAT and self._complete(entry):
-                say(f"{src.id}/{ds.name}: {file.name} already loaded (vintage {vintage}), nothing to do")
-                return dataclasses.replace(entry, status="unchanged")
         self._collect_garbage(entries)
-
-        entry_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-        staging = self.root / ".staging" / entry_id
-        staging.mkdir(parents=True)
-        replaced: list[IngestResult] = []
+        results, new, replaced = [], [], []
         try:
-            job = IngestJob(self.root, self.countries, src, ds, file, vintage, sha, entry_id, staging, say)
-            result = job.run()
-            replaced = [
-                e
-                for e in entries
-                if (e.source, e.dataset, e.vintage, Path(e.file).name) == (src.id, ds.name, vintage, file.name)
-            ]
-            if replaced:
-                result.status = "replaced"
-            self.manifest.save([e for e in entries if e not in replaced] + [result])
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            for source, path, dataset, vintage in items:
+                src, ds, file = self._resolve(source, path, dataset)
+                sha = sha256(file)
+                known = [e for e in entries + new if (e.source, e.dataset, e.sha256) == (src.id, ds.name, sha)]
+                vintage = vintage or (known[0].vintage if known else src.vintage_for(file, ds))
+                try:
+                    dt.date.fromisoformat(vintage)
+                except ValueError:
+                    raise InputError(f"vintage must be an ISO date (YYYY-MM-DD), got {vintage!r}") from None
+                same = [e for e in known if e.vintage == vintage and e.format == FORMAT and self._complete(e)]
+                if same:
+                    say(f"{src.id}/{ds.name}: {file.name} already loaded (vintage {vintage}), nothing to do")
+                    results.append(dataclasses.replace(same[0], status="unchanged"))
+                else:
+                    twin = next((e for e in entries if e.sha256 == sha and e.source != src.id), None)
+                    if twin is not None:
+                        raise InputError(
+                            f"{file}: the same content as {twin.file} is already in the store as source "
+                            f"{twin.source!r}; it is not loaded twice (its rows would be counted twice)"
+                        )
+                    entry_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+                    staging = self.root / ".staging" / entry_id
+                    staging.mkdir(parents=True)
+                    result = IngestJob(
+                        self.root, self.countries, src, ds, file, vintage, sha, entry_id, staging, say
+                    ).run()
+                    old = [
+                        e
+                        for e in entries
+                        if (e.source, e.dataset, e.vintage, Path(e.file).name) == (src.id, ds.name, vintage, file.name)
+                    ]
+                    if old:
+                        result.status = "replaced"
+                    replaced += old
+                    new.append(result)
+                    results.append(result)
+                if on_file:
+                    on_file(src, file)
+            if new:
+                self.manifest.save([e for e in entries if e not in replaced] + new)  # the commit
+        except BaseException:
+            for result in new:
+                shutil.rmtree(self.root / ".staging" / result.id, ignore_errors=True)
+                if result.quarantine_file:
+                    (self.root / result.quarantine_file).unlink(missing_ok=True)
+            raise
+        for result in new:
+            self._move_in(result)
         for old in replaced:
             self._retire(old)
-        return result
+        return results
+
+    def _move_in(self, entry: IngestResult) -> None:
+        """Move a committed entry's files from its staging folder into the partition tree (idempotent)."""
+        for count in entry.counts.values():
+            for f in count.files:
+                dest, staged = self.root / f["path"], self.root / f.get("staged", f["path"])
+                if not dest.exists() and staged.exists():
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(staged, dest)
+        shutil.rmtree(self.root / ".staging" / entry.id, ignore_errors=True)
 
     def plan(self, sources: Iterable[str] | None = None) -> list[tuple[Source, Dataset, Path]]:
         """The files :meth:`ingest_all` would read: every dataset found in the data directory.
@@ -162,14 +198,21 @@ class Store:
         progress: Progress | None = None,
         on_file: Callable[[Source, Path], None] | None = None,
     ) -> list[IngestResult]:
-        """Ingest every file of :meth:`plan`."""
-        results = []
+        """Ingest every file of :meth:`plan`, as one unit (one manifest commit)."""
         with self.lock:
-            for src, ds, path in self.plan(sources):
-                results.append(self.ingest(src, path, dataset=ds.name, progress=progress))
-                if on_file:
-                    on_file(src, path)
-        return results
+            items = [(src, path, ds.name, None) for src, ds, path in self.plan(sources)]
+            return self._batch(items, progress, on_file)
+
+    def _readable(self, entry: IngestResult, table: str, path: str) -> str:
+        """A file of a committed entry: in the tree, or still in staging if its move has not happened."""
+        if Path(path).exists():
+            return path
+        for f in entry.counts[table].files:
+            if str(self.root / f["path"]) == path and f.get("staged"):
+                staged = self.root / f["staged"]
+                if staged.exists():
+                    return str(staged)
+        return path
 
     def _complete(self, entry: IngestResult) -> bool:
         """Every file the entry names is on disk (a deleted file makes the next ingest read it again)."""
@@ -191,6 +234,8 @@ class Store:
 
     def _collect_garbage(self, entries: Sequence[IngestResult]) -> None:
         """Remove what an interrupted ingest left: staging folders and files no entry names."""
+        for entry in entries:  # committed, but killed before its files moved in: finish the move
+            self._move_in(entry)
         shutil.rmtree(self.root / ".staging", ignore_errors=True)
         shutil.rmtree(self.root / ".trash", ignore_errors=True)
         known = {f["path"] for e in entries for t in e.counts.values() for f in t.files}
@@ -221,6 +266,7 @@ class Store:
                 if str(self.root / f["path"]) in visible
             )
             if files:
+                files = tuple(self._readable(entry, table, f) for f in files)
                 gone = [f for f in files if not Path(f).exists()]
                 if gone:
                     raise StoreError(
@@ -231,6 +277,25 @@ class Store:
                 groups.append(engines.FileGroup(files, fixed))
         return groups
 
+    def _visible_entries(self, vintage: str) -> list[IngestResult]:
+        """Entries seen at ``vintage``: those with a visible file, and, for files that loaded no row, the
+        newest vintage of their source and dataset (so superseded vintages' quarantines are not listed)."""
+        entries = self.entries
+        if vintage == "all":
+            return entries
+        visible = {str(p) for table in schema.TABLES for p in self.files(table, vintage)}
+        newest: dict[tuple, str] = {}
+        for e in entries:
+            if vintage == "latest" or e.vintage <= vintage:
+                key = (e.source, e.dataset)
+                newest[key] = max(e.vintage, newest.get(key, e.vintage))
+        out = []
+        for e in entries:
+            paths = [str(self.root / f["path"]) for c in e.counts.values() for f in c.files]
+            if any(p in visible for p in paths) or (not paths and newest.get((e.source, e.dataset)) == e.vintage):
+                out.append(e)
+        return out
+
     def relation_sql(self, table: str, vintage: str = "latest") -> str:
         """DuckDB SQL selecting ``table`` (as canonical columns) at ``vintage``."""
         return engines.DuckDBEngine.relation_sql(table, self.file_groups(table, vintage))
@@ -239,7 +304,7 @@ class Store:
         """A connection of the store's engine with a view per table (``flows``, ``indicators``, ``tariffs``,
         ``quarantine``)."""
         tables = {table: self.file_groups(table, vintage) for table in schema.TABLES}
-        quarantine = [self.root / e.quarantine_file for e in self.entries if e.quarantine_file]
+        quarantine = [self.root / e.quarantine_file for e in self._visible_entries(vintage) if e.quarantine_file]
         return self.engine.connect(tables, quarantine)
 
     def query(
@@ -270,8 +335,9 @@ class Store:
         finally:
             con.close()
 
-    def quarantine(self, source: str | None = None) -> pd.DataFrame:
-        con = self.connect()
+    def quarantine(self, source: str | None = None, vintage: str = "latest") -> pd.DataFrame:
+        """Rejected rows with file, line, field and reason, of the entries seen at ``vintage``."""
+        con = self.connect(vintage)
         try:
             sql = "SELECT table_name, source, dataset, file, line, field, reason FROM quarantine"
             if source:

@@ -54,8 +54,8 @@ class IngestJob:
     say: Progress
 
     def run(self) -> IngestResult:
-        """Read, validate and write the file to the staging folder, then move its Parquet files into
-        place (not yet named by the manifest: the store commits them)."""
+        """Read, validate and write the file's Parquet files to the staging folder, outside the
+        partition tree; the store commits the entry, then moves them into place."""
         src, dataset, reader, file = self.source, self.dataset.name, self.dataset.reader, self.file
         vintage, sha, entry_id, staging, say = self.vintage, self.sha256, self.entry_id, self.staging, self.say
         con = duckdb.connect()
@@ -194,8 +194,8 @@ class IngestJob:
             f"SELECT min(CAST({span_col} AS VARCHAR)), max(CAST({span_col} AS VARCHAR)) FROM _all_{table} WHERE _reason IS NULL"
         ).fetchone()
         count.periods = [span[0], span[1]] if span[0] else []
-        count.files = self._move_into_place(clean, table, entry_id)
-        written = sum(pq_rows(self.root / f["path"]) for f in count.files)
+        count.files = self._staged_files(clean, table, entry_id)
+        written = sum(pq_rows(self.root / f["staged"]) for f in count.files)
         if written != count.loaded:  # the accounting must close, or nothing is committed
             raise StoreError(f"{file}: {table}: wrote {written} rows but accounted {count.loaded}")
         return count, qname
@@ -240,18 +240,19 @@ class IngestJob:
         )
         return name
 
-    def _move_into_place(self, out: Path, table: str, entry_id: str) -> list[dict]:
+    def _staged_files(self, out: Path, table: str, entry_id: str) -> list[dict]:
+        """The table's Parquet files as the manifest will name them: ``path`` in the partition tree and
+        ``staged`` where they wait, outside the tree, until the store commits the entry and moves them."""
         files = []
         if not out.exists():
             return files
         for n, part in enumerate(sorted(out.rglob("*.parquet"))):
             rel_dir = part.parent.relative_to(out)
-            dest_dir = self.root / table / rel_dir
-            dest_dir.mkdir(parents=True, exist_ok=True)
-            dest = dest_dir / f"{entry_id}-{n}.parquet"
-            os.replace(part, dest)
+            dest = self.root / table / rel_dir / f"{entry_id}-{n}.parquet"
             year = next((p.split("=", 1)[1] for p in rel_dir.parts if p.startswith("year=")), None)
-            files.append({"path": str(dest.relative_to(self.root)), "year": year})
+            files.append(
+                {"path": str(dest.relative_to(self.root)), "year": year, "staged": str(part.relative_to(self.root))}
+            )
         return files
 
 
