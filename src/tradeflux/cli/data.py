@@ -123,7 +123,7 @@ def query(
     reporter: Annotated[list[str] | None, typer.Option("--reporter")] = None,
     partner: Annotated[list[str] | None, typer.Option("--partner")] = None,
     flow: Annotated[list[str] | None, typer.Option("--flow")] = None,
-    year: Annotated[list[int] | None, typer.Option("--year")] = None,
+    year: Annotated[list[int] | None, typer.Option("--year", min=1900, max=2100)] = None,
     period: Annotated[list[str] | None, typer.Option("--period")] = None,
     source: Annotated[list[str] | None, typer.Option("--source")] = None,
     classification: Annotated[list[str] | None, typer.Option("--classification")] = None,
@@ -138,7 +138,8 @@ def query(
         ),
     ] = False,
     limit: Annotated[
-        int | None, typer.Option("--limit", min=0, help="rows at most (default 50 for a table on screen)")
+        int | None,
+        typer.Option("--limit", min=0, max=100_000_000, help="rows at most (default 50 for a table on screen)"),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv, parquet or json")] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="write to this file (csv, parquet, json)")] = None,
@@ -220,7 +221,7 @@ def query(
 @app.command()
 def quarantine(
     source: Annotated[str | None, typer.Option("--source")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=0)] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=0, max=100_000_000)] = 50,
     vintage: Annotated[str, typer.Option("--vintage", help="latest (default), all, or an ISO date")] = "latest",
     store: StoreOpt = None,
     data_dir: DataOpt = None,

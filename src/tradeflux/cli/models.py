@@ -210,7 +210,10 @@ def pe_command(
         "Largest losers and gainers (USD; change in %)",
     )
     market = run.result.market()
-    say("Market totals: " + ", ".join(f"{c.replace('_', ' ')} {_money(market[c].sum())}" for c in cols[1:5]))
+    shown = [
+        c for c in ("imports", "trade_creation", "imports_after", "revenue_before", "revenue_after") if c in market
+    ]
+    say("Market totals: " + ", ".join(f"{c.replace('_', ' ')} {_money(market[c].sum())}" for c in shown))
     say(f"HTML: {paths['html']}")
 
 
@@ -226,7 +229,9 @@ def ge_check(
     name: Annotated[str, typer.Argument(help="borders or nafta (Advanced Guide ch. 2), or eu (Stata ge_gravity)")],
     draws: Annotated[
         int,
-        typer.Option("--draws", min=0, help="borders: Monte Carlo draws of the border coefficient for 95% intervals"),
+        typer.Option(
+            "--draws", min=0, max=100_000, help="borders: Monte Carlo draws of the border coefficient for 95% intervals"
+        ),
     ] = 0,
     data_dir: DataOpt = None,
     as_json: JsonOpt = False,

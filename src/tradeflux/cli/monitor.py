@@ -18,7 +18,7 @@ from tradeflux.render.writers import write_report
 @app.command()
 def report(
     country: Annotated[str, typer.Argument(help="ISO3 code of the country (CHN)")],
-    year: Annotated[int, typer.Option("--year", help="the year to explain")],
+    year: Annotated[int, typer.Option("--year", min=1900, max=2100, help="the year to explain")],
     out: Annotated[Path, typer.Option("--out", help="folder for the HTML, JSON and CSV files")] = Path("reports"),
     store: StoreOpt = None,
     data_dir: DataOpt = None,
@@ -51,7 +51,7 @@ def report(
 def reconcile(
     reporter: Annotated[str, typer.Argument(help="ISO3 code or name of the reporting country")],
     partner: Annotated[str, typer.Argument(help="ISO3 code or name of the partner")],
-    year: Annotated[int, typer.Option("--year", help="the year to reconcile")],
+    year: Annotated[int, typer.Option("--year", min=1900, max=2100, help="the year to reconcile")],
     store: StoreOpt = None,
     data_dir: DataOpt = None,
     as_json: JsonOpt = False,

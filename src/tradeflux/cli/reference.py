@@ -37,7 +37,9 @@ def countries(
 @app.command()
 def group(
     name: Annotated[str, typer.Argument(help="EU27, ASEAN, AFRICA, LATAM, NORTHERN_AMERICA, or a user group")],
-    year: Annotated[int, typer.Option("--year", help="members counted for this year (members on 1 July)")],
+    year: Annotated[
+        int, typer.Option("--year", min=1900, max=2100, help="members counted for this year (members on 1 July)")
+    ],
     groups_file: Annotated[
         Path | None, typer.Option("--groups-file", help="CSV of user-defined groups: group, iso3[, start, end]")
     ] = None,

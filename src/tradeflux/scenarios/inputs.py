@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import struct
 from importlib import resources
 from pathlib import Path
 
@@ -261,7 +262,7 @@ def estimation_table(path: PathLike) -> pd.DataFrame:
             frame = pd.read_stata(path)
         else:
             frame = pd.read_csv(path)
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except (ValueError, OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError, struct.error) as exc:
         kind = "Parquet" if name.endswith((".parquet", ".pq")) else "Stata" if name.endswith(".dta") else "CSV"
         raise InputError(f"{path}: not a readable {kind} file ({type(exc).__name__}: {exc})") from None
     if frame.empty:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,14 +78,17 @@ def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
     source_columns = sorted({v.lstrip("~") for v in mapping.columns.values() if not v.startswith("=")})
     suffix = "".join(path.suffixes[-2:]).lower()
     if suffix.endswith(".parquet"):
-        table = pq.read_table(path)
+        try:
+            table = pq.read_table(path)
+        except (OSError, ValueError) as exc:
+            raise FormatError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
         frame = table.to_pandas().astype("string")
         raw = ctx.register(frame, path, source_columns, first_line=1)
     elif suffix.endswith(".dta"):
         try:
             frame = pd.read_stata(path, convert_categoricals=False).astype("string")
-        except ValueError as exc:
-            raise FormatError(f"{path}: not a readable Stata file ({exc})") from None
+        except (ValueError, struct.error, OSError, EOFError, UnicodeDecodeError) as exc:
+            raise FormatError(f"{path}: not a readable Stata .dta file ({type(exc).__name__}: {exc})") from None
         raw = ctx.register(frame, path, source_columns, first_line=1)
     else:
         raw = ctx.load_csv(path, source_columns, delimiter=mapping.delimiter)
