@@ -32,6 +32,31 @@ from dataclasses import dataclass
 
 from tradeflux.errors import NotFound
 
+__all__ = [
+    "ALIASES",
+    "AREA_COLUMNS",
+    "DISPLAY_COLUMNS",
+    "FLOWS",
+    "FLOW_INPUTS",
+    "FLOW_KINDS",
+    "INDICATORS",
+    "PERIOD_KINDS",
+    "PER_FILE",
+    "PLAIN_NUMBER",
+    "RATE_KINDS",
+    "STAGED_DEFAULTS",
+    "TABLES",
+    "TARIFFS",
+    "VALUATIONS",
+    "Column",
+    "TableSpec",
+    "constant_columns",
+    "literal_columns",
+    "staged_select",
+    "validate_sql",
+]
+
+
 FLOW_KINDS = ("export", "import", "re-export", "re-import")
 VALUATIONS = ("FOB", "CIF", "CUSTOMS", "BASIC", "UNKNOWN")
 PERIOD_KINDS = ("year", "month", "ytd")

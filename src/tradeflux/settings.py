@@ -12,6 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = ["DEFAULT_DATA_DIR", "DEFAULT_STORE_DIR", "data_dir", "store_dir"]
+
+
 DEFAULT_DATA_DIR = Path("../shared/data")
 DEFAULT_STORE_DIR = Path(".tradeflux/store")
 

@@ -21,6 +21,29 @@ import pandas as pd
 from tradeflux.errors import BasisError, NotFound
 from tradeflux.reference.countries import CountryTable
 
+__all__ = [
+    "BASIS",
+    "MIN_COVERAGE_PCT",
+    "MIRROR_CAUSES",
+    "add_growth",
+    "balance_change_words",
+    "by_group",
+    "by_partner",
+    "diversion",
+    "extremes",
+    "group_growth",
+    "growth_pct",
+    "matched_growth",
+    "matched_partners",
+    "mirror_causes",
+    "mirror_gap",
+    "record",
+    "rerouting_signal",
+    "tornqvist",
+    "totals",
+]
+
+
 BASIS = ("source", "currency", "valuation", "mirror", "vintage")
 
 

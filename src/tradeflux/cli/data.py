@@ -17,6 +17,9 @@ from tradeflux.errors import InputError
 from tradeflux.render.json import dumps
 from tradeflux.sources import SOURCES, find_source
 
+__all__ = ["fetch_comtrade", "ingest", "quarantine", "query", "sources"]
+
+
 SOURCE_COLUMNS = [
     "source",
     "dataset",

@@ -16,6 +16,8 @@ from tradeflux.cli._output import DataOpt, JsonOpt, console, emit_json, say, sho
 from tradeflux.errors import InputError, NotFound
 from tradeflux.render import writers
 
+__all__ = ["ge_check", "gravity", "list_scenarios", "pe_command", "simulate", "tariff"]
+
 
 # ---- gravity -----------------------------------------------------------------------------------
 @app.command()

@@ -14,6 +14,8 @@ from tradeflux.cli._output import DataOpt, JsonOpt, StoreOpt, console, emit_json
 from tradeflux.errors import InputError
 from tradeflux.render.writers import write_report
 
+__all__ = ["reconcile", "report"]
+
 
 @app.command()
 def report(

@@ -13,6 +13,8 @@ from tradeflux.cli._output import DataOpt, JsonOpt, emit_json, show
 from tradeflux.reference import countries as _countries
 from tradeflux.reference import products as _products
 
+__all__ = ["basket", "countries", "group"]
+
 
 @app.command()
 def countries(

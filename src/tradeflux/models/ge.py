@@ -31,6 +31,21 @@ import pandas as pd
 from tradeflux._results import Result, jsonable
 from tradeflux.errors import InputError, NotConverged, NotFound
 
+__all__ = [
+    "Baseline",
+    "GEResult",
+    "MRResult",
+    "SectorBaseline",
+    "SectorResult",
+    "model_baseline",
+    "monte_carlo",
+    "resistances",
+    "shock",
+    "solve",
+    "solve_mr",
+    "solve_sectors",
+]
+
 
 @dataclass(frozen=True)
 class Baseline:

@@ -43,6 +43,23 @@ import pandas as pd
 from tradeflux._results import Result
 from tradeflux.errors import InputError, NotFound
 
+__all__ = [
+    "FIXED_EFFECTS",
+    "Dropped",
+    "GravityResult",
+    "GravitySpec",
+    "compare",
+    "estimate",
+    "estimate_formula",
+    "fit",
+    "prepare",
+    "rectifier_separation",
+    "regressor_names",
+    "to_latex",
+    "with_spec",
+]
+
+
 FIXED_EFFECTS = ("exporter-year", "importer-year", "exporter", "importer", "pair", "intra")
 
 

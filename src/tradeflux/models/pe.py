@@ -73,6 +73,23 @@ from tradeflux._results import Result
 from tradeflux.errors import InputError
 from tradeflux.models import _pe_kernel as _kernel
 
+__all__ = [
+    "DEFAULT_EXPORT_SUPPLY",
+    "DEFAULT_IMPORT_DEMAND",
+    "DEFAULT_SUBSTITUTION",
+    "FORMS",
+    "LINE_COLUMNS",
+    "PARAMETERS",
+    "Elasticities",
+    "Market",
+    "PEResult",
+    "elasticities_by_prefix",
+    "gsim",
+    "sigma_by_hs3",
+    "smart",
+]
+
+
 DEFAULT_IMPORT_DEMAND = -1.0
 DEFAULT_SUBSTITUTION = 1.5
 DEFAULT_EXPORT_SUPPLY = math.inf

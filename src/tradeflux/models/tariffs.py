@@ -32,6 +32,9 @@ import pandas as pd
 
 from tradeflux.errors import InputError
 
+__all__ = ["COMPARISON_NOTES", "MODES", "Layer", "Schedule", "as_date", "compare_published", "layer_from_item"]
+
+
 MODES = ("base", "override", "add")
 
 

@@ -34,6 +34,25 @@ import pycountry
 from tradeflux import settings
 from tradeflux.errors import InputError, NotFound
 
+__all__ = [
+    "EUROPEAN_UNION",
+    "GROUP_LABELS",
+    "GROUP_NAMES",
+    "HISTORICAL",
+    "LEGACY_ISO3",
+    "SOURCE_LABELS",
+    "WORLD",
+    "Country",
+    "CountryTable",
+    "Membership",
+    "aggregate_code",
+    "is_aggregate",
+    "load",
+    "normalise_name",
+    "reference_file",
+]
+
+
 WORLD = "WLD"
 EUROPEAN_UNION = "EUU"
 

@@ -19,6 +19,21 @@ from pathlib import Path
 from tradeflux import settings
 from tradeflux.errors import NotFound
 
+__all__ = [
+    "BASKETS",
+    "HS2017_TO_HS2022",
+    "HS_REVISIONS",
+    "NEW_THREE",
+    "Basket",
+    "BasketPart",
+    "Nomenclature",
+    "basket",
+    "hs2017_to_hs2022",
+    "hs2022_to_hs2017",
+    "load",
+]
+
+
 HS_REVISIONS = ("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022")
 
 # WCO HS2017 -> HS2022 correlation, for the subheadings the baskets use.

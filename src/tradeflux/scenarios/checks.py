@@ -17,6 +17,16 @@ from tradeflux import catalog
 from tradeflux._results import Result, jsonable
 from tradeflux.models import ge, gravity
 
+__all__ = [
+    "CHECKS",
+    "Check",
+    "book_procedure",
+    "borders_inputs",
+    "eu_enlargement",
+    "nafta_removal",
+    "trade_without_borders",
+]
+
 
 @dataclass
 class Check(Result):

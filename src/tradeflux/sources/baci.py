@@ -16,6 +16,9 @@ import pyarrow as pa
 
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged
 
+__all__ = ["BACI", "REVISIONS", "country_file", "read_baci"]
+
+
 REVISIONS = {
     "HS92": "HS1992",
     "HS96": "HS1996",

@@ -29,6 +29,9 @@ from tradeflux.reference import countries as _countries
 from tradeflux.reference.countries import CountryTable
 from tradeflux.schema import literal_columns, staged_select
 
+__all__ = ["CHINA_TO_WORLD", "Dataset", "ReadContext", "Reader", "Source", "Staged", "sql_str", "union"]
+
+
 # Staged flow columns of China's own totals with the world (GACC tables, the Comtrade mirror extract).
 CHINA_TO_WORLD = {"reporter": "'CHN'", "reporter_code": "'China'", "partner": "'WLD'", "partner_code": "'World'"}
 

@@ -13,6 +13,16 @@ import pandas as pd
 
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged
 
+__all__ = [
+    "HS6_FILE",
+    "HTS10_FILE",
+    "US_CENSUS",
+    "hs6_by_partner_frame",
+    "hts10_china_frame",
+    "read_hs6_by_partner",
+    "read_hts10_china",
+]
+
 
 def read_hts10_china(ctx: ReadContext, path: Path) -> list[Staged]:
     raw = ctx.load_csv(path, ["hts10", "imports_for_consumption_usd", "calculated_duty_usd"])

@@ -18,6 +18,21 @@ import pyarrow as pa
 from tradeflux.schema import staged_select
 from tradeflux.sources.base import CHINA_TO_WORLD, Dataset, FormatError, ReadContext, Source, Staged, union
 
+__all__ = [
+    "CHINA_MIRROR",
+    "CLASSIFICATIONS",
+    "COMTRADE",
+    "FLOWS",
+    "REQUIRED",
+    "SPECIAL_ISO",
+    "TEXT_FIELDS",
+    "read_api_json",
+    "read_bulk_csv",
+    "read_mirror",
+    "read_mirror_totals",
+]
+
+
 # Comtrade classification codes -> HS revision.
 CLASSIFICATIONS = {
     "H0": "HS1992",

@@ -26,6 +26,19 @@ from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attemp
 from tradeflux.errors import DownloadError, InputError
 from tradeflux.reference import countries as _countries
 
+__all__ = [
+    "COMTRADE_CODES",
+    "DATA_LIMIT",
+    "DEFAULT_BASE_URL",
+    "PREVIEW_LIMIT",
+    "ComtradeClient",
+    "ComtradeError",
+    "ComtradeRequest",
+    "comtrade_code",
+    "plan",
+]
+
+
 DEFAULT_BASE_URL = "https://comtradeapi.un.org"
 PREVIEW_LIMIT = 500
 DATA_LIMIT = 100_000

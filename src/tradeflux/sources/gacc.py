@@ -15,6 +15,9 @@ from tradeflux.reference.countries import aggregate_code
 from tradeflux.schema import staged_select
 from tradeflux.sources.base import CHINA_TO_WORLD, Dataset, ReadContext, Source, Staged, union
 
+__all__ = ["FLOW_METRICS", "GACC", "SCALES", "embedded_headlines", "read_headlines", "read_monthly"]
+
+
 # Headline metrics that are flows (all goods, to the partner); others (high-tech exports, balances) are not.
 FLOW_METRICS = ("total_exports", "total_imports", "exports", "imports")
 SCALES = {"trillion": "1e12", "billion": "1e9", "million": "1e6", "thousand": "1e3"}

@@ -31,6 +31,9 @@ from tradeflux.errors import InputError
 from tradeflux.schema import PLAIN_NUMBER, STAGED_DEFAULTS
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged, sql_str
 
+__all__ = ["Mapping", "read_mapped", "source_for"]
+
+
 _COUNTRY_COLUMNS = {"reporter", "partner", "declarant", "imposing", "target"}
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from tradeflux.reference.countries import LEGACY_ISO3
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged
 
+__all__ = ["GEGRAVITY", "WIOD", "YOTOV", "read_wiod", "read_yotov"]
+
 
 def _pairs(
     ctx: ReadContext, path: Path, *, classification: str, product: str, valuation: str, rest_of_world: bool = False

@@ -14,6 +14,8 @@ from pathlib import Path
 from tradeflux.schema import staged_select
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged, union
 
+__all__ = ["CHINA_REPORTED", "IMF_DOTS", "read_bilateral", "read_china_by_partner", "read_totals"]
+
 
 def _aggregate_names(folder: Path) -> set[str]:
     names_file = folder / "imf_dots_country_names.csv"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged, union
 
+__all__ = ["OECD_ICIO", "read_matrix", "read_purchases", "read_sales"]
+
 
 def _staged(raw: str, exporter: str, importer: str, classification: str, product: str, value: str) -> Staged:
     exprs = {

@@ -13,6 +13,22 @@ from pathlib import Path
 from tradeflux.schema import staged_select
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged
 
+__all__ = [
+    "TRADEWARTRACKER",
+    "read_annex_i",
+    "read_annex_ii_april",
+    "read_annex_ii_november",
+    "read_by_country_hs2",
+    "read_china_retaliation",
+    "read_daily",
+    "read_effective_by_country",
+    "read_electronics",
+    "read_engine_rules",
+    "read_milestones",
+    "read_sec232",
+]
+
+
 _DIR = "us-tariffs-tradewartracker/"
 
 
