@@ -39,6 +39,18 @@ CSV = "year,exporter,importer,trade\n2020,CHN,USA,{v}\n"
 MAPPING = 'table = "flows"\n[columns]\nperiod_raw = "year"\nreporter = "exporter"\npartner = "importer"\nflow = "=export"\nvalue_raw = "trade"\n'
 
 
+def _mapping(**columns: str) -> Mapping:
+    """The test files' mapping (year, exporter, importer, trade), with ``columns`` added or replaced."""
+    base = {
+        "period_raw": "year",
+        "reporter": "exporter",
+        "partner": "importer",
+        "flow": "=export",
+        "value_raw": "trade",
+    }
+    return Mapping("flows", {**base, **columns})
+
+
 def _ingest_cli(store: Path, data_dir: Path, file: Path, mapping: Path) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "tradeflux.cli", "ingest", "--file", str(file), "--mapping", str(mapping)]
     cmd += ["--source", file.stem, "--vintage", "2025-01-01", "--store", str(store), "--data-dir", str(data_dir)]
@@ -226,17 +238,7 @@ def test_mapping_constants_are_values_not_sql(scale, tmp_path):
 
 
 def test_quotes_in_constants_and_column_names_stay_text(store, tmp_path):
-    mapping = Mapping(
-        "flows",
-        {
-            "period_raw": "year",
-            "reporter": "exporter",
-            "partner": "importer",
-            "flow": "=export",
-            "value_raw": 'tr"ade',
-            "reporter_code": "=People's Republic",
-        },
-    )
+    mapping = _mapping(value_raw='tr"ade', reporter_code="=People's Republic")
     f = tmp_path / "q.csv"
     f.write_text('year,exporter,importer,"tr""ade"\n2020,CHN,USA,5\n')
     result = store.ingest(source_for(mapping, "q", vintage="2025-01-01"), f)
@@ -387,17 +389,7 @@ def test_kill_9_during_a_multi_file_ingest_leaves_before_or_after(tmp_path, data
 
 # ---- 6. quarantine line numbers are the file's lines ------------------------------------------------
 def test_line_numbers_after_blank_lines_and_multi_line_values(store, tmp_path):
-    mapping = Mapping(
-        "flows",
-        {
-            "period_raw": "year",
-            "reporter": "exporter",
-            "partner": "importer",
-            "flow": "=export",
-            "value_raw": "trade",
-            "reporter_code": "note",
-        },
-    )
+    mapping = _mapping(reporter_code="note")
     f = tmp_path / "lines.csv"
     f.write_text(
         "year,exporter,importer,trade,note\n"  # line 1
@@ -418,10 +410,7 @@ def test_line_numbers_after_blank_lines_and_multi_line_values(store, tmp_path):
 
 # ---- 12. vintages and duplicate content --------------------------------------------------------------
 def test_quarantine_lists_the_current_vintage_by_default(store, tmp_path):
-    mapping = Mapping(
-        "flows",
-        {"period_raw": "year", "reporter": "exporter", "partner": "importer", "flow": "=export", "value_raw": "trade"},
-    )
+    mapping = _mapping()
     f = tmp_path / "v.csv"
     f.write_text("year,exporter,importer,trade\n2020,CHN,USA,abc\n2020,CHN,DEU,1\n")
     store.ingest(source_for(mapping, "v", vintage="2025-01-01"), f)
@@ -436,10 +425,7 @@ def test_touching_a_file_makes_no_new_vintage_and_a_renamed_copy_is_not_counted_
     import os
     import time
 
-    mapping = Mapping(
-        "flows",
-        {"period_raw": "year", "reporter": "exporter", "partner": "importer", "flow": "=export", "value_raw": "trade"},
-    )
+    mapping = _mapping()
     f = tmp_path / "t.csv"
     f.write_text("year,exporter,importer,trade\n2020,CHN,USA,5\n")
     first = store.ingest(source_for(mapping, "t"), f)

@@ -94,8 +94,15 @@ class Baseline:
         return np.exp(wide.to_numpy(float))
 
 
+class _Tabulated(Result):
+    """GE results: a table per country and a table per pair."""
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"countries": self.countries_frame(), "pairs": self.pairs_frame()}
+
+
 @dataclass
-class GEResult(Result):
+class GEResult(_Tabulated):
     """A counterfactual: price changes, new flows, and per-country and per-pair tables."""
 
     baseline: Baseline
@@ -137,9 +144,6 @@ class GEResult(Result):
             f"trade elasticity theta {self.theta:g}; imbalances held {self.closure}ly; "
             f"{self.iterations} iterations, market-clearing residual {self.residual:.2g}"
         ]
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {"countries": self.countries_frame(), "pairs": self.pairs_frame()}
 
     def to_dict(self) -> dict:
         return {
@@ -329,7 +333,7 @@ class SectorBaseline:
 
 
 @dataclass
-class SectorResult(Result):
+class SectorResult(_Tabulated):
     """A counterfactual with several sectors and tariffs: price changes, new flows, revenue."""
 
     baseline: SectorBaseline
@@ -364,9 +368,6 @@ class SectorResult(Result):
             f"{len(self.baseline.sectors)} sectors; {self.iterations} iterations, "
             f"market-clearing residual {self.residual:.2g}"
         ]
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {"countries": self.countries_frame(), "pairs": self.pairs_frame()}
 
     def to_dict(self) -> dict:
         return {
@@ -574,7 +575,7 @@ def monte_carlo(
 
 # ---- the multilateral-resistance formulation (gegravity's) ----------------------------------------
 @dataclass
-class MRResult(Result):
+class MRResult(_Tabulated):
     """Structural gravity in levels: multilateral resistances before and after, prices, modeled flows."""
 
     countries: tuple[str, ...]
@@ -588,9 +589,6 @@ class MRResult(Result):
     @property
     def notes(self) -> list[str]:
         return [f"structural gravity in levels (gegravity's formulation); {self.iterations} iterations"]
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {"countries": self.countries_frame(), "pairs": self.pairs_frame()}
 
     def to_dict(self) -> dict:
         return {"notes": self.notes, "iterations": self.iterations, "countries": jsonable(self.countries_frame())}

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from tradeflux._sql import literal
 from tradeflux.errors import FormatError, NotFound
 from tradeflux.reference import countries as _countries
 from tradeflux.reference.countries import CountryTable
@@ -272,9 +273,7 @@ class Source:
         raise NotFound(f"source {self.id!r} has no dataset {name!r} (datasets: {known})")
 
 
-def sql_str(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
+sql_str = literal  # a SQL string literal
 
 
 def union(selects: Iterable[str]) -> str:

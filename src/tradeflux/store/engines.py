@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import duckdb
 
 from tradeflux import schema
+from tradeflux._sql import literal
+from tradeflux._sql import value as sql_value
 from tradeflux.errors import NotFound
 
 __all__ = ["ENGINES", "DuckDBEngine", "Engine", "FileGroup", "get"]
@@ -39,23 +41,6 @@ class Engine(Protocol):
         ...
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def sql_value(value: object) -> str:
-    """A Python value (from the manifest) as a SQL literal; ``{"same_as": col}`` names a column."""
-    if isinstance(value, dict):
-        return str(value["same_as"])
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return _lit(str(value))
-
-
 class DuckDBEngine:
     """DuckDB: one in-memory connection with a view per table over the Parquet files."""
 
@@ -67,7 +52,7 @@ class DuckDBEngine:
         spec = schema.TABLES[table]
         parts = []
         for group in groups:
-            listing = ", ".join(_lit(f) for f in group.files)
+            listing = ", ".join(literal(f) for f in group.files)
             cols = ", ".join(
                 f"CAST({sql_value(group.constants[c.name]) if c.name in group.constants else c.name} AS {c.type}) "
                 f"AS {c.name}"
@@ -86,7 +71,7 @@ class DuckDBEngine:
         for table, groups in tables.items():
             con.execute(f"CREATE VIEW {table} AS {self.relation_sql(table, groups)}")
         if quarantine:
-            listing = ", ".join(_lit(str(f)) for f in quarantine)
+            listing = ", ".join(literal(str(f)) for f in quarantine)
             con.execute(f"CREATE VIEW quarantine AS SELECT * FROM read_parquet([{listing}], union_by_name = true)")
         else:
             con.execute(

@@ -20,6 +20,8 @@ import duckdb
 import pandas as pd
 
 from tradeflux import schema
+from tradeflux._sql import literal
+from tradeflux._sql import value as sql_value
 from tradeflux.errors import StoreError
 from tradeflux.reference.countries import CountryTable
 from tradeflux.sources.base import Dataset, ReadContext, Source
@@ -86,7 +88,7 @@ class IngestJob:
                 (self.root / "quarantine").mkdir(exist_ok=True)
                 tmp = staging / "quarantine.parquet"
                 body = "\nUNION ALL BY NAME\n".join(f"SELECT * FROM {q}" for q in quarantine_parts)
-                con.execute(f"COPY ({body}) TO {_lit(str(tmp))} (FORMAT parquet)")
+                con.execute(f"COPY ({body}) TO {literal(str(tmp))} (FORMAT parquet)")
                 os.replace(tmp, self.root / qfile)
             say(
                 f"{src.id}/{dataset}: {file.name}: {sum(t.loaded for t in tables.values())} loaded, {total_q} quarantined"
@@ -150,22 +152,24 @@ class IngestJob:
         partitions = ", ".join(spec.partition_by)
         first = staging / f"{table}-all"
         con.execute(
-            f"COPY (SELECT {', '.join(stored)}, _reason, _field FROM ({checked})) TO {_lit(str(first))} "
+            f"COPY (SELECT {', '.join(stored)}, _reason, _field FROM ({checked})) TO {literal(str(first))} "
             f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), FILENAME_PATTERN 'part-{{i}}')"
         )
         casts = ", ".join(
-            f"CAST({_sql_value(constants[c.name]) if c.name in constants else c.name} AS {c.type}) AS {c.name}"
+            f"CAST({sql_value(constants[c.name]) if c.name in constants else c.name} AS {c.type}) AS {c.name}"
             for c in spec.columns
             if c.name not in schema.PER_FILE
         )
-        written = f"read_parquet({_lit(str(first) + '/**/*.parquet')}, hive_partitioning = true, union_by_name = true)"
+        written = (
+            f"read_parquet({literal(str(first) + '/**/*.parquet')}, hive_partitioning = true, union_by_name = true)"
+        )
         if not any(first.rglob("*.parquet")):  # no rows staged (a header-only file): an empty relation
             written = f"(SELECT {', '.join(stored)}, _reason, _field FROM ({checked}) WHERE false)"
         con.execute(f"CREATE TEMP VIEW _all_{table} AS SELECT {casts}, _reason, _field FROM {written}")
         count = TableCount(constants={k: _json_value(v) for k, v in constants.items()})
         count.staged, bad = con.execute(f"SELECT count(*), count(_reason) FROM _all_{table}").fetchone()
         dups = self._duplicates(con, table, spec)
-        per_file = f"{_lit(src.id)} AS source, {_lit(dataset)} AS dataset, {_lit(vintage)} AS vintage, {_lit(str(file.resolve()))} AS file"
+        per_file = f"{literal(src.id)} AS source, {literal(dataset)} AS dataset, {literal(vintage)} AS vintage, {literal(str(file.resolve()))} AS file"
         qname = None
         if bad or dups:
             qname = f"_quarantine_{table}"
@@ -183,7 +187,7 @@ class IngestJob:
                 keep += f" AND NOT EXISTS (SELECT 1 FROM {dups} d WHERE d.line IS NOT DISTINCT FROM a.line AND {_key_match(spec, 'd', 'a')})"
             clean = staging / table
             con.execute(
-                f"COPY (SELECT {', '.join('a.' + c for c in stored)} FROM _all_{table} a WHERE {keep}) TO {_lit(str(clean))} "
+                f"COPY (SELECT {', '.join('a.' + c for c in stored)} FROM _all_{table} a WHERE {keep}) TO {literal(str(clean))} "
                 f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), FILENAME_PATTERN 'part-{{i}}')"
             )
         else:
@@ -260,23 +264,6 @@ def pq_rows(path: Path) -> int:
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path).metadata.num_rows
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _sql_value(value: object) -> str:
-    """A Python value (from the manifest or a query) as a SQL literal; ``{"same_as": col}`` names a column."""
-    if isinstance(value, dict):
-        return str(value["same_as"])
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return _lit(str(value))
 
 
 def _common_literals(parts: list) -> dict[str, str]:
