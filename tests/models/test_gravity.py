@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -100,24 +102,53 @@ def test_lags_are_built_on_the_annual_panel_before_sampling(panel):
     assert first.RTA_LAG4.item() == annual[1986] == 0
 
 
-def test_lead_lag_and_globalisation_columns_against_the_book(panel, reference):
-    """The book built these from an RTA history reaching before 1986 and after 2006, which the
-    shared panel does not have (lags before 1986 and the 2006 lead are 0 here). The estimates
-    below are this panel's, checked exactly, and compared with the book within the gap that
-    missing history explains."""
-    base = GravitySpec(
-        regressors=("RTA",), first_year=1986, every=4, fixed_effects=("exporter-year", "importer-year", "pair")
+def test_table3_complete_with_the_books_rta_history(data_dir):
+    """All of Table 3 from the example spec, which joins the book's RTA history (lags before 1986, the
+    2010 lead) onto the panel: the book's coefficients to 1e-4."""
+    from typer.testing import CliRunner
+
+    from tradeflux.cli import app
+
+    repo = Path(__file__).resolve().parents[2]
+    panel_file = data_dir / "yotov-gravity-guide" / "agtpa_gravity_panel_1986_2006.csv.gz"
+    result = CliRunner().invoke(
+        app,
+        [
+            "gravity",
+            str(panel_file),
+            "--spec",
+            str(repo / "examples" / "yotov_table3.toml"),
+            "--json",
+            "--data-dir",
+            str(data_dir),
+        ],
     )
-    lags = estimate(panel, gravity.with_spec(base, lags={"RTA": [4, 8, 12]}))
-    assert lags.coef.round(4).to_dict() == {"RTA": 0.2893, "RTA_LAG4": 0.4232, "RTA_LAG8": 0.1774, "RTA_LAG12": 0.0835}
-    book = {t: reference[("ch1_app3_ppml_pair_fe_rta_lags", t.lower())][0] for t in lags.coef.index}
-    assert max(abs(lags.coef[t] - book[t]) for t in book) < 0.04
-    glob = estimate(panel, gravity.with_spec(base, lags={"RTA": [4, 8, 12]}, border_by_year=True))
-    borders = glob.coef.filter(like="INTL_BRDR").tolist()
-    assert borders == pytest.approx(
-        [-0.7098, -0.4825, -0.3689, -0.1616, -0.1427], abs=COEF_TOL
-    )  # book: -0.706, -0.480, -0.367, -0.158, -0.141
-    assert glob.nobs == 28_482
+    assert result.exit_code == 0, result.output
+    models = json.loads(result.stdout)
+    book = {
+        "LEAD": {"RTA": 0.5200, "rta_lead4": 0.0774},
+        "PHSNG": {"RTA": 0.2914, "rta_lag4": 0.4135, "rta_lag8": 0.1687, "rta_lag12": 0.1189},
+        "GLBZN": {
+            "RTA": 0.1157,
+            "rta_lag4": 0.2877,
+            "rta_lag8": 0.0693,
+            "rta_lag12": 0.0024,
+            "INTL_BRDR_1986": -0.7056,
+            "INTL_BRDR_1990": -0.4803,
+            "INTL_BRDR_1994": -0.3665,
+            "INTL_BRDR_1998": -0.1581,
+            "INTL_BRDR_2002": -0.1409,
+        },
+        "ENDG": {"RTA": 0.5572},
+    }
+    for name, coefficients in book.items():
+        got = models[name]["coefficients"]
+        assert set(got) == set(coefficients), name
+        for term, value in coefficients.items():
+            assert got[term] == pytest.approx(value, abs=1e-4), (name, term)
+        assert models[name]["nobs"] == 28_482
+    assert round(models["PPML"]["coefficients"]["RTA"], 3) == 0.191
+    assert models["INTRA"]["coefficients"]["RTA"] == pytest.approx(0.4085, abs=1e-4)
 
 
 def test_chapter2_cross_section_2006(data_dir):

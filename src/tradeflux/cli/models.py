@@ -34,8 +34,13 @@ def gravity(
     estimator: Annotated[str, typer.Option("--estimator", help="ppml or ols (with --formula)")] = "ppml",
     vcov: Annotated[str, typer.Option("--vcov", help="cluster, hetero, stata or iid (with --formula)")] = "hetero",
     cluster: Annotated[str | None, typer.Option("--cluster", help="cluster variable for --vcov cluster")] = None,
+    join: Annotated[
+        list[Path] | None,
+        typer.Option("--join", help="join another table's columns on exporter, importer, year (repeatable)"),
+    ] = None,
     latex: Annotated[bool, typer.Option("--latex", help="print the table as LaTeX")] = False,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="write the table to this CSV file")] = None,
+    data_dir: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Estimate structural gravity (PPML with fixed effects) and print a publication table."""
@@ -45,6 +50,11 @@ def gravity(
     if (formula is None) == (spec_file is None):
         raise InputError("give exactly one of --formula or --spec")
     data = inputs.estimation_table(data_file)
+    joins = [*(join or [])]
+    if spec_file is not None:
+        joins += inputs.gravity_config(spec_file).get("join", [])
+    if joins:
+        data = inputs.join_columns(data, joins, relative_to=spec_file.parent if spec_file else None, data_dir=data_dir)
     if formula is not None:
         results = {"(1)": grav.estimate_formula(data, formula, estimator=estimator, vcov=vcov, cluster=cluster)}
     else:

@@ -270,15 +270,49 @@ def estimation_table(path: PathLike) -> pd.DataFrame:
     return frame
 
 
+def gravity_config(path: PathLike) -> dict:
+    """A gravity TOML file as read (``[models.NAME]`` tables, and optional ``join`` files)."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"{path}: no such specification file")
+    return read_toml(path, what="valid TOML", error=InputError)
+
+
+def join_columns(
+    data: pd.DataFrame, files: list[PathLike], *, relative_to: PathLike | None = None, data_dir: PathLike | None = None
+) -> pd.DataFrame:
+    """``data`` with the columns of other tables joined on the columns they share with it (exporter,
+    importer, year ...), e.g. the Advanced Guide's RTA history (lags and leads reaching before and after
+    the panel). A file is looked for as given, beside ``relative_to``, then in the data directory. Only
+    columns ``data`` lacks are added; rows of ``data`` without a match keep missing values."""
+    for name in files:
+        candidates = [Path(name)]
+        if relative_to is not None:
+            candidates.append(Path(relative_to) / name)
+        candidates.append(settings.data_dir(data_dir) / name)
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            raise NotFound(f"join file {name}: not found (looked in {', '.join(str(c.parent) for c in candidates)})")
+        other = estimation_table(found)
+        keys = [c for c in ("exporter", "importer", "year") if c in data.columns and c in other.columns]
+        if not keys:
+            raise InputError(f"{found}: shares none of exporter, importer, year with the data")
+        extra = [
+            c for c in other.columns if c not in data.columns and c.lower() not in {k.lower() for k in data.columns}
+        ]
+        if other.duplicated(keys).any():
+            raise InputError(f"{found}: more than one row for some {', '.join(keys)}")
+        data = data.merge(other[[*keys, *extra]], on=keys, how="left")
+    return data
+
+
 def gravity_specs(path: PathLike) -> dict[str, object]:
     """The specifications of a gravity TOML file: one ``[models.NAME]`` table each (or one at the top)."""
     from tradeflux.models import gravity
 
     path = Path(path)
-    if not path.is_file():
-        raise NotFound(f"{path}: no such specification file")
-    config = read_toml(path, what="valid TOML", error=InputError)
-    models = config.get("models") or {"(1)": config}
+    config = gravity_config(path)
+    models = config.get("models") or {"(1)": {k: v for k, v in config.items() if k != "join"}}
     specs = {}
     for name, spec in models.items():
         try:
