@@ -270,8 +270,13 @@ def test_pe_command_writes_a_report(tmp_path, data_dir):
     assert math.isclose(data["totals"]["trade_diversion"], 0.0, abs_tol=1e-3)
     html = (tmp_path / "pe_us_2025-11-10.html").read_text()
     assert "chart-partners" in html and "<td>Vietnam</td>" in html
+    by = {row["partner"]: row for row in data["by_partner"]}
+    # every partner's duties are in force: India (50) and Viet Nam (20) lose, not gain as under China's alone
+    assert by["IND"]["total_effect"] < 0 and by["VNM"]["total_effect"] < 0
+    assert by["IND"]["change_pct"] < by["VNM"]["change_pct"] < 0
     products = pd.read_csv(tmp_path / "pe_us_2025-11-10_gaining_products.csv", dtype={"product": str})
-    assert set(products.partner) >= {"VNM", "MEX"}
+    gainers = {p for p, row in by.items() if row["total_effect"] > 0}
+    assert set(products.partner) <= gainers and gainers
 
 
 def test_pe_command_on_your_own_lines_and_its_errors(tmp_path):

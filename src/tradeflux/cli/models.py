@@ -79,6 +79,13 @@ def gravity(
 def tariff(
     importer: Annotated[str, typer.Option("--importer")] = "USA",
     exporter: Annotated[str, typer.Option("--exporter")] = "CHN",
+    partner: Annotated[
+        str | None,
+        typer.Option(
+            "--partner",
+            help="any of the tracker's 51 partners (ISO3, EUU) or a group, from the 2025-2026 rules table; 'all' with --compare",
+        ),
+    ] = None,
     product: Annotated[str | None, typer.Option("--product", help="an HS/HTS code: the rate in force on it")] = None,
     day: Annotated[
         str | None,
@@ -100,8 +107,28 @@ def tariff(
     from tradeflux.scenarios import inputs, tariff_run
 
     folder = settings.data_dir(data_dir)
-    schedule = inputs.load_layers(layers, folder)
     chart = None
+    if partner is not None:
+        if compare:
+            result = tariff_run.partner_compare(partner, folder)
+        elif product is not None:
+            if day is None:
+                raise InputError("--product needs --date")
+            result = tariff_run.partner_rate(partner, product, day, folder)
+        else:
+            result = tariff_run.partner_timeline(partner, day, folder)
+            if day is None:
+                chart = writers.write_tariff_chart(result.table, out, f"US add-on tariff on {partner}")
+        if as_json:
+            emit_json({**result.to_dict(), "chart": chart})
+            return
+        show(result.table, result.title)
+        for note in result.notes:
+            say(f"- {note}")
+        if chart:
+            say(f"Chart: {chart}")
+        return
+    schedule = inputs.load_layers(layers, folder)
     if product is not None:
         if day is None:
             raise InputError("--product needs --date")
@@ -137,8 +164,12 @@ def pe_command(
         str | None, typer.Option("--date", help="apply the US additional duties in force on YYYY-MM-DD (--layers)")
     ] = None,
     layers: Annotated[
-        str, typer.Option("--layers", help="tariff layers for --date (file or shipped name)")
-    ] = "us_china_2025",
+        str,
+        typer.Option(
+            "--layers",
+            help="for --date: us_all_2025_2026 (every partner, the tracker's rules) or a layers file / shipped name",
+        ),
+    ] = "us_all_2025_2026",
     lines_file: Annotated[
         Path | None,
         typer.Option(
@@ -216,10 +247,11 @@ def pe_command(
     for line in [*run.notes, run.result.elasticities]:
         say(f"- {line}")
     partners = run.result.by("partner").sort_values("total_effect")
-    cols = ["partner", "imports", "trade_creation", "trade_diversion", "total_effect", "change_pct"]
+    cols = ["partner", "imports", "trade_creation", "trade_diversion", "floor_adjustment", "total_effect", "change_pct"]
+    cols = [c for c in cols if c in partners]  # GSIM has no diversion column
     show(
-        pd.concat([partners[partners.total_effect < 0], partners.tail(10)]).drop_duplicates("partner")[cols],
-        "Largest losers and gainers (USD; change in %)",
+        pd.concat([partners.head(10), partners.tail(10)]).drop_duplicates("partner")[cols],
+        "The 10 largest losers and gainers (USD; creation + diversion + floor adjustment = total; change in %)",
     )
     market = run.result.market()
     shown = [

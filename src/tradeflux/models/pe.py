@@ -210,6 +210,9 @@ class PEResult(Result):
         else:
             out = lines.groupby(list(keys), sort=False, observed=True)[cols].sum().reset_index()
         out["total_effect"] = out.imports_after - out.imports
+        if "trade_diversion" in out:
+            # what cutting linear imports at zero adds back: creation + diversion + floor_adjustment = total
+            out["floor_adjustment"] = out.total_effect - out.trade_creation - out.trade_diversion
         out["change_pct"] = np.where(
             out.imports > 0, out.total_effect / out.imports.where(out.imports > 0) * 100, np.nan
         )

@@ -141,6 +141,134 @@ def piie_averages(importer: str = "USA", exporter: str = "CHN", data_dir: PathLi
     return ms[chosen].reset_index(drop=True)
 
 
+# ---- US tariff rules for every partner (tradewartracker's engine, as data) ----------------------
+RULES_FILE = "us-tariffs-tradewartracker/us_tariff_engine_rules_2025_2026.csv"
+SEC232_FILES = (
+    "us_sec232_product_lists_2025.csv",
+    "us_metals_annex_IA_2026.csv",
+    "us_metals_annex_IB_2026.csv",
+    "us_metals_annex_III_temporary_2026.csv",
+    "us_sec232_timber_2025_inferred.csv",
+)
+
+
+def _list_codes(folder: Path, spec: str, where: str) -> frozenset[str]:
+    """Codes of a list file, ``file[column=value|value]`` (zero-padded text)."""
+    name, _, flt = spec.partition("[")
+    path = folder / name.strip()
+    if not path.is_file():
+        raise NotFound(f"{where}: product list {path} not found (set the data directory)")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if flt:
+        column, _, values = flt.rstrip("]").partition("=")
+        if column not in frame:
+            raise InputError(f"{where}: {name} has no column {column!r} to filter on")
+        frame = frame[frame[column].isin(values.split("|"))]
+    code = next((c for c in ("hts_code", "hts10", "hts8") if c in frame), None)
+    if code is None:
+        raise InputError(f"{where}: {name} has no code column (hts_code, hts10 or hts8)")
+    return frozenset(c.strip() for c in frame[code] if c.strip())
+
+
+def _exclusions(folder: Path, text: str, where: str) -> tuple[tuple, frozenset[str], bool]:
+    """An ``exclude`` cell: (prefix pairs, chapters out, everything excluded)."""
+    from tradeflux.models.tariff_rules import Selection  # noqa: F401  (documents the shape)
+
+    pairs, chapters, everything = [], set(), False
+    sec232 = None
+    for item in (i.strip() for i in text.split(";") if i.strip()):
+        if item == "ALL_LINES":
+            everything = True
+        elif item.startswith("hts2="):
+            low, _, high = item[5:].partition("-")
+            chapters |= {f"{c:02d}" for c in range(int(low), int(high or low) + 1)}
+        elif item in ("SEC232_ALL", "SEC232_ALL_EXCEPT_METALS_ANNEX_II"):
+            sec232 = sec232 or frozenset().union(*(_list_codes(folder, f, where) for f in SEC232_FILES))
+            unless = (
+                _list_codes(folder, "us_metals_annex_II_removed_2026.csv", where) if "EXCEPT" in item else frozenset()
+            )
+            pairs.append((sec232, unless))
+        else:
+            pairs.append((_list_codes(folder, item, where), frozenset()))
+    return tuple(pairs), frozenset(chapters), everything
+
+
+def load_rules(data_dir: PathLike | None = None):
+    """The US tariff rules for every partner the tracker computes (51, the EU as one), 2025-2026, as a
+    :class:`~tradeflux.models.tariff_rules.RuleTable`; product lists are read from the same folder."""
+    from tradeflux.models.tariff_rules import Rule, RuleTable, Selection
+
+    path = settings.data_dir(data_dir) / RULES_FILE
+    if not path.is_file():
+        raise NotFound(f"{path}: not found; the data directory needs the 'us-tariffs-tradewartracker' dataset")
+    folder = path.parent
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rules = []
+    for line, row in enumerate(frame.to_dict(orient="records"), start=2):
+        where = f"{path}, line {line} ({row['rule_id']})"
+        try:
+            product_list = row["product_list"].strip()
+            prefixes, exact, nothing = None, frozenset(), product_list == "NO_LINES"
+            if product_list and not nothing:
+                spec = product_list + (f"[{row['list_filter']}]" if row["list_filter"] else "")
+                codes = _list_codes(folder, spec, where)
+                if row["hs_level"] == "hts8+00":
+                    exact = frozenset(c + "00" for c in codes)
+                else:
+                    prefixes = codes
+            condition = row["line_condition"].strip()
+            chapters_in = frozenset([condition[5:]]) if condition.startswith("hts2=") else frozenset()
+            chapters_out = frozenset([condition[6:]]) if condition.startswith("hts2!=") else frozenset()
+            pairs, excluded_chapters, everything = _exclusions(folder, row["exclude"], where)
+            selection = Selection(
+                prefixes=prefixes,
+                exact=exact,
+                chapters_in=chapters_in,
+                chapters_out=chapters_out | excluded_chapters,
+                exclude=pairs,
+                nothing=nothing or everything,
+            )
+            countries = row["countries"].strip()
+            rules.append(
+                Rule(
+                    id=row["rule_id"],
+                    order=int(row["order"]),
+                    start=tariffs.as_date(row["start_date"]),
+                    end=tariffs.as_date(row["end_date"]) if row["end_date"] else None,
+                    partners=None if countries == "ALL" else frozenset(countries.split(";")),
+                    except_partners=frozenset(c for c in row["countries_except"].split(";") if c),
+                    selection=selection,
+                    rate_pct=float(row["rate_pct"]),
+                    mode=row["mode"],
+                    basis=row["legal_basis"],
+                    reference=row["reference"],
+                    note=row["note"],
+                )
+            )
+        except (KeyError, ValueError) as exc:
+            raise InputError(f"{where}: {exc}") from None
+    weights = us_imports_by_partner(data_dir)
+    return RuleTable(rules, tuple(sorted(weights.iso3.unique())), str(path))
+
+
+def us_imports_by_partner(data_dir: PathLike | None = None) -> pd.DataFrame:
+    """US 2024 imports by HTS10 for the tracker's 51 partners: ``iso3, census_country_name, hts10, imports_usd,
+    calculated_duty_usd`` (customs value, USD; ``EUU`` is the EU aggregate)."""
+    path = settings.data_dir(data_dir) / "us-tariffs-tradewartracker" / "us_imports_2024_hts10_by_country.parquet"
+    if not path.is_file():
+        raise NotFound(f"{path}: not found; the data directory needs the 'us-tariffs-tradewartracker' dataset")
+    frame = pd.read_parquet(path)
+    frame["hts10"] = frame["hts10"].astype(str)
+    return frame
+
+
+def tracker_all_partners(data_dir: PathLike | None = None) -> pd.DataFrame:
+    """tradewartracker's add-on rate for every partner at every event date, with ISO3: ``date, iso3, effective_tariff_pct``."""
+    events = pd.read_csv(catalog.path("tracker_events", data_dir))
+    names = us_imports_by_partner(data_dir)[["census_country_name", "iso3"]].drop_duplicates()
+    return events.merge(names, on="census_country_name", how="left")
+
+
 # ---- elasticities --------------------------------------------------------------------------------
 def elasticities_from_file(path: PathLike, products: pd.Series) -> pd.DataFrame:
     """Per-line elasticities from a CSV with ``product`` (an HS prefix) and any of ``import_demand``,

@@ -19,7 +19,7 @@ from tradeflux.scenarios import inputs
 from tradeflux.scenarios.ge_run import expand_secondary
 from tradeflux.scenarios.inputs import PE_BASELINE
 
-__all__ = ["PERun", "pe_tables", "pe_tariffs", "schedule_rates_hs6", "simulate_pe"]
+__all__ = ["RULES", "PERun", "pe_tables", "pe_tariffs", "rules_rates_hs6", "schedule_rates_hs6", "simulate_pe"]
 
 
 @dataclass
@@ -73,6 +73,31 @@ def schedule_rates_hs6(
     return rates
 
 
+RULES = "us_all_2025_2026"  # the tracker's rules for every partner, as data (us_tariff_engine_rules_2025_2026.csv)
+
+
+def rules_rates_hs6(lines: pd.DataFrame, day: str, data_dir: Path) -> tuple[np.ndarray, list[str]]:
+    """The additional US duty (percent) on each HS6 line of the PE baseline on ``day``, for every partner
+    the rules cover: the 2024-import-weighted mean of the partner's HTS10 lines' rates; an HS6 line the
+    partner's HTS10 data lack takes the rate of the code itself. Other partners get 0 (no change)."""
+    rules = inputs.load_rules(data_dir)
+    weights = inputs.us_imports_by_partner(data_dir)
+    added = np.zeros(len(lines))
+    covered = sorted(set(rules.partners) & set(lines["partner"]))
+    for partner in covered:
+        hit = (lines["partner"] == partner).to_numpy()
+        own = weights[weights.iso3 == partner].reset_index(drop=True)
+        rate = rules.rates(partner, own["hts10"], day)
+        frame = pd.DataFrame({"hs6": own["hts10"].str[:6], "w": rate * own["imports_usd"], "m": own["imports_usd"]})
+        grouped = frame.groupby("hs6")[["w", "m"]].sum()
+        by_hs6 = (grouped.w / grouped.m.where(grouped.m > 0)).dropna()
+        codes = lines.loc[hit, "product"].astype(str)
+        mapped = codes.map(by_hs6).to_numpy(float)
+        fallback = rules.rates(partner, (codes + "0000").reset_index(drop=True), day)
+        added[hit] = np.where(np.isnan(mapped), fallback, mapped)
+    return added, covered
+
+
 def pe_tariffs(shocks: list[dict], lines: pd.DataFrame, data_dir: Path) -> tuple[np.ndarray, list[str]]:
     """New tariffs (percent) for the US HS6 lines under a scenario's shocks, and what was applied."""
     table = _countries.load(data_dir)
@@ -85,6 +110,17 @@ def pe_tariffs(shocks: list[dict], lines: pd.DataFrame, data_dir: Path) -> tuple
         kind = shock["type"]
         if kind == "surplus":
             notes.append(f"shock {n} (surplus) is a general-equilibrium shock; the PE model leaves it out")
+            continue
+        if kind == "schedule" and shock.get("layers", RULES) == RULES:
+            day = str(shock["date"])
+            added, covered = rules_rates_hs6(lines, day, data_dir)
+            new += added
+            share = lines.loc[lines.partner.isin(covered), "imports"].sum() / lines["imports"].sum() * 100
+            notes.append(
+                f"US additional duties in force on {day} for every partner the tracker's rules cover "
+                f"({len(covered)} partners, {share:.1f}% of 2024 imports; the EU as one): "
+                "country rates, Section 232 lists, exemptions and stacked actions; other partners keep their 2024 rates"
+            )
             continue
         if kind == "schedule":
             layers = shock.get("layers", "us_china_2025")
