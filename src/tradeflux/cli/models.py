@@ -317,9 +317,12 @@ def simulate(
     for note in sim.notes:
         say(f"- {note}")
     cols = ["country", "welfare_pct", "factory_price_pct", "exports_pct", "balance_before", "balance_after"]
+    ranked = sim.countries.sort_values("welfare_pct")
+    key = ranked[ranked.country.isin(["USA", "CHN", "VNM", "MEX", "DEU"])]
+    shown = pd.concat([ranked.head(10), key, ranked.tail(10)]).drop_duplicates("country").sort_values("welfare_pct")
     show(
-        sim.countries.sort_values("welfare_pct")[cols],
-        "Countries, from losers to winners (welfare = real expenditure; balances USD mn)",
+        shown[cols],
+        "The 10 largest losers and winners, and the US, China, Viet Nam, Mexico, Germany (welfare = real expenditure; balances USD mn; all countries in the CSV)",
     )
     say(f"HTML: {paths['html']} (China's exports by destination and all pairs as CSV beside it)")
 

@@ -126,9 +126,8 @@ def write_simulation(sim, out_dir: PathLike) -> dict[str, Path]:
         f"<p>Solver: {sim.result.iterations} iterations, market-clearing residual {sim.result.residual:.2g}.</p>",
     ]
     paths = {"html": atomic_write_text(out / f"{stem}.html", page(title, body))}
-    names = {"countries": "countries", "pairs": "pairs", "chn_destinations": "chn_destinations"}
     for name, frame in sim.tables().items():
-        paths[f"{name}_csv"] = atomic_write_text(out / f"{stem}_{names[name]}.csv", frame.to_csv(index=False))
+        paths[f"{name}_csv"] = atomic_write_text(out / f"{stem}_{name}.csv", frame.to_csv(index=False))
     paths["json"] = atomic_write_text(out / f"{stem}.json", dumps(sim.to_dict(), indent=1))
     return paths
 

@@ -29,9 +29,11 @@ class Simulation(Result):
     countries: pd.DataFrame
     destinations: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_dict(self) -> dict:
         return {
+            "sensitivity": jsonable(self.sensitivity),
             "scenario": self.scenario.name,
             "description": self.scenario.description,
             "notes": self.notes,
@@ -48,6 +50,8 @@ class Simulation(Result):
         }
         if not self.destinations.empty:
             out["chn_destinations"] = self.destinations
+        if not self.sensitivity.empty:
+            out["sensitivity"] = self.sensitivity
         return out
 
 
@@ -182,10 +186,40 @@ class _Model:
     dataset: str
     tariffs: np.ndarray
     deficits: np.ndarray | None = None
+    data_dir: Path | None = None
 
 
 def _schedule(shock: dict, model: _Model) -> str:
-    return f"schedule shock ({shock.get('layers')} on {shock.get('date')}) is for the PE model; skipped here"
+    """The US duties in force on a date, from the tracker's rules, as each partner's trade-weighted add-on
+    (2024 HTS10 weights) on top of the baseline's applied rate. Only on the goods baseline."""
+    from tradeflux.scenarios.pe_run import RULES
+
+    if model.dataset != "goods2019" or shock.get("layers", RULES) != RULES:
+        return f"schedule shock ({shock.get('layers')} on {shock.get('date')}) is for the PE model or the goods baseline; skipped here"
+    rules = inputs.load_rules(model.data_dir)
+    weights = inputs.us_imports_by_partner(model.data_dir)
+    eu = set(model.table.members("EU27", 2024))
+    us = model.baseline.countries.index("USA")
+    day = str(shock["date"])
+    averages = {p: rules.average(p, lines.reset_index(drop=True), day) for p, lines in weights.groupby("iso3")}
+    applied, left = [], []
+    for i, c in enumerate(model.baseline.countries):
+        if i == us:
+            continue
+        code = c if c in averages else ("EUU" if c in eu else None)
+        if code is None:
+            left.append(c)
+            continue
+        model.tariffs[i, us, :] = model.baseline.tariffs[i, us, :] + averages[code] / 100
+        applied.append(c)
+    share = model.baseline.X[[model.baseline.countries.index(c) for c in applied], us, :].sum() / (
+        model.baseline.X[:, us, :].sum() - model.baseline.X[us, us, :].sum()
+    )
+    return (
+        f"US add-on duties in force on {day} (the tracker's rules, each partner's 2024-weighted average) on "
+        f"{len(applied)} economies ({share * 100:.0f}% of US goods imports in the baseline), on top of 2024 applied "
+        f"rates; no add-on for {', '.join(left) or 'none'} (not among the rules' partners)"
+    )
 
 
 def _tariff(shock: dict, model: _Model) -> str:
@@ -237,6 +271,7 @@ _BASELINE_NOTES = {
     "one sector, no tariffs in the baseline (oil and services are not in it).",
     "icio": "Baseline: OECD ICIO 2022 intermediate inputs only, {n} economies x {k} industries, no rest of the "
     "world, no tariffs in the baseline; Caliendo-Parro elasticities by industry.",
+    "goods2019": "{goods_note}",
     "wiod": "Baseline: WIOD {year}, {n} economies, goods and services at basic prices, one sector, no tariffs in "
     "the baseline.",
 }
@@ -245,16 +280,22 @@ _BASELINE_NOTES = {
 def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulation:
     """Run a scenario: build the baseline, apply the shocks, solve, and tabulate."""
     folder = settings.data_dir(data_dir)
-    baseline = inputs.baseline(scenario.baseline, folder)
     dataset = scenario.baseline.get("dataset")
-    year = int(scenario.baseline.get("year", 2014))
+    year = int(scenario.baseline.get("year", 2019 if dataset == "goods2019" else 2014))
+    goods_note = ""
+    if dataset == "goods2019":
+        baseline, goods_notes = inputs.goods_baseline(year, folder)
+        goods_note = " ".join(goods_notes)
+    else:
+        baseline = inputs.baseline(scenario.baseline, folder)
     n = len(baseline.countries)
-    notes = [_BASELINE_NOTES[dataset].format(n=n, k=len(baseline.sectors), year=year)]
+    notes = [_BASELINE_NOTES[dataset].format(n=n, k=len(baseline.sectors), year=year, goods_note=goods_note)]
     if dataset == "icio":
         theta = icio_theta(baseline.sectors)
     else:
-        theta = np.array([float(scenario.model.get("theta", 6.0 if dataset == "yotov2006" else 4.0))])
-    model = _Model(baseline, _countries.load(folder), year, dataset, baseline.tariffs.copy())
+        default = {"yotov2006": 6.0, "goods2019": inputs.GOODS_THETA}.get(dataset, 4.0)
+        theta = np.array([float(scenario.model.get("theta", default))])
+    model = _Model(baseline, _countries.load(folder), year, dataset, baseline.tariffs.copy(), data_dir=folder)
     for shock in expand_secondary(scenario.shocks, folder, notes):
         notes.append(APPLIERS[shock["type"]](shock, model))
     closure = scenario.model.get("closure", "additive")
@@ -263,17 +304,40 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
         if closure == "additive"
         else "trade imbalances held multiplicatively (moving with each country's factory price)"
     )
-    result = ge.solve_sectors(
-        baseline,
-        theta,
-        tariffs_new=model.tariffs,
-        deficits_new=model.deficits,
-        closure=closure,
-        reference=scenario.model.get("reference"),
-    )
-    frame = result.countries_frame()
-    frame["welfare_pct"] = (frame.welfare - 1) * 100
-    frame["exports_pct"] = (frame.exports_after / frame.exports_before - 1) * 100
+
+    def solve(elasticity: np.ndarray) -> ge.SectorResult:
+        return ge.solve_sectors(
+            baseline,
+            elasticity,
+            tariffs_new=model.tariffs,
+            deficits_new=model.deficits,
+            closure=closure,
+            reference=scenario.model.get("reference"),
+        )
+
+    result = solve(theta)
+    frame = _countries_table(result)
+    sensitivity = pd.DataFrame()
+    band = scenario.model.get("theta_band", [2.0, 8.0] if dataset == "goods2019" else None)
+    if band and len(baseline.sectors) == 1:
+        low, high = (_countries_table(solve(np.array([float(b)]))) for b in band)
+        sensitivity = pd.DataFrame(
+            {
+                "country": frame.country,
+                f"welfare_pct_theta_{band[0]:g}": low.welfare_pct.to_numpy(),
+                f"welfare_pct_theta_{float(theta[0]):g}": frame.welfare_pct.to_numpy(),
+                f"welfare_pct_theta_{band[1]:g}": high.welfare_pct.to_numpy(),
+                f"exports_pct_theta_{band[0]:g}": low.exports_pct.to_numpy(),
+                f"exports_pct_theta_{float(theta[0]):g}": frame.exports_pct.to_numpy(),
+                f"exports_pct_theta_{band[1]:g}": high.exports_pct.to_numpy(),
+            }
+        )
+        notes.append(
+            f"trade elasticity theta {float(theta[0]):g}; the sensitivity table gives welfare and exports at "
+            f"theta {band[0]:g} and {band[1]:g}"
+        )
+    elif len(theta) == 1:
+        notes.append(f"trade elasticity theta {float(theta[0]):g}")
     x0 = baseline.X.sum(axis=2)
     frame["balance_before"] = x0.sum(axis=1) - x0.sum(axis=0)
     destinations = pd.DataFrame()
@@ -285,4 +349,11 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
         )
         destinations = destinations[destinations.destination != "CHN"]
         destinations["change_pct"] = destinations.change / destinations.before * 100
-    return Simulation(scenario, result, frame, destinations, notes)
+    return Simulation(scenario, result, frame, destinations, notes, sensitivity)
+
+
+def _countries_table(result: ge.SectorResult) -> pd.DataFrame:
+    frame = result.countries_frame()
+    frame["welfare_pct"] = (frame.welfare - 1) * 100
+    frame["exports_pct"] = (frame.exports_after / frame.exports_before - 1) * 100
+    return frame

@@ -302,7 +302,7 @@ def broda_weinstein(products: pd.Series, country: str = "USA", data_dir: PathLik
 
 
 # ---- GE baselines --------------------------------------------------------------------------------
-BASELINES = ("wiod", "icio", "yotov2006")
+BASELINES = ("goods2019", "wiod", "icio", "yotov2006")
 
 
 def yotov_2006(data_dir: PathLike | None = None) -> pd.DataFrame:
@@ -334,6 +334,8 @@ def _icio(data_dir: PathLike | None) -> ge.SectorBaseline:
 def baseline(spec: dict, data_dir: PathLike | None = None) -> ge.SectorBaseline:
     """The GE baseline a scenario's ``[baseline]`` table names (``dataset``, and ``year`` for WIOD)."""
     dataset = spec.get("dataset")
+    if dataset == "goods2019":
+        return goods_baseline(int(spec.get("year", 2019)), data_dir)[0]
     if dataset == "icio":
         return _icio(data_dir)
     if dataset == "yotov2006":
@@ -348,6 +350,99 @@ def baseline(spec: dict, data_dir: PathLike | None = None) -> ge.SectorBaseline:
         raise InputError(f"the WIOD baseline has no year {year} (years: 2000, 2005, 2010, 2014)")
     base = ge.Baseline.from_frame(frame)
     return ge.SectorBaseline(base.countries, ("all",), base.X[:, :, None], np.zeros((*base.X.shape, 1)))
+
+
+# ---- a current goods-only baseline ------------------------------------------------------------------
+GOODS_THETA = 4.0  # trade elasticity for goods (Simonovska and Waugh 2014 estimate about 4)
+HUB_EXPORT_SHARE = 0.75  # exports above this share of goods output are treated as re-exports
+
+
+def goods_baseline(year: int = 2019, data_dir: PathLike | None = None) -> tuple[ge.SectorBaseline, list[str]]:
+    """Merchandise trade among the 80 OECD ICIO economies with domestic sales, and US tariffs in force.
+
+    * Bilateral goods trade in ``year``: the exporter's IMF DOTS exports (FOB); where the exporter does
+      not report (Taiwan), the importer's CIF imports divided by 1.06. Millions of USD.
+    * Domestic sales: goods gross output (ICIO 2022, sectors A01-C33) minus exports. Output is 2022's and
+      trade ``year``'s: output is not rescaled, which the notes say. For re-export hubs whose exports
+      exceed 75% of their goods output (Hong Kong, Singapore, Belgium, the Netherlands, Slovenia), the
+      exports are scaled down to 75% of output: the excess is re-exports of goods made elsewhere, counted
+      again in their partners' imports. No domestic sale is negative.
+    * Tariffs: the US 2024 applied rate on each partner (duties collected / imports, 2024 HTS10 data; EU
+      members take the EU aggregate's rate; partners outside the 51 the rate on all other imports).
+      Other importers' tariffs are not in the shared data and are zero.
+    """
+    folder = settings.data_dir(data_dir)
+    output = pd.read_csv(folder / "oecd-icio-2022-intermediates" / "icio2022_gross_output_by_country_sector.csv")
+    goods = output[output.sector.str[0].isin(list("ABC"))].groupby("iso3").gross_output_usd_mn.sum()
+    countries = tuple(sorted(goods.index))
+    index = {c: n for n, c in enumerate(countries)}
+    dots = pd.read_csv(
+        folder / "imf-dots-1960-2020" / "imf_dots_bilateral_1960_2020.csv.gz",
+        dtype={"reporter_iso3": str, "partner_iso3": str},
+    )
+    dots = dots[(dots.year == year) & dots.reporter_iso3.isin(index) & dots.partner_iso3.isin(index)]
+    if dots.empty:
+        raise InputError(f"IMF DOTS has no bilateral trade among the ICIO economies in {year}")
+    n = len(countries)
+    X = np.zeros((n, n))
+    exports = dots[dots.flow == "X_FOB"]
+    X[exports.reporter_iso3.map(index), exports.partner_iso3.map(index)] = exports.value_usd_mn.to_numpy()
+    imports = dots[dots.flow == "M_CIF"]
+    fill = np.zeros((n, n))
+    fill[imports.partner_iso3.map(index), imports.reporter_iso3.map(index)] = imports.value_usd_mn.to_numpy() / 1.06
+    reported = np.zeros((n, n), bool)
+    reported[exports.reporter_iso3.map(index), exports.partner_iso3.map(index)] = True
+    X = np.where(reported, X, fill)
+    np.fill_diagonal(X, 0.0)
+    out = goods.reindex(countries).to_numpy(float)
+    sold_abroad = X.sum(axis=1)
+    hubs = [c for c, y, x in zip(countries, out, sold_abroad, strict=True) if x > HUB_EXPORT_SHARE * y]
+    for c in hubs:
+        i = index[c]
+        X[i, :] *= HUB_EXPORT_SHARE * out[i] / sold_abroad[i]
+    np.fill_diagonal(X, out - X.sum(axis=1))
+    if (np.diagonal(X) < 0).any():
+        raise InputError("goods baseline: a domestic sale is negative")
+    tariffs = np.zeros((n, n))
+    us = index["USA"]
+    applied = us_applied_rates(data_dir)
+    eu = set(_eu_members(folder))
+    other = applied.pop("__other__")
+    for c, i in index.items():
+        if i != us:
+            tariffs[i, us] = applied.get(c, applied.get("EUU") if c in eu else other)
+    notes = [
+        f"Baseline: merchandise trade {year} among the 80 OECD ICIO economies (IMF DOTS, exporters' FOB figures; "
+        "Taiwan from its partners' CIF imports / 1.06), with domestic sales = ICIO 2022 goods output minus exports "
+        "(output not rescaled to the trade year); one sector, goods only.",
+        f"Re-export hubs scaled to exports of 75% of goods output: {', '.join(hubs)}.",
+        "Tariffs in the baseline: the US 2024 applied rate on each partner (duties / imports); other importers' "
+        "tariffs are not in the shared data and are zero. Shocks are added to these rates.",
+    ]
+    return ge.SectorBaseline(countries, ("goods",), X[:, :, None], tariffs[:, :, None]), notes
+
+
+def _eu_members(folder: Path) -> list[str]:
+    from tradeflux.reference import countries
+
+    return countries.load(folder).members("EU27", 2024)
+
+
+def us_applied_rates(data_dir: PathLike | None = None) -> dict[str, float]:
+    """US 2024 applied tariff by partner (duties collected / imports, a fraction), the 51 partners of the
+    tracker's data (``EUU`` the EU), and ``__other__``: the rate on all other partners' imports."""
+    weights = us_imports_by_partner(data_dir)
+    by = weights.groupby("iso3")[["calculated_duty_usd", "imports_usd"]].sum()
+    rates = (by.calculated_duty_usd / by.imports_usd).to_dict()
+    census = census_hs6(data_dir)
+    rest = census[~census.partner.isin(by.index)]
+    rates["__other__"] = float(rest.duty.sum() / rest.imports.sum()) if rest.imports.sum() > 0 else 0.0
+    return rates
+
+
+def census_hs6(data_dir: PathLike | None = None) -> pd.DataFrame:
+    """US 2024 imports by HS6 and partner: ``product, partner, imports, duty``."""
+    return census.hs6_by_partner_frame(settings.data_dir(data_dir))
 
 
 # ---- PE lines ------------------------------------------------------------------------------------
