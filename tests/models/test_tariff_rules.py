@@ -137,3 +137,28 @@ def test_tariff_command_for_any_partner(data_dir, tmp_path):
         app, ["tariff", "--partner", "Atlantis", "--data-dir", str(data_dir), "--out", str(tmp_path)]
     )
     assert result.exit_code == 2 and result.stderr.startswith("error: --partner 'Atlantis'")
+
+
+def test_china_beside_piie_with_the_gap_in_two_parts(data_dir, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from tradeflux.cli import app
+
+    result = CliRunner().invoke(
+        app, ["tariff", "--compare", "--json", "--data-dir", str(data_dir), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    table = pd.DataFrame(data["table"]).set_index("date")
+    weights = inputs.us_china_hts10_weights(data_dir)
+    applied = weights.duty.sum() / weights["value"].sum() * 100
+    assert data["applied_2024_pct"] == pytest.approx(applied)
+    row = table.loc["2025-05-14"]
+    assert row.gap_collected_vs_statutory_pp == pytest.approx(applied - 20.8)
+    assert row.gap_collected_vs_statutory_pp + row.gap_addon_pp == pytest.approx(row.diff_vs_piie_pp)
+    tracked = table.dropna(subset=["tradewartracker_addon_pct"])
+    assert tracked.loc[tracked.index <= "2026-07-22", "diff_vs_tracker_pp"].abs().max() < 0.05  # through 2026
+    html = (tmp_path / "tariff_compare.html").read_text()
+    assert "2024 applied (duties collected \\u002f imports)" in html and "2024-2026" in html

@@ -94,8 +94,12 @@ def tariff(
         ),
     ] = None,
     layers: Annotated[
-        str, typer.Option("--layers", help="a TOML or CSV file of layers, or a shipped name")
-    ] = "us_china_2025",
+        str,
+        typer.Option(
+            "--layers",
+            help="us_all_2025_2026 (the tracker's rules for every partner, through 2026), or a TOML/CSV layers file or shipped name",
+        ),
+    ] = "us_all_2025_2026",
     compare: Annotated[
         bool, typer.Option("--compare", help="beside the published averages (tradewartracker, PIIE)")
     ] = False,
@@ -108,7 +112,13 @@ def tariff(
 
     folder = settings.data_dir(data_dir)
     chart = None
-    if partner is not None:
+    rules_default = layers == "us_all_2025_2026"
+    if rules_default and importer != "USA":
+        layers, rules_default = "us_china_2025", False  # the rules are the US's; China's retaliation is in these layers
+    china_compare = compare and (partner or exporter).upper() == "CHN"
+    if partner is None and rules_default and not compare:
+        partner = exporter  # the rules table covers every partner of the US
+    if partner is not None and not china_compare:
         if compare:
             result = tariff_run.partner_compare(partner, folder)
         elif product is not None:
@@ -128,7 +138,7 @@ def tariff(
         if chart:
             say(f"Chart: {chart}")
         return
-    schedule = inputs.load_layers(layers, folder)
+    schedule = None if rules_default else inputs.load_layers(layers, folder)
     if product is not None:
         if day is None:
             raise InputError("--product needs --date")
@@ -136,7 +146,10 @@ def tariff(
     elif compare:
         result = tariff_run.compare(schedule, importer, exporter, folder)
         chart = writers.write_tariff_chart(
-            result.table, out, f"{importer} tariffs on {exporter}: tradeflux and published averages"
+            result.table,
+            out,
+            f"{importer} tariffs on {exporter}: tradeflux and published averages",
+            result.applied_2024_pct,
         )
     else:
         result = tariff_run.timeline(schedule, importer, exporter, day, folder)

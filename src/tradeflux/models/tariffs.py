@@ -222,6 +222,10 @@ def layer_from_item(where: str, item: dict, products: Sequence[str] | None, excl
 
 
 COMPARISON_NOTES = (
+    "The gap to PIIE splits in two: before 2025, duties collected in 2024 (duty / imports, 10.9%) against PIIE's "
+    "statutory average of 20.8% on 20 Jan 2025 (exclusions, de minimis, drawback and zones lower the collected "
+    "rate): gap_collected_vs_statutory_pp; and the 2025 add-on against PIIE's rise since then: gap_addon_pp, "
+    "which mixes weights, legal versus engine dates and scope and cannot be split further without PIIE's data.",
     "tradeflux and tradewartracker compute the 2025 add-on layer only, on 2024 HTS10 import weights; "
     "'with 2024 duties' adds the 2024 applied rate (calculated duty / imports: MFN, Section 301, pre-2025 232).",
     "PIIE's averages include every layer, use their own weights and the legal dates; their chart data are not "
@@ -249,6 +253,9 @@ def compare_published(
     ``date, rate_pct`` (PIIE's trade-weighted averages, all layers). Differences are shown, not hidden.
     """
     dates = sorted(set(tracker.date.astype(str)) | set(piie.date.astype(str)))
+    dates = [d for d in dates if d >= "2025-01-01"]  # the 2025-2026 measures; earlier PIIE levels set the baseline
+    before = piie[piie.date.astype(str) < "2025-02-04"].sort_values("date")
+    piie_before = float(before.rate_pct.astype(float).iloc[-1]) if len(before) else None
     rows = []
     for day in dates:
         ours = schedule.average(importer, exporter, day, weights)["trade_weighted_pct"]
@@ -267,5 +274,10 @@ def compare_published(
         row["diff_vs_piie_pp"] = (
             None if row["piie_pct"] is None else row["tradeflux_with_2024_duties_pct"] - row["piie_pct"]
         )
+        # the gap to PIIE in two parts: the level before 2025 (duties collected against PIIE's statutory
+        # average), and the 2025 add-on (weights, dates and scope, not separable without PIIE's data)
+        measurable = piie_before is not None and row["piie_pct"] is not None
+        row["gap_collected_vs_statutory_pp"] = applied_2024_pct - piie_before if measurable else None
+        row["gap_addon_pp"] = ours - (row["piie_pct"] - piie_before) if measurable else None
         rows.append(row)
     return pd.DataFrame(rows)

@@ -146,7 +146,7 @@ def pe_products(gaining: pd.DataFrame, title: str) -> object:
     return fig
 
 
-def tariff_timeline(table: pd.DataFrame, title: str) -> object:
+def tariff_timeline(table: pd.DataFrame, title: str, applied_2024_pct: float | None = None) -> object:
     """A step chart of tariff averages over time (a timeline or a comparison with published averages)."""
     go = _go()
     series = {
@@ -164,6 +164,16 @@ def tariff_timeline(table: pd.DataFrame, title: str) -> object:
             mode = "markers" if column in ("piie_pct", "tradewartracker_addon_pct") else "lines"
             fig.add_scatter(x=data.date, y=data[column], name=label, mode=mode, line_shape="hv")
     dates = pd.to_datetime(table["date"].astype(str))
+    if applied_2024_pct is not None:
+        # before the 2025 measures the level is what was collected in 2024 (duties / imports), not a statutory rate
+        fig.add_scatter(
+            x=["2024-07-01", "2025-02-03"],
+            y=[applied_2024_pct, applied_2024_pct],
+            name="2024 applied (duties collected / imports)",
+            mode="lines",
+            line={"dash": "dot"},
+        )
+        dates = pd.concat([dates, pd.Series(pd.to_datetime(["2024-07-01"]))])
     span = f"{dates.min().year}-{dates.max().year}" if dates.min().year != dates.max().year else str(dates.min().year)
     fig.update_layout(title=f"{title}, {span}", yaxis_title="percent ad valorem", height=500)
     return fig

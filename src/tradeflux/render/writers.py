@@ -158,9 +158,11 @@ def write_pe(run, tables: dict[str, pd.DataFrame], out_dir: PathLike, stem: str)
     }
 
 
-def write_tariff_chart(frame: pd.DataFrame, out_dir: PathLike, title: str) -> Path:
+def write_tariff_chart(
+    frame: pd.DataFrame, out_dir: PathLike, title: str, applied_2024_pct: float | None = None
+) -> Path:
     """A tariff timeline (or comparison with published averages) as ``tariff_timeline.html``/``tariff_compare.html``."""
     out = _folder(out_dir)
     slug = "compare" if "piie_pct" in frame else "timeline"
-    fig = charts.tariff_timeline(frame, title)
+    fig = charts.tariff_timeline(frame, title, applied_2024_pct)
     return atomic_write_text(out / f"tariff_{slug}.html", page(title, [_chart_div("tariff-timeline", fig)]))

@@ -88,12 +88,30 @@ def timeline(
     return TariffTable(f"Average additional {importer} tariff on {exporter} (2024 HTS10 import weights)", table)
 
 
+class _RulesAsSchedule:
+    """The rules table seen through :meth:`tradeflux.models.tariffs.Schedule.average`'s signature."""
+
+    def __init__(self, rules, lines: pd.DataFrame):
+        self.rules, self.lines = rules, lines
+
+    def average(self, importer: str, exporter: str, day, weights) -> dict:
+        return {"trade_weighted_pct": self.rules.average(exporter, self.lines, day)}
+
+
 def compare(
-    schedule: tariffs.Schedule, importer: str = "USA", exporter: str = "CHN", data_dir: PathLike | None = None
+    schedule: tariffs.Schedule | None, importer: str = "USA", exporter: str = "CHN", data_dir: PathLike | None = None
 ) -> TariffTable:
-    """The schedule's averages beside tradewartracker's and PIIE's at every published date."""
+    """The averages beside tradewartracker's and PIIE's at every published date: the layers of
+    ``schedule``, or, with ``None``, the rules table (every measure through 2026)."""
     _check_pair(importer, exporter)
     weights = inputs.us_china_hts10_weights(data_dir)
+    notes = list(COMPARISON_NOTES)
+    if schedule is None:
+        notes = [n for n in notes if not n.startswith(("From 14 October", "From 20 February"))] + [RULES_NOTE]
+        all_lines = inputs.us_imports_by_partner(data_dir)
+        schedule = _RulesAsSchedule(
+            inputs.load_rules(data_dir), all_lines[all_lines.iso3 == exporter].reset_index(drop=True)
+        )
     tracker = inputs.tracker_events("CHINA", data_dir)
     piie = inputs.piie_averages(importer, exporter, data_dir)
     applied = float(weights.duty.sum() / weights.value.sum() * 100)
@@ -101,7 +119,7 @@ def compare(
     return TariffTable(
         f"{importer} tariffs on {exporter}: tradeflux against published averages (percent; 2024 applied {applied:.2f}%)",
         table,
-        list(COMPARISON_NOTES),
+        notes,
         applied,
     )
 
