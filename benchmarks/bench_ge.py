@@ -100,7 +100,36 @@ out = ge.monte_carlo(base, lambda b: np.exp(-b[0] * border), [fit.coef['INTL_BRD
                      draws=int(sys.argv[2]), reference='DEU')
 print('SECONDS', time.perf_counter() - t, file=sys.stderr)
 usa = out[(out.country == 'USA') & (out.measure == 'real_gdp_pct')].iloc[0]
-print('EXTRA ' + json.dumps({'usa_real_gdp_ci': [round(usa['q0.025'], 3), round(usa['q0.975'], 3)], 'failed': out.attrs['failed']}), file=sys.stderr)
+print('EXTRA ' + json.dumps({'ci_95': [round(usa['q0.025'], 3), round(usa['q0.975'], 3)], 'failed': out.attrs['failed']}), file=sys.stderr)
+"""
+
+GOODS_MC = """
+import sys, time, json, warnings
+warnings.simplefilter('ignore')
+import numpy as np
+import pandas as pd
+from tradeflux.models import ge
+from tradeflux.scenarios import inputs
+goods, _ = inputs.goods_baseline(2019, sys.argv[1])
+c = goods.countries
+X = goods.X[:, :, 0]
+base = ge.Baseline.from_frame(pd.DataFrame([(c[i], c[j], X[i, j]) for i in range(len(c)) for j in range(len(c))],
+                                           columns=['exporter', 'importer', 'trade']))
+rules, weights = inputs.load_rules(sys.argv[1]), inputs.us_imports_by_partner(sys.argv[1])
+addon = {p: rules.average(p, w.reset_index(drop=True), '2025-11-10') / 100 for p, w in weights.groupby('iso3')}
+us = c.index('USA')
+change = np.zeros((len(c), len(c)))
+for i, code in enumerate(c):
+    if i != us:
+        change[i, us] = addon.get(code, addon.get('EUU', 0.0))
+t0 = goods.tariffs[:, :, 0]
+t = time.perf_counter()
+# draws of the pass-through of the truce duties (mean 1, sd 0.1): trade costs (1 + t0 + b x change) / (1 + t0)
+out = ge.monte_carlo(base, lambda b: ((1 + t0 + b[0] * change) / (1 + t0)) ** -4.0, [1.0], [[0.01]], theta=4.0,
+                     draws=int(sys.argv[2]), closure='additive')
+print('SECONDS', time.perf_counter() - t, file=sys.stderr)
+chn = out[(out.country == 'VNM') & (out.measure == 'exports_pct')].iloc[0]
+print('EXTRA ' + json.dumps({'ci_95': [round(chn['q0.025'], 3), round(chn['q0.975'], 3)], 'failed': out.attrs['failed']}), file=sys.stderr)
 """
 
 
@@ -113,13 +142,17 @@ def main() -> None:
         {"case": "CAN-JPN PTA (30 countries)", **run_child("gegravity", GEGRAVITY, DATA)},
         {"case": "200 countries x 20 sectors, tariffs", **run_child("tradeflux", LARGE)},
         {
-            "case": f"{args.draws} Monte Carlo draws, 69 countries",
+            "case": f"{args.draws} Monte Carlo draws, 69 countries (USA real GDP CI)",
             **run_child("tradeflux", MONTE_CARLO, DATA, str(args.draws)),
+        },
+        {
+            "case": f"{args.draws} draws, goods 2019, 80 economies, truce duties (VNM exports CI)",
+            **run_child("tradeflux", GOODS_MC, DATA, str(args.draws)),
         },
     ]
     speedup = rows[1]["seconds"] / rows[0]["seconds"]
     equal = abs(rows[0]["can_gdp_pct"] - rows[1]["can_gdp_pct"]) < 1e-4
-    print_table(rows, ["case", "method", "seconds", "peak_rss_mb", "can_gdp_pct", "iterations", "usa_real_gdp_ci"])
+    print_table(rows, ["case", "method", "seconds", "peak_rss_mb", "can_gdp_pct", "iterations", "ci_95"])
     summary = {
         "results": rows,
         "gegravity_over_tradeflux": round(speedup, 1),

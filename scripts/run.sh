@@ -9,4 +9,4 @@ bash scripts/setup.sh
 .venv/bin/tradeflux ingest
 .venv/bin/tradeflux report "${1:-CHN}" --year "${2:-2025}" --out reports
 .venv/bin/tradeflux pe --date 2025-11-10 --out reports
-.venv/bin/tradeflux simulate us_china_truce_2025_11 --out reports
+.venv/bin/tradeflux simulate us_tariffs_truce_2025_11_goods --out reports

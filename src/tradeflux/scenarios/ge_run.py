@@ -217,7 +217,7 @@ def _schedule(shock: dict, model: _Model) -> str:
     )
     return (
         f"US add-on duties in force on {day} (the tracker's rules, each partner's 2024-weighted average) on "
-        f"{len(applied)} economies ({share * 100:.0f}% of US goods imports in the baseline), on top of 2024 applied "
+        f"{len(applied)} economies ({share * 100:.1f}% of US goods imports in the baseline), on top of 2024 applied "
         f"rates; no add-on for {', '.join(left) or 'none'} (not among the rules' partners)"
     )
 
