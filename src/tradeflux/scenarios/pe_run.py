@@ -191,6 +191,13 @@ def simulate_pe(
         "'EUU' is the EU aggregate (Slovakia also appears alone)",
         *notes,
     ]
+    floor = result.by().get("floor_adjustment")
+    if floor is not None and float(floor.iloc[0]) > 0:
+        notes.append(
+            f"creation + diversion + floor adjustment = total change: the floor adjustment "
+            f"(USD {float(floor.iloc[0]) / 1e9:,.1f} bn) is what cutting lines at zero imports adds back to the "
+            "linear formulas"
+        )
     return PERun(title, result, notes + result.notes, source)
 
 
