@@ -129,14 +129,7 @@ def tariff(
             result = tariff_run.partner_timeline(partner, day, folder)
             if day is None:
                 chart = writers.write_tariff_chart(result.table, out, f"US add-on tariff on {partner}")
-        if as_json:
-            emit_json({**result.to_dict(), "chart": chart})
-            return
-        show(result.table, result.title)
-        for note in result.notes:
-            say(f"- {note}")
-        if chart:
-            say(f"Chart: {chart}")
+        _render_tariffs(result, chart, as_json)
         return
     schedule = None if rules_default else inputs.load_layers(layers, folder)
     if product is not None:
@@ -157,6 +150,10 @@ def tariff(
             chart = writers.write_tariff_chart(
                 result.table, out, f"Average additional {importer} tariff on {exporter} (2024 HTS10 weights)"
             )
+    _render_tariffs(result, chart, as_json)
+
+
+def _render_tariffs(result, chart, as_json: bool) -> None:
     if as_json:
         emit_json({**result.to_dict(), "chart": chart})
         return
