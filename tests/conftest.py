@@ -53,7 +53,7 @@ def browser_page():
             page = browser.new_page(viewport={"width": 1200, "height": 1800})
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(path.as_uri())
+            page.goto(path if isinstance(path, str) else path.as_uri())
             page.wait_for_selector(wait_for)
             return page, errors
 

@@ -731,8 +731,8 @@ def _diversion(ctx: _Context, x: pd.DataFrame, pair: tuple[int, int], basis: str
     if "USA" not in set(matched.partner) or ctx.country == "USA":
         return
     us = matched[matched.partner == "USA"].iloc[0]
-    if not us.value < us.base_value * 0.99:
-        return  # no material fall in exports to the US to offset
+    if not us.value < us.base_value * 0.95:
+        return  # no material fall (5% or more) in exports to the US to offset
     div = metrics.diversion(matched, "USA")
     note = f"US change {_bn(div['market_change'])}; net change elsewhere {_bn(div['net_elsewhere'])} (partners in both years)"
     ctx.add(

@@ -12,11 +12,11 @@ import typer
 
 from tradeflux import settings
 from tradeflux.cli import app
-from tradeflux.cli._output import DataOpt, JsonOpt, console, emit_json, say, show
+from tradeflux.cli._output import DataOpt, JsonOpt, StoreOpt, console, emit_json, say, show
 from tradeflux.errors import InputError, NotFound
 from tradeflux.render import writers
 
-__all__ = ["ge_check", "gravity", "list_scenarios", "pe_command", "simulate", "tariff"]
+__all__ = ["ge_check", "gravity", "list_scenarios", "pe_command", "serve", "simulate", "tariff"]
 
 
 # ---- gravity -----------------------------------------------------------------------------------
@@ -350,3 +350,21 @@ def list_scenarios(as_json: JsonOpt = False) -> None:
         emit_json(rows)
     else:
         show(pd.DataFrame(rows), "Shipped scenarios (tradeflux simulate NAME)")
+
+
+# ---- web ------------------------------------------------------------------------------------------
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="address to bind (loopback by default)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    max_jobs: Annotated[int, typer.Option("--max-jobs", min=1, max=16, help="scenario runs at once")] = 2,
+) -> None:
+    """Start the web dashboard and HTTP API (docs at /docs, schema at /openapi.json)."""
+    import uvicorn
+
+    from tradeflux.web import create_app
+
+    say(f"tradeflux on http://{host}:{port} (API docs at /docs); Ctrl-C to stop")
+    uvicorn.run(create_app(store, data_dir, max_jobs=max_jobs), host=host, port=port, log_level="warning")

@@ -133,10 +133,12 @@ def _partner_lines(partner: str, data_dir: PathLike | None) -> tuple[list[str], 
     weights = inputs.us_imports_by_partner(data_dir)
     known = sorted(weights.iso3.unique())
     code = partner.upper()
+    table = countries.load(data_dir)
     if code in known:
         members = [code]
+    elif code in table.members("EU27", 2025) and "EUU" in known:
+        members = ["EUU"]  # the US treats the EU as one: a member's duties are the EU's
     else:
-        table = countries.load(data_dir)
         group = table.group_id(partner)
         if group is None:
             raise InputError(f"--partner {partner!r}: not one of the rules' partners ({', '.join(known)}) nor a group")

@@ -1,0 +1,248 @@
+"""The HTTP API and the dashboard.
+
+Read-only over the store; every answer is the library's result through the shared JSON encoder. Bad
+input gets a 4xx naming the field (``{"error": ...}``), never a stack trace: tradeflux's errors carry
+their status (:mod:`tradeflux.errors`), request validation answers 422, an oversized body 413, a job
+beyond the concurrent limit 429.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Annotated
+
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
+
+from tradeflux import settings
+from tradeflux import store as _store
+from tradeflux.errors import InputError, NotFound, TradefluxError
+from tradeflux.render.json import dumps
+from tradeflux.web.dashboard import page as dashboard_page
+from tradeflux.web.jobs import JobBusy, Jobs
+
+__all__ = ["create_app"]
+
+MAX_BODY = 64 * 1024
+MAX_PAGE = 1000
+Year = Annotated[int, PathParam(ge=1900, le=2100, description="a calendar year")]
+Code = Annotated[str, PathParam(min_length=2, max_length=60, description="ISO3 code or country name")]
+
+
+class PEJob(BaseModel):
+    """A PE run on the US 2024 HS6 imports with the US duties in force on a date (every partner)."""
+
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD", examples=["2025-11-10"])
+    import_demand: float = Field(-1.0, le=0, ge=-20, description="import demand elasticity (< 0)")
+    substitution: float = Field(1.5, ge=0, le=50, description="substitution elasticity between partners")
+
+
+class GEJob(BaseModel):
+    """A shipped scenario run in general equilibrium."""
+
+    scenario: str = Field(pattern=r"^[a-z0-9_]{1,60}$", description="a shipped scenario's name")
+
+
+def _json(data, status: int = 200) -> Response:
+    return Response(dumps(data, indent=None), status_code=status, media_type="application/json")
+
+
+def create_app(
+    store_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    max_jobs: int = 2,
+) -> FastAPI:
+    """The web application over the store at ``store_dir`` (read-only) and the data directory."""
+    store = _store.open(store_dir, data_dir=data_dir)
+    folder = settings.data_dir(data_dir)
+    jobs = Jobs(max_jobs)
+    app = FastAPI(
+        title="tradeflux",
+        description="A country's merchandise trade: the monitor, tariffs, scenarios. Every figure with its source.",
+        version="0.1.0",
+    )
+
+    # ---- errors: one line naming the field, never a traceback -----------------------------------
+    @app.exception_handler(TradefluxError)
+    async def _tradeflux_error(_request: Request, exc: TradefluxError):
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("path", "query", "body"))
+        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}"}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _defect(_request: Request, exc: Exception):
+        return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, status_code=500)
+
+    @app.middleware("http")
+    async def _limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return JSONResponse({"error": f"body: larger than {MAX_BODY} bytes"}, status_code=413)
+        return await call_next(request)
+
+    # ---- services -------------------------------------------------------------------------------
+    def code(text: str) -> str:
+        return store.countries.code(text)
+
+    @functools.lru_cache(maxsize=64)
+    def report(country: str, year: int):
+        from tradeflux.analysis import report as _report
+
+        if store.sources().empty:
+            raise InputError("the store is empty: run `tradeflux ingest` first")
+        return _report.build(store, country, year)
+
+    # ---- API ------------------------------------------------------------------------------------
+    @app.get("/api/health", summary="Is the service up, and what does the store hold")
+    def health():
+        return _json({"status": "ok", "files": len(store.entries)})
+
+    @app.get("/api/flows", summary="Canonical flows (one row per fact), filtered and paged")
+    def flows(
+        reporter: Annotated[str | None, Query(max_length=60)] = None,
+        partner: Annotated[str | None, Query(max_length=60)] = None,
+        flow: Annotated[str | None, Query(pattern="^(export|import|re-export|re-import)$")] = None,
+        year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+        source: Annotated[str | None, Query(max_length=60)] = None,
+        all_sources: bool = False,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ):
+        from tradeflux.analysis.canonical import canonical
+
+        filters = {
+            "reporter": code(reporter) if reporter else None,
+            "partner": code(partner) if partner else None,
+            "flow": flow,
+            "year": year,
+            "source": source,
+        }
+        con = store.connect()
+        try:
+            rows = canonical(con, all_sources=all_sources, limit=limit + offset, **filters)
+        finally:
+            con.close()
+        page = rows.iloc[offset : offset + limit]
+        return _json({"offset": offset, "limit": limit, "rows": page})
+
+    @app.get("/api/report/{country}/{year}", summary="The monitor's report: figures, tables, headline, warnings")
+    def report_all(country: Code, year: Year):
+        return _json(report(code(country), year).to_dict())
+
+    @app.get("/api/report/{country}/{year}/figures", summary="The report's figures with their sources")
+    def report_figures(country: Code, year: Year):
+        rep = report(code(country), year)
+        return _json({"headline": rep.headline, "figures": rep.figures, "warnings": rep.warnings})
+
+    @app.get("/api/report/{country}/{year}/tables/{name}.csv", summary="One table of the report as CSV")
+    def report_table(country: Code, year: Year, name: Annotated[str, PathParam(pattern=r"^[a-z_0-9]{1,40}$")]):
+        tables = report(code(country), year).tables()
+        if name not in tables:
+            raise NotFound(f"name: no table {name!r}; tables: {', '.join(sorted(tables))}")
+        return PlainTextResponse(tables[name].to_csv(index=False), media_type="text/csv")
+
+    @app.get("/api/reconcile/{reporter}/{partner}/{year}", summary="Every source's figure for a pair, both directions")
+    def reconcile(reporter: Code, partner: Code, year: Year):
+        from tradeflux.analysis.reconcile import reconcile as _reconcile
+
+        con = store.connect()
+        try:
+            return _json(_reconcile(con, code(reporter), code(partner), year).to_dict())
+        finally:
+            con.close()
+
+    @app.get("/api/tariffs/{partner}", summary="US add-on tariff on a partner or group: a timeline, or one date")
+    def tariffs(
+        partner: Annotated[str, PathParam(min_length=2, max_length=20, pattern=r"^[A-Za-z0-9_ ]+$")],
+        date: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    ):
+        from tradeflux.scenarios import tariff_run
+
+        return _json(tariff_run.partner_timeline(partner, date, folder).to_dict())
+
+    @app.get("/api/scenarios", summary="The shipped scenarios")
+    def scenarios_list():
+        from tradeflux import scenarios
+
+        return _json(
+            [{"name": n, "title": scenarios.Scenario.load(p).name} for n, p in sorted(scenarios.shipped().items())]
+        )
+
+    @app.post("/api/jobs/pe", status_code=202, summary="Start a PE run (the US duties in force on a date)")
+    def job_pe(body: PEJob):
+        from tradeflux import scenarios
+        from tradeflux.models import pe
+
+        def work(job):
+            elasticities = pe.Elasticities(body.import_demand, body.substitution)
+            run = scenarios.simulate_pe(
+                [{"type": "schedule", "date": body.date}],
+                title=f"US duties in force on {body.date}",
+                elasticities=elasticities,
+                data_dir=folder,
+            )
+            job.progress = "tabulating"
+            return {**run.to_dict(), "partners": run.result.by("partner")}
+
+        return _submit("pe", body.model_dump(), work)
+
+    @app.post("/api/jobs/ge", status_code=202, summary="Start a shipped scenario in general equilibrium")
+    def job_ge(body: GEJob):
+        from tradeflux import scenarios
+
+        if body.scenario not in scenarios.shipped():
+            raise NotFound(f"scenario: no shipped scenario {body.scenario!r}")
+
+        def work(job):
+            sim = scenarios.simulate(scenarios.find(body.scenario), folder)
+            job.progress = "tabulating"
+            return sim.to_dict()
+
+        return _submit("ge", body.model_dump(), work)
+
+    def _submit(kind: str, request: dict, work):
+        try:
+            job = jobs.submit(kind, request, work)
+        except JobBusy as exc:
+            return _json({"error": str(exc)}, status=429)
+        return _json(job.to_dict(), status=202)
+
+    @app.get("/api/jobs/{job_id}", summary="A job's status, progress and result")
+    def job(job_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{12}$")]):
+        found = jobs.get(job_id)
+        if found is None:
+            raise NotFound(f"job_id: no job {job_id!r}")
+        return _json(found.to_dict())
+
+    # ---- the dashboard ---------------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard():
+        return HTMLResponse(dashboard_page())
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        return Response(status_code=204)
+
+    @app.get("/static/plotly.js", include_in_schema=False)
+    def plotly_js():
+        return Response(_plotly(), media_type="application/javascript")
+
+    app.state.store = store
+    app.state.jobs = jobs
+    return app
+
+
+@functools.cache
+def _plotly() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()

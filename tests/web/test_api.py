@@ -1,0 +1,185 @@
+"""The HTTP API: every endpoint with good and bad input, a schemathesis run against its OpenAPI
+schema, and the dashboard end to end in headless Chromium."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+
+from tradeflux.analysis import report
+from tradeflux.web import create_app
+
+
+@pytest.fixture(scope="module")
+def app(full_store, data_dir):
+    return create_app(full_store.root, data_dir, max_jobs=2)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return TestClient(app)
+
+
+GOOD = [
+    ("/api/health", "status"),
+    ("/api/flows?reporter=CHN&partner=USA&year=2014&flow=export", "rows"),
+    ("/api/flows?reporter=China&all_sources=true&year=2014&partner=USA&limit=10&offset=1", "rows"),
+    ("/api/report/DEU/2019", "figures"),
+    ("/api/report/DEU/2019/figures", "headline"),
+    ("/api/reconcile/DEU/USA/2019", "gaps"),
+    ("/api/tariffs/VNM?date=2026-03-01", "table"),
+    ("/api/tariffs/ASEAN", "table"),
+    ("/api/scenarios", None),
+]
+
+
+@pytest.mark.parametrize(("url", "key"), GOOD)
+def test_good_requests(client, url, key):
+    response = client.get(url)
+    assert response.status_code == 200, response.text
+    if key:
+        assert key in response.json()
+
+
+def test_one_figure_per_fact_through_the_api(client):
+    rows = client.get("/api/flows?reporter=CHN&partner=USA&year=2014&flow=export").json()["rows"]
+    assert len(rows) == 1 and rows[0]["source"] == "imf-china" and rows[0]["value"] == pytest.approx(397.099315e9)
+    every = client.get("/api/flows?reporter=CHN&partner=USA&year=2014&flow=export&all_sources=true").json()["rows"]
+    assert len(every) == 3 and sum(r["canonical"] for r in every) == 1
+
+
+def test_figures_equal_the_librarys(client, full_store):
+    api = client.get("/api/report/USA/2020/figures").json()
+    lib = report.build(full_store, "USA", 2020)
+    assert api["headline"] == lib.headline
+    assert {f["id"]: f["value"] for f in api["figures"]}["balance"] == pytest.approx(lib.figure("balance").value)
+
+
+def test_tables_download_as_csv(client):
+    response = client.get("/api/report/DEU/2019/tables/groups.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert response.text.splitlines()[0].startswith("group,flow,value")
+
+
+BAD = [
+    ("/api/report/Narnia/2025", 404, "unknown country 'Narnia'"),
+    ("/api/report/CHN/1800", 422, "year: Input should be greater than or equal to 1900"),
+    ("/api/report/CHN/notayear", 422, "year: "),
+    ("/api/flows?limit=100000", 422, "limit: Input should be less than or equal to 1000"),
+    ("/api/flows?limit=-1", 422, "limit: "),
+    ("/api/flows?flow=smuggled", 422, "flow: "),
+    ("/api/flows?reporter=XX%27%3B%20DROP%20TABLE%20flows", 404, "unknown country"),
+    ("/api/report/DEU/2019/tables/nope.csv", 404, "name: no table 'nope'"),
+    ("/api/tariffs/VNM?date=2026-13-45", 400, "is not a date"),
+    ("/api/tariffs/VNM?date=yesterday", 422, "date: "),
+    ("/api/jobs/abcdefabcdef", 404, "job_id: no job"),
+    ("/api/jobs/not-a-job", 422, "job_id: "),
+]
+
+
+@pytest.mark.parametrize(("url", "status", "message"), BAD)
+def test_bad_requests_get_a_4xx_naming_the_field(client, url, status, message):
+    response = client.get(url)
+    assert response.status_code == status, response.text
+    assert message in response.json()["error"]
+    assert "Traceback" not in response.text
+
+
+def test_jobs_limits_and_results(client):
+    assert client.post("/api/jobs/ge", json={"scenario": "nope"}).status_code == 404
+    assert client.post("/api/jobs/ge", json={"scenario": "../etc"}).status_code == 422
+    assert client.post("/api/jobs/pe", json={"date": "2025-11-10", "import_demand": 3}).status_code == 422
+    big = client.post("/api/jobs/ge", content=b"x" * 70_000, headers={"content-type": "application/json"})
+    assert big.status_code == 413 and big.json()["error"] == "body: larger than 65536 bytes"
+    first = client.post("/api/jobs/pe", json={"date": "2025-11-10"})
+    second = client.post("/api/jobs/ge", json={"scenario": "us_tariffs_truce_2025_11_goods"})
+    third = client.post("/api/jobs/ge", json={"scenario": "us_tariffs_truce_2025_11_goods"})
+    assert (first.status_code, second.status_code, third.status_code) == (202, 202, 429)
+    assert third.json()["error"].startswith("2 jobs are running")
+    for job in (first.json(), second.json()):
+        for _ in range(240):
+            job = client.get(f"/api/jobs/{job['id']}").json()
+            if job["status"] in ("done", "failed"):
+                break
+            time.sleep(0.5)
+        assert job["status"] == "done", job
+    pe = client.get(f"/api/jobs/{first.json()['id']}").json()["result"]
+    india = next(r for r in pe["partners"] if r["partner"] == "IND")
+    assert india["change_pct"] < -50
+
+
+# ---- schemathesis: the OpenAPI schema's operations never answer 5xx --------------------------------
+def test_no_server_errors(app):
+    """Requests generated from the OpenAPI schema (every GET operation) get no 5xx."""
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(method="GET")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 9
+    failures = []
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def check(case):
+            response = case.call()
+            if response.status_code >= 500:
+                failures.append((case.path, case.path_parameters, case.query, response.text[:200]))
+
+        check()
+    assert failures == []
+
+
+# ---- the dashboard in a real browser ---------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(app):
+    import uvicorn
+
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_dashboard_end_to_end(server, full_store, data_dir, tmp_path, browser_page):
+    from tradeflux import scenarios
+
+    page, errors = browser_page(server + "/", "#chart-balance .main-svg")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('China')", timeout=60_000)
+    page.fill("#country", "DEU")
+    page.fill("#year", "2019")
+    page.click("#show")
+    page.wait_for_function("document.getElementById('status').textContent === 'Germany 2019'", timeout=60_000)
+    lib = report.build(full_store, "DEU", 2019)
+    assert page.inner_text("#headline p") == lib.headline[0]
+    cell = page.locator("#figures tr", has_text="Trade balance 2019").locator("td[data-col=value]").inner_text()
+    assert cell == f"{lib.figure('balance').value / 1e9:.1f} bn"  # 255.4 bn
+    assert page.locator("#chart-contributions .main-svg").count() >= 1
+    page.select_option("#scenario", "us_tariffs_truce_2025_11_goods")
+    page.click("#run")
+    page.wait_for_function("document.getElementById('job').textContent === 'done'", timeout=120_000)
+    sim = scenarios.simulate(scenarios.find("us_tariffs_truce_2025_11_goods"), data_dir)
+    worst = sim.countries.sort_values("welfare_pct").iloc[0]
+    first_row = page.locator("#scenario-table tbody tr").first
+    assert first_row.locator("td[data-col=country]").inner_text() == worst.country
+    assert first_row.locator("td[data-col=welfare_pct]").inner_text() == f"{worst.welfare_pct:.2f}"
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    assert (tmp_path / "dashboard.png").stat().st_size > 50_000
+    assert errors == []
