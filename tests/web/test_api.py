@@ -172,6 +172,10 @@ def test_dashboard_end_to_end(server, full_store, data_dir, tmp_path, browser_pa
     cell = page.locator("#figures tr", has_text="Trade balance 2019").locator("td[data-col=value]").inner_text()
     assert cell == f"{lib.figure('balance').value / 1e9:.1f} bn"  # 255.4 bn
     assert page.locator("#chart-contributions .main-svg").count() >= 1
+    links = page.locator("#downloads a")
+    assert links.count() == len(lib.tables())  # every table downloadable
+    href = page.locator("#downloads a", has_text="groups").get_attribute("href")
+    assert href == "/api/report/DEU/2019/tables/groups.csv"
     page.select_option("#scenario", "us_tariffs_truce_2025_11_goods")
     page.click("#run")
     page.wait_for_function("document.getElementById('job').textContent === 'done'", timeout=120_000)

@@ -45,6 +45,7 @@ td.num { text-align: right; white-space: nowrap; }
 <div class="row"><label>Shipped scenario <select id="scenario" aria-label="scenario"></select></label>
 <button id="run" type="button">Run</button><span id="job" role="status" aria-live="polite"></span></div>
 <div class="chart" id="chart-scenario"></div><div id="scenario-table"></div>
+<h2>Every table as CSV</h2><ul id="downloads"></ul>
 <p class="warn" id="warnings"></p>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -84,6 +85,8 @@ async function show(event) {
     const base = `/api/report/${rep.country}/${year}/tables`;
     $("figures-csv").href = `${base}/balance_series.csv`;
     $("groups-csv").href = `${base}/groups.csv`;
+    $("downloads").innerHTML = Object.keys(rep.tables).sort().map((name) =>
+      `<li><a href="${base}/${name}.csv" download>${name.replaceAll("_", " ")}</a></li>`).join("");
     const s = rep.tables.balance_series || [];
     draw("chart-balance", [{x: s.map((r) => r.year), y: s.map((r) => r.balance / 1e9), type: "bar", name: "balance"}],
       {title: `${rep.country_name}: trade balance ${s.length ? s[0].year : ""}-${year}, USD bn`, height: 360});
