@@ -91,6 +91,16 @@ def test_bad_requests_get_a_4xx_naming_the_field(client, url, status, message):
     assert "Traceback" not in response.text
 
 
+def test_claims_endpoint(client):
+    body = {"text": "January 14, 2026. China's trade surplus rose 20% last year.", "date": "2026-01-14"}
+    response = client.post("/api/check", json=body)
+    assert response.status_code == 200, response.text
+    assert [c["verdict"] for c in response.json()["checks"]] == ["consistent"]
+    assert client.post("/api/check", json={"text": ""}).json()["error"].startswith("text: ")
+    bad = client.post("/api/check", json={"text": "中国贸易顺差达到一点一九万亿美元，增长百分之二十。"})
+    assert bad.status_code == 400 and "not in English" in bad.json()["error"]
+
+
 def test_jobs_limits_and_results(client):
     assert client.post("/api/jobs/ge", json={"scenario": "nope"}).status_code == 404
     assert client.post("/api/jobs/ge", json={"scenario": "../etc"}).status_code == 422

@@ -14,7 +14,7 @@ from tradeflux.cli._output import DataOpt, JsonOpt, StoreOpt, console, emit_json
 from tradeflux.errors import InputError
 from tradeflux.render.writers import write_report
 
-__all__ = ["reconcile", "report"]
+__all__ = ["check", "reconcile", "report"]
 
 
 @app.command()
@@ -84,3 +84,75 @@ def reconcile(
         )
     for note in result.notes:
         say(f"note: {note}")
+
+
+@app.command()
+def check(
+    file: Annotated[
+        Path | None, typer.Argument(help="a text file of trade news (or - or nothing: standard input)")
+    ] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="the text's date (YYYY-MM-DD) for 'this year' and 'last year'")
+    ] = None,
+    subject: Annotated[
+        str | None, typer.Option("--reporter", help="the country the text is about, where a sentence names none")
+    ] = None,
+    evaluate: Annotated[
+        bool, typer.Option("--evaluate", help="precision and recall of the extraction on the shipped corpus")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", help="folder for the annotated HTML, CSV and JSON")] = Path("reports"),
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find the quantitative trade claims in a text and check each against the data."""
+    import sys
+
+    import pandas as pd
+
+    from tradeflux.analysis import claims
+    from tradeflux.render.writers import write_claims
+
+    st = _store.open(store, data_dir=data_dir)
+    if evaluate:
+        result = claims.evaluate(st.countries)
+        if as_json:
+            emit_json(result)
+            return
+        show(pd.DataFrame([{k: v for k, v in result.items() if k != "misses"}]), "Claim extraction on the corpus")
+        for miss in result["misses"]:
+            say(f"missed: {miss}")
+        return
+    if file is None or str(file) == "-":
+        raw = sys.stdin.buffer.read(claims.MAX_CHARS + 1)
+        name = "standard input"
+    else:
+        if not file.is_file():
+            raise InputError(f"{file}: no such file")
+        if file.stat().st_size > claims.MAX_CHARS:
+            raise InputError(f"{file}: {file.stat().st_size:,} bytes; at most {claims.MAX_CHARS:,} are read")
+        raw = file.read_bytes()
+        name = str(file)
+    if len(raw) > claims.MAX_CHARS:
+        raise InputError(f"{name}: more than {claims.MAX_CHARS:,} bytes; at most that many are read")
+    if b"\x00" in raw:
+        raise InputError(f"{name}: binary data, not text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not UTF-8 text") from None
+    today = pd.Timestamp(day) if day else pd.Timestamp.today()
+    code = st.countries.code(subject) if subject else None
+    result = claims.check(text, st, today=today, subject=code)
+    paths = write_claims(result, out)
+    if as_json:
+        emit_json({**result.to_dict(), "files": paths})
+        return
+    show(
+        result.tables()["claims"],
+        f"Claims in {name}: {sum(c.verdict == 'consistent' for c in result.checks)} consistent, "
+        f"{sum(c.verdict == 'inconsistent' for c in result.checks)} inconsistent, "
+        f"{sum(c.verdict == 'not checkable' for c in result.checks)} not checkable",
+        columns=["claim", "metric", "reporter", "partner", "year", "stated", "recomputed", "verdict", "reasons"],
+    )
+    say(f"Annotated text: {paths['html']}")

@@ -17,7 +17,7 @@ from tradeflux.render import charts
 from tradeflux.render.html import esc, page, table
 from tradeflux.render.json import dumps
 
-__all__ = ["write_pe", "write_report", "write_simulation", "write_tariff_chart"]
+__all__ = ["claims_html", "write_claims", "write_pe", "write_report", "write_simulation", "write_tariff_chart"]
 
 PathLike = str | os.PathLike[str]
 
@@ -166,3 +166,43 @@ def write_tariff_chart(
     slug = "compare" if "piie_pct" in frame else "timeline"
     fig = charts.tariff_timeline(frame, title, applied_2024_pct)
     return atomic_write_text(out / f"tariff_{slug}.html", page(title, [_chart_div("tariff-timeline", fig)]))
+
+
+# ---- checked claims ------------------------------------------------------------------------------
+_VERDICT_COLOURS = {"consistent": "#c6f6d5", "inconsistent": "#fed7d7", "not checkable": "#e2e8f0"}
+
+
+def claims_html(report) -> str:
+    """The text with each claim marked by its verdict (hover: the value found and why), and the table."""
+    text, parts, at = report.text, [], 0
+    for n, check in enumerate(sorted(report.checks, key=lambda c: c.claim.start)):
+        claim = check.claim
+        if claim.start < at:
+            continue
+        found = "n/a" if check.found is None else f"{check.found:,.6g}"
+        tip = f"{check.verdict}: found {found} ({check.basis}); " + "; ".join(check.reasons)
+        parts.append(esc(text[at : claim.start]))
+        parts.append(
+            f'<mark id="claim-{n}" class="claim" data-verdict="{esc(check.verdict)}" title="{esc(tip)}" '
+            f'style="background:{_VERDICT_COLOURS[check.verdict]}">{esc(text[claim.start : claim.end])}</mark>'
+        )
+        at = claim.end
+    parts.append(esc(text[at:]))
+    body = [
+        "<h1>Claims checked against the data</h1>",
+        '<p>Marked: <span style="background:#c6f6d5">consistent</span>, <span style="background:#fed7d7">'
+        'inconsistent</span>, <span style="background:#e2e8f0">not checkable</span>; hover for the figure found.</p>',
+        f'<article id="text" style="white-space: pre-wrap; line-height: 1.6">{"".join(parts)}</article>',
+        f"<h2>Claims</h2>{table(report.tables()['claims'])}",
+    ]
+    return page("Claims checked", body, plotly=False)
+
+
+def write_claims(report, out_dir: PathLike, stem: str = "claims") -> dict[str, Path]:
+    """``claims.html`` (the text annotated), ``claims.csv`` and ``claims.json``."""
+    out = _folder(out_dir)
+    return {
+        "html": atomic_write_text(out / f"{stem}.html", claims_html(report)),
+        "csv": atomic_write_text(out / f"{stem}.csv", report.tables()["claims"].to_csv(index=False)),
+        "json": atomic_write_text(out / f"{stem}.json", dumps(report.to_dict(), indent=1)),
+    }

@@ -41,6 +41,14 @@ class PEJob(BaseModel):
     substitution: float = Field(1.5, ge=0, le=50, description="substitution elasticity between partners")
 
 
+class ClaimsRequest(BaseModel):
+    """A text to check (English), its date for "this year" and "last year", and its subject country."""
+
+    text: str = Field(min_length=1, max_length=60_000)
+    date: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    reporter: str | None = Field(None, max_length=60)
+
+
 class GEJob(BaseModel):
     """A shipped scenario run in general equilibrium."""
 
@@ -168,6 +176,17 @@ def create_app(
         from tradeflux.scenarios import tariff_run
 
         return _json(tariff_run.partner_timeline(partner, date, folder).to_dict())
+
+    @app.post("/api/check", summary="Find the trade claims in a text and check each against the data")
+    def check_claims(body: ClaimsRequest):
+        import pandas as pd
+
+        from tradeflux.analysis import claims
+
+        today = pd.Timestamp(body.date) if body.date else pd.Timestamp.today()
+        subject = code(body.reporter) if body.reporter else None
+        result = claims.check(body.text, store, today=today, subject=subject)
+        return _json({**result.to_dict(), "table": result.tables()["claims"]})
 
     @app.get("/api/scenarios", summary="The shipped scenarios")
     def scenarios_list():
