@@ -254,7 +254,7 @@ def extract(
         partner_at = {
             p for p, _ in mentions if re.search(r"\b(to|from|with|and|into|on)\s+(the\s+)?$", lower[max(0, p - 12) : p])
         }
-        reporters = [c for p, c in mentions if p not in partner_at]
+        reporters = [("EUU" if c == "EU27" else c) for p, c in mentions if p not in partner_at]  # the EU reports as one
         partners = [c for p, c in mentions if p in partner_at]
         partner_spans = [(p, c) for p, c in mentions if p in partner_at]
         if reporters:
