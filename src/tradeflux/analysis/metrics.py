@@ -240,14 +240,6 @@ def record(series: pd.DataFrame, value: str, *, order: str = "period") -> dict:
     }
 
 
-MIRROR_CAUSES = (
-    "CIF/FOB margin: importers value goods including freight and insurance (about 5-10% above FOB)",
-    "re-exports through Hong Kong and other hubs: the importer records the origin, the exporter the first destination",
-    "timing: goods shipped in December arrive in January",
-    "confidential lines and different treatment of low-value shipments",
-)
-
-
 def mirror_gap(reported: pd.DataFrame, mirror: pd.DataFrame) -> pd.DataFrame:
     """A reporter's declared flows against its partners' declarations of the same flows.
 
