@@ -24,7 +24,6 @@ from tradeflux.reference.countries import CountryTable
 __all__ = [
     "BASIS",
     "MIN_COVERAGE_PCT",
-    "MIRROR_CAUSES",
     "add_growth",
     "balance_change_words",
     "by_group",
