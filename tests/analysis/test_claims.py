@@ -62,7 +62,7 @@ def test_a_group_whose_membership_changed(full_store):
 def test_inconsistent_claims_say_what_the_data_say(full_store):
     check = _one("China's trade surplus was 1.5 trillion dollars in 2025.", full_store)
     assert check.verdict == "inconsistent" and check.found == pytest.approx(1.189e12)
-    assert check.reasons[0].startswith("the canonical figure is 1.189e+12")
+    assert check.reasons[0].startswith("the canonical figure is 1,189.0 bn USD")
     deficit = _one("The United States' trade deficit widened to 905 billion dollars in 2020.", full_store)
     assert deficit.verdict == "consistent" and deficit.found == pytest.approx(-904.994679e9)
     bound = _one("The US trade deficit was more than 850 billion dollars in 2019.", full_store)
@@ -114,3 +114,15 @@ def test_a_file_over_10_mb_is_refused(full_store, data_dir, tmp_path):
     path.write_bytes(b"China's exports rose 5%. " * 450_000)
     result = CliRunner().invoke(app, ["check", str(path), "--store", str(full_store.root), "--data-dir", str(data_dir)])
     assert result.exit_code == 2 and "at most 10,485,760 are read" in result.stderr
+
+
+def test_a_partner_counts_within_its_clause_and_signs_are_checked(full_store):
+    report = claims.check(
+        "Japan's exports to China rose 8.4% in 2018, while its trade surplus was about 11 billion dollars.",
+        full_store,
+        today=TODAY,
+    )
+    exports, balance = report.checks
+    assert (exports.claim.partner, exports.verdict) == ("CHN", "consistent")  # 8.4185% in IMF DOTS
+    assert balance.claim.partner is None and balance.verdict == "inconsistent"
+    assert balance.reasons[1] == "the sign differs: a surplus is claimed where the data show a deficit"

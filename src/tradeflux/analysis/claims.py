@@ -327,8 +327,16 @@ def extract(
                 continue
             if approx and step < 10:
                 tolerance *= 2  # "about 1.2 trillion": looser than its last digit (a round "about 70" is already)
-            before_q = [c for p, c in partner_spans if p < q.span[0]]
-            partner = before_q[-1] if before_q else (partners[0] if partners else None)
+            # a partner counts for this quantity only within its clause ("..., while its surplus ...")
+            anchor = best if best >= 0 else q.span[0]
+            clause = max((m.end() for m in re.finditer(r",|;| while | but | whereas ", lower[:anchor])), default=0)
+            before_q = [c for p, c in partner_spans if clause <= p < q.span[0]]
+            after_q = [
+                c
+                for p, c in partner_spans
+                if p > q.span[1] and not re.search(r",|;| while | but ", lower[q.span[1] : p])
+            ]
+            partner = before_q[-1] if before_q else (after_q[0] if after_q else None)
             reporter = reporters[0] if reporters else subject
             owner = re.search(r"\bshare of (?:the )?([A-Z][\w.]*(?: [A-Z]\w*)*)'s\b", sentence)
             if kind == "share" and owner:
@@ -583,8 +591,21 @@ def _decide(claim: Claim, candidates: list[tuple[float, str, list[str]]]) -> Che
         if _within(claim, value):
             return Check(claim, "consistent", value, basis, reasons)
     value, basis, _ = candidates[0]
-    reasons = list(dict.fromkeys(r for _, _, rs in candidates for r in rs))[:2]
-    return Check(claim, "inconsistent", value, basis, [f"the canonical figure is {value:,.6g} ({basis})", *reasons])
+    near = max(5 * claim.tolerance, 0.05 * abs(claim.value or 0.0))
+    reasons = list(dict.fromkeys(r for v, _, rs in candidates if abs(v - claim.value) <= near for r in rs))[:2]
+    if claim.metric == "balance" and claim.kind == "level" and claim.value * value < 0:
+        reasons.insert(
+            0,
+            "the sign differs: "
+            + (
+                "a surplus is claimed where the data show a deficit"
+                if value < 0
+                else "a deficit is claimed where the data show a surplus"
+            ),
+        )
+    return Check(
+        claim, "inconsistent", value, basis, [f"the canonical figure is {_shown(claim, value)} ({basis})", *reasons]
+    )
 
 
 def _verify_tariff(claim: Claim, store) -> Check:
