@@ -276,7 +276,7 @@ def dots_reporters(dots_totals) -> list[str]:
     return sorted(set(frame[frame.year >= 2000].reporter_iso3))
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True)
 @given(data=st.data())
 def test_any_reporter_and_year_adds_up_and_counts_each_flow_once(full_store, dots_reporters, data):
     country = data.draw(st.sampled_from(dots_reporters))

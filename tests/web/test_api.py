@@ -134,7 +134,9 @@ def test_no_server_errors(app):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True
+        )
         def check(case):
             response = case.call()
             if response.status_code >= 500:
