@@ -317,29 +317,22 @@ def _balance(ctx: _Context) -> None:
         rec = pd.concat([rec[rec.year != year], pd.DataFrame({"year": [year], "balance": [value]})], ignore_index=True)
     ext = metrics.extremes(rec, "balance", up_to=year)
     first = int(rec.year.min()) if not rec.empty else year
-    if ext["surplus"] is not None:
+    for kind in ("surplus", "deficit"):
+        if ext[kind] is None:
+            continue
+        period = int(ext[f"{kind}_period"])
+        rows = sources_of(lines.get(period, pd.DataFrame()))
+        if not rows and ctx.get("balance") and period == year:
+            rows = ctx.get("balance").sources
         ctx.add(
-            "largest_surplus",
-            f"Largest {name} surplus {first}-{year}",
-            ext["surplus"],
+            f"largest_{kind}",
+            f"Largest {name} {kind} {first}-{year}",
+            ext[kind],
             "USD",
             "computed",
             "reporter, USD",
-            sources_of(lines.get(int(ext["surplus_period"]), pd.DataFrame()))
-            or (ctx.get("balance").sources if ctx.get("balance") and ext["surplus_period"] == year else []),
-            f"in {int(ext['surplus_period'])}",
-        )
-    if ext["deficit"] is not None:
-        ctx.add(
-            "largest_deficit",
-            f"Largest {name} deficit {first}-{year}",
-            ext["deficit"],
-            "USD",
-            "computed",
-            "reporter, USD",
-            sources_of(lines.get(int(ext["deficit_period"]), pd.DataFrame()))
-            or (ctx.get("balance").sources if ctx.get("balance") and ext["deficit_period"] == year else []),
-            f"in {int(ext['deficit_period'])}",
+            rows,
+            f"in {period}",
         )
     _others(ctx)
 

@@ -52,6 +52,24 @@ def _pe_targets(code: str, partners: set[str], table: _countries.CountryTable) -
     return found
 
 
+def _to_hs6(
+    codes: pd.Series, hts10: pd.Series, rates: np.ndarray, imports: pd.Series, fallback: np.ndarray
+) -> np.ndarray:
+    """Rates on HS6 ``codes``: the 2024-import-weighted mean of the HTS10 lines' ``rates``; codes the
+    HTS10 data lack take ``fallback``."""
+    frame = pd.DataFrame(
+        {
+            "hs6": hts10.astype(str).str[:6].to_numpy(),
+            "w": rates * imports.to_numpy(float),
+            "m": imports.to_numpy(float),
+        }
+    )
+    grouped = frame.groupby("hs6")[["w", "m"]].sum()
+    by_hs6 = (grouped.w / grouped.m.where(grouped.m > 0)).dropna()
+    mapped = pd.Series(codes.astype(str).to_numpy()).map(by_hs6).to_numpy(float)
+    return np.where(np.isnan(mapped), fallback, mapped)
+
+
 def schedule_rates_hs6(
     schedule: _tariffs.Schedule, exporter: str, day: str, lines: pd.DataFrame, data_dir: Path
 ) -> np.ndarray:
@@ -60,16 +78,12 @@ def schedule_rates_hs6(
     For China, each HS6 rate is the 2024-import-weighted mean of its HTS10 lines' rates, since
     exclusions and Section 232 lists are written at HTS8/10; other partners take the HS6 code.
     """
-    codes = lines["product"].astype(str).to_numpy()
-    rates = schedule.rates("USA", exporter, codes, day)
+    codes = lines["product"].astype(str)
+    rates = schedule.rates("USA", exporter, codes.to_numpy(), day)
     if exporter == "CHN":
         hts = inputs.us_china_hts10(data_dir)
-        hts["rate"] = schedule.rates("USA", "CHN", hts["product"].to_numpy(str), day)
-        hts["hs6"] = hts["product"].str[:6]
-        grouped = hts.assign(w=hts.rate * hts.imports).groupby("hs6")[["w", "imports"]].sum()
-        by_hs6 = (grouped.w / grouped.imports.where(grouped.imports > 0)).dropna()
-        mapped = pd.Series(codes).map(by_hs6).to_numpy(float)
-        rates = np.where(np.isnan(mapped), rates, mapped)
+        hts10_rates = schedule.rates("USA", "CHN", hts["product"].to_numpy(str), day)
+        rates = _to_hs6(codes, hts["product"], hts10_rates, hts["imports"], rates)
     return rates
 
 
@@ -87,14 +101,9 @@ def rules_rates_hs6(lines: pd.DataFrame, day: str, data_dir: Path) -> tuple[np.n
     for partner in covered:
         hit = (lines["partner"] == partner).to_numpy()
         own = weights[weights.iso3 == partner].reset_index(drop=True)
-        rate = rules.rates(partner, own["hts10"], day)
-        frame = pd.DataFrame({"hs6": own["hts10"].str[:6], "w": rate * own["imports_usd"], "m": own["imports_usd"]})
-        grouped = frame.groupby("hs6")[["w", "m"]].sum()
-        by_hs6 = (grouped.w / grouped.m.where(grouped.m > 0)).dropna()
-        codes = lines.loc[hit, "product"].astype(str)
-        mapped = codes.map(by_hs6).to_numpy(float)
-        fallback = rules.rates(partner, (codes + "0000").reset_index(drop=True), day)
-        added[hit] = np.where(np.isnan(mapped), fallback, mapped)
+        codes = lines.loc[hit, "product"].astype(str).reset_index(drop=True)
+        fallback = rules.rates(partner, codes + "0000", day)
+        added[hit] = _to_hs6(codes, own["hts10"], rules.rates(partner, own["hts10"], day), own["imports_usd"], fallback)
     return added, covered
 
 
