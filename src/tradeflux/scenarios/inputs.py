@@ -120,8 +120,7 @@ def load_layers(path: PathLike = "us_china_2025", data_dir: PathLike | None = No
 
 def us_china_hts10_weights(data_dir: PathLike | None = None) -> pd.DataFrame:
     """US 2024 imports from China by HTS10 as tariff weights: ``product, value, duty`` (USD, customs value)."""
-    frame = census.hts10_china_frame(settings.data_dir(data_dir))
-    return frame.rename(columns={"imports": "value"})
+    return us_china_hts10(data_dir).rename(columns={"imports": "value"})
 
 
 def tracker_events(partner_name: str = "CHINA", data_dir: PathLike | None = None) -> pd.DataFrame:
@@ -451,7 +450,7 @@ PE_BASELINE = "US imports for consumption 2024 by HS6 and partner (Census via tr
 
 def pe_baseline(data_dir: PathLike | None = None) -> pd.DataFrame:
     """The US 2024 HS6 x partner lines: ``product, partner, imports, tariff_pct`` (2024 applied = duty / imports)."""
-    frame = census.hs6_by_partner_frame(settings.data_dir(data_dir))
+    frame = census_hs6(data_dir)
     # Chapters 98 and 99 are US special provisions (goods returned, low-value shipments), not products.
     frame = frame[(frame.imports > 0) & ~frame["product"].str[:2].isin(["98", "99"])].reset_index(drop=True)
     frame["tariff_pct"] = frame.duty / frame.imports * 100
