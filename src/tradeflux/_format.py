@@ -35,6 +35,18 @@ MONEY = frozenset(
         "consumer_surplus",
         "welfare_usd",
         "floored",
+        "last_value",
+        "base_forecast",
+        "forecast",
+        "lo80",
+        "hi80",
+        "lo95",
+        "hi95",
+        "baseline",
+        "baseline_lo80",
+        "baseline_hi80",
+        "model_effect",
+        "scenario_value",
     }
 )
 
@@ -92,7 +104,7 @@ def cell(column: str, value: Any) -> str:
         return str(int(value)) if float(value).is_integer() else str(value)
     if name.endswith("_pp"):
         return f"{value:+.2f} pp" if abs(value) >= 0.005 else "0.00 pp"
-    if name.startswith("share") or name.endswith(("share_pct", "coverage_pct")):
+    if name.startswith(("share", "coverage", "covered")) or name.endswith(("share_pct", "coverage_pct")):
         return f"{value:.1f}%"
     if name.endswith("_pct") or name == "pct":
         return f"{value:+.1f}%" if abs(value) >= 0.05 else "0.0%"

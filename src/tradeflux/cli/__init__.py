@@ -19,7 +19,7 @@ app = typer.Typer(
 fetch_app = typer.Typer(cls=Group, help="Download data from official APIs.", no_args_is_help=True)
 app.add_typer(fetch_app, name="fetch")
 
-from tradeflux.cli import data, models, monitor, reference  # noqa: E402  (registers the commands)
+from tradeflux.cli import data, models, monitor, outlook, reference  # noqa: E402  (registers the commands)
 
 __all__ = ["app", "main"]
 
@@ -28,4 +28,4 @@ def main() -> None:  # pragma: no cover
     app()
 
 
-_ = (data, models, monitor, reference)
+_ = (data, models, monitor, outlook, reference)

@@ -11,6 +11,7 @@ __all__ = [
     "country_report",
     "ge_destinations",
     "ge_welfare",
+    "outlook_fan",
     "pe_partners",
     "pe_products",
     "tariff_timeline",
@@ -176,4 +177,50 @@ def tariff_timeline(table: pd.DataFrame, title: str, applied_2024_pct: float | N
         dates = pd.concat([dates, pd.Series(pd.to_datetime(["2024-07-01"]))])
     span = f"{dates.min().year}-{dates.max().year}" if dates.min().year != dates.max().year else str(dates.min().year)
     fig.update_layout(title=f"{title}, {span}", yaxis_title="percent ad valorem", height=500)
+    return fig
+
+
+def outlook_fan(outlook, flow: str, series: str, *, since: int = 2005) -> object:
+    """One series' history and its forecast with 80% and 95% bands (USD bn), the scenario if any."""
+    go = _go()
+    row = outlook.row(flow, series)
+    hist = outlook.history[(outlook.history.flow == flow) & (outlook.history.series == series)]
+    hist = hist[hist.year >= since].sort_values("year")
+    last_year, last = int(row.last_year), float(row.last_value) / 1e9
+    years = [last_year, int(row.year)]
+    fig = go.Figure()
+    for level, alpha in ((95, 0.15), (80, 0.3)):
+        lo, hi = float(row[f"lo{level}"]) / 1e9, float(row[f"hi{level}"]) / 1e9
+        fig.add_scatter(x=years, y=[last, hi], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
+        fig.add_scatter(
+            x=years,
+            y=[last, lo],
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=f"rgba(43,108,176,{alpha})",
+            name=f"{level}% interval",
+        )
+    fig.add_scatter(x=hist.year, y=hist.value / 1e9, mode="lines+markers", name="observed", line={"color": GREY})
+    fig.add_scatter(
+        x=years, y=[last, float(row.forecast) / 1e9], mode="lines+markers", name="forecast", line={"color": BLUE}
+    )
+    scen = outlook.scenario
+    if not scen.empty and series in set(scen.series) and flow == "export":
+        s = scen[scen.series == series].iloc[0]
+        fig.add_scatter(
+            x=[int(row.year)],
+            y=[float(s.scenario_value) / 1e9],
+            mode="markers",
+            marker={"color": RED, "size": 11, "symbol": "diamond"},
+            name=f"with {outlook.scenario_label}",
+        )
+    first = int(hist.year.min()) if len(hist) else last_year
+    verb = "exports to" if flow == "export" else "imports from"
+    fig.update_layout(
+        title=f"{outlook.reporter_name}: {verb} {row['name']}, {first}-{int(row.year)}, USD bn "
+        f"(forecast {int(row.year)}; MASE {row.mase:.2f}, 80% coverage {row.coverage80_pct:.0f}% in backtests)",
+        height=340,
+        margin={"t": 60},
+    )
     return fig

@@ -17,7 +17,15 @@ from tradeflux.render import charts
 from tradeflux.render.html import esc, page, table
 from tradeflux.render.json import dumps
 
-__all__ = ["claims_html", "write_claims", "write_pe", "write_report", "write_simulation", "write_tariff_chart"]
+__all__ = [
+    "claims_html",
+    "write_claims",
+    "write_outlook",
+    "write_pe",
+    "write_report",
+    "write_simulation",
+    "write_tariff_chart",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -206,3 +214,54 @@ def write_claims(report, out_dir: PathLike, stem: str = "claims") -> dict[str, P
         "csv": atomic_write_text(out / f"{stem}.csv", report.tables()["claims"].to_csv(index=False)),
         "json": atomic_write_text(out / f"{stem}.json", dumps(report.to_dict(), indent=1)),
     }
+
+
+# ---- the outlook -------------------------------------------------------------------------------
+OUTLOOK_COLUMNS = [
+    "flow",
+    "name",
+    "last_year",
+    "last_value",
+    "forecast",
+    "growth_pct",
+    "lo80",
+    "hi80",
+    "lo95",
+    "hi95",
+    "method",
+    "mase",
+    "coverage80_pct",
+    "coverage95_pct",
+]
+
+
+def write_outlook(outlook, out_dir: PathLike) -> dict[str, Path]:
+    """The outlook: a fan chart per flow for the total and each group, the table with each
+    interval's track record beside it, the backtests, the scenario overlay; CSV and JSON."""
+    out = _folder(out_dir)
+    stem = f"{outlook.reporter}_{outlook.target_year}_outlook"
+    title = f"{outlook.reporter_name}: trade outlook for {outlook.target_year}"
+    t = outlook.table
+    parts = []
+    for flow in t.flow.unique():
+        for series in t[(t.flow == flow) & t.kind.isin(["total", "group"])].series:
+            fig = charts.outlook_fan(outlook, flow, series)
+            parts.append(_chart_div(f"{flow}-{series.replace(':', '-')}", fig))
+    notes = "".join(f"<li>{esc(n)}</li>" for n in outlook.notes)
+    body = [f"<h1>{esc(title)}</h1><ul>{notes}</ul>", *parts]
+    if not outlook.scenario.empty:
+        body.append(
+            f"<h2>Scenario: {esc(outlook.scenario_label)}</h2><p>Baseline (statistical) and the model's effect, "
+            f"shown apart; the interval is the baseline's.</p>{table(outlook.scenario)}"
+        )
+    body.append(
+        "<h2>Forecasts</h2><p>Each interval with its record: the series' MASE and the pool's coverage in "
+        f"backtests.</p>{table(t[OUTLOOK_COLUMNS], table_id='outlook')}"
+    )
+    for flow, bt in outlook.track.items():
+        body.append(f"<h2>Backtest, {esc(flow)}s</h2>{table(bt.overall)}{table(bt.coverage)}")
+    paths = {"html": atomic_write_text(out / f"{stem}.html", page(title, body))}
+    for name, frame in outlook.tables().items():
+        paths[f"{name}_csv"] = atomic_write_text(out / f"{stem}_{name}.csv", frame.to_csv(index=False))
+    paths["json"] = atomic_write_text(out / f"{stem}.json", dumps(outlook.to_dict(), indent=1))
+    return paths

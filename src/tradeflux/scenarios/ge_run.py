@@ -31,6 +31,19 @@ class Simulation(Result):
     notes: list[str] = field(default_factory=list)
     sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    def exports_change(self, reporter: str) -> pd.DataFrame:
+        """``reporter``'s exports by destination before and after, all sectors: ``partner, before,
+        after, change_pct`` (baseline units)."""
+        countries = self.result.baseline.countries
+        if reporter not in countries:
+            raise NotFound(f"{reporter} is not in the GE baseline of {self.scenario.name!r}")
+        i = countries.index(reporter)
+        before = self.result.baseline.X[i].sum(axis=1)
+        after = self.result.X_new[i].sum(axis=1)
+        frame = pd.DataFrame({"partner": countries, "before": before, "after": after})
+        frame = frame[(frame.partner != reporter) & (frame.before > 0)]
+        return frame.assign(change_pct=(frame.after / frame.before - 1) * 100).reset_index(drop=True)
+
     def to_dict(self) -> dict:
         return {
             "sensitivity": jsonable(self.sensitivity),
