@@ -511,29 +511,33 @@ def track_record(con, *, windows: int = 20, evaluated: int = 10, progress: Progr
 
 
 def _world_growth(world: pd.DataFrame, windows: int, evaluated: int) -> pd.DataFrame:
-    """Mean absolute error (pp) of forecast world export growth: the same year (data to the year
-    before, like an April forecast) and the next year (one more year ahead)."""
-    bt = fc.backtest(world, horizon=2, windows=windows, evaluated=evaluated)
-    pts = bt.points[bt.points.scored]
+    """Mean absolute error (pp) of forecast world export growth over the last ``evaluated`` years:
+    the same year (data to the year before, like an April forecast) and the next year (one more
+    year ahead, growth over the forecast of the year before)."""
+    runs = {h: fc.backtest(world, horizon=h, windows=windows, evaluated=evaluated).points for h in (1, 2)}
     actual = world.set_index("year").value
+    last = int(actual.index.max())
+    first = last - evaluated + 1
     rows = []
     for label, h in (("same year", 1), ("next year", 2)):
         errors = []
+        pts = runs[h][runs[h].scored]
         for origin, g in pts.groupby("origin"):
             f = g.set_index("h")[fc.DEFAULT]
-            if h not in f.index or (h - 1 >= 1 and h - 1 not in f.index):
+            target = int(origin) + h
+            if not first <= target <= last or h not in f.index:
                 continue
             prev = actual[origin] if h == 1 else f[h - 1]
-            target = origin + h
             growth_f = (f[h] / prev - 1) * 100
             growth_a = (actual[target] / actual[target - 1] - 1) * 100
             errors.append(abs(growth_f - growth_a))
         rows.append(
             {
                 "horizon": label,
-                "years": f"{int(pts.origin.min()) + 1}-{int(pts.year.max())}" if len(pts) else "",
-                "tradeflux_mae_pp": float(np.mean(errors)) if errors else float("nan"),
-                "wto_mae_pp": WTO_MISS[label],
+                "years": f"{first}-{last}",
+                "forecasts": len(errors),
+                "tradeflux_mae": round(float(np.mean(errors)), 2) if errors else float("nan"),
+                "wto_mae": WTO_MISS[label],
                 "tradeflux_target": "world export value (USD, IMF DOTS)",
                 "wto_target": "world merchandise trade volume",
             }

@@ -61,7 +61,10 @@ def outlook(
         show(
             record.backtest.coverage, "Pooled interval coverage on held-out years (target: 80% -> 70-90, 95% -> 88-98)"
         )
-        show(record.world, "Error on world trade growth, pp: tradeflux (value) beside the WTO (volume)")
+        show(
+            record.world,
+            "Mean absolute error on world trade growth, percentage points: tradeflux (value) beside the WTO (volume)",
+        )
         return
     if country is None:
         raise InputError("name a reporter (tradeflux outlook CHN) or ask for --track-record")

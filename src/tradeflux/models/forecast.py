@@ -414,11 +414,15 @@ def reconcile(
     """Coherent forecasts: ``S`` (rows: every series, aggregates first; columns: bottom series) maps
     bottom values to all rows; ``base`` the base forecasts of every row; ``residuals`` (rows x
     windows) their backtest errors in the same unit. Minimum trace with variance weights
-    (hierarchicalforecast's ``MinTrace(method="wls_var")``): rows whose forecasts erred more move
-    more. Returns reconciled values for every row; aggregates equal the sums of their bottoms."""
+    (hierarchicalforecast's ``MinTrace(method="wls_var", nonnegative=True)``): rows whose forecasts
+    erred more move more, and no flow is made negative. Returns reconciled values for every row; aggregates equal the sums of their bottoms."""
     from hierarchicalforecast.methods import MinTrace
 
     base = np.asarray(base, dtype=float).reshape(-1, 1)
     zero = np.zeros_like(residuals)
-    result = MinTrace(method="wls_var").fit_predict(S=S, y_hat=base, y_insample=residuals, y_hat_insample=zero)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # qpsolvers: "converted matrix P to a sparse matrix"
+        result = MinTrace(method="wls_var", nonnegative=True).fit_predict(
+            S=S, y_hat=base, y_insample=residuals, y_hat_insample=zero
+        )
     return np.asarray(result["mean"], dtype=float).ravel()
