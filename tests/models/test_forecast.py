@@ -140,6 +140,6 @@ def test_reconciliation_is_exact_and_moves_the_noisier_forecast_more():
     assert out[0] == pytest.approx(out[1] + out[2], abs=1e-9)
     # the total erred least: it moves least (WLS: the gap of 30 is split in proportion to variances)
     assert abs(out[0] - 300) < abs(out[1] - 100)
-    w = (residuals**2).mean(axis=1) + 2e-8
+    w = ((residuals / 300) ** 2).mean(axis=1) + 2e-8  # solved in units of the largest forecast
     gap = base[1] + base[2] - base[0]
     assert out[0] == pytest.approx(base[0] + gap * w[0] / w.sum(), rel=1e-9)

@@ -12,7 +12,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
-from tradeflux.analysis import report
+from tradeflux.analysis import outlook, report
 from tradeflux.web import create_app
 
 
@@ -124,6 +124,24 @@ def test_jobs_limits_and_results(client):
     assert india["change_pct"] < -50
 
 
+def test_outlook_job(client):
+    assert client.post("/api/jobs/outlook", json={"country": "Narnia"}).status_code == 404
+    assert client.post("/api/jobs/outlook", json={"country": "BRA", "horizon": 9}).status_code == 422
+    assert client.post("/api/jobs/outlook", json={"country": "BRA", "flow": "both"}).status_code == 422
+    job = client.post("/api/jobs/outlook", json={"country": "BRA"}).json()
+    for _ in range(240):
+        job = client.get(f"/api/jobs/{job['id']}").json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert result["reporter"] == "BRA" and result["target_year"] == 2021
+    total = next(r for r in result["table"] if r["series"] == "WLD")
+    bottoms = sum(r["forecast"] for r in result["table"] if r["kind"] in ("partner", "rest"))
+    assert bottoms == pytest.approx(total["forecast"], rel=1e-9)
+
+
 # ---- schemathesis: the OpenAPI schema's operations never answer 5xx --------------------------------
 def test_no_server_errors(app):
     """Requests generated from the OpenAPI schema (every GET operation) get no 5xx."""
@@ -188,6 +206,12 @@ def test_dashboard_end_to_end(server, full_store, data_dir, tmp_path, browser_pa
     assert links.count() == len(lib.tables())  # every table downloadable
     href = page.locator("#downloads a", has_text="groups").get_attribute("href")
     assert href == "/api/report/DEU/2019/tables/groups.csv"
+    page.click("#forecast")
+    page.wait_for_function("document.getElementById('outlook-job').textContent === 'done'", timeout=120_000)
+    ahead = outlook.build(full_store.connect(), "DEU", full_store.countries, flows=("export",))
+    world = page.locator("#outlook-table tr", has_text="World (total)").locator("td[data-col=forecast]").inner_text()
+    assert world == f"{ahead.row('export', 'WLD').forecast / 1e12:.2f} tn"
+    assert "2005-2021" in page.locator("#chart-outlook-total .gtitle").inner_text()
     page.select_option("#scenario", "us_tariffs_truce_2025_11_goods")
     page.click("#run")
     page.wait_for_function("document.getElementById('job').textContent === 'done'", timeout=120_000)

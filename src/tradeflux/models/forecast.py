@@ -276,14 +276,15 @@ def backtest(
 
 
 VOLATILITY_YEARS = 20
+MIN_VOLATILITY_YEARS = 6
 
 
 def _volatility(values: pd.Series) -> float:
     """Spread of the yearly log changes over the last ``VOLATILITY_YEARS`` years: the median absolute
     deviation scaled to a standard deviation (1.4826), so one freak year does not widen every interval."""
     logs = np.log(values.to_numpy(dtype=float)[-(VOLATILITY_YEARS + 1) :])
-    if len(logs) < 3:
-        return float("nan")
+    if len(logs) < MIN_VOLATILITY_YEARS:
+        return float("nan")  # too few changes to say: the pool's median is used
     changes = np.diff(logs)
     mad = float(np.median(np.abs(changes - np.median(changes)))) * 1.4826
     return mad if mad > 0 else float(np.std(changes, ddof=1))
@@ -414,15 +415,22 @@ def reconcile(
     """Coherent forecasts: ``S`` (rows: every series, aggregates first; columns: bottom series) maps
     bottom values to all rows; ``base`` the base forecasts of every row; ``residuals`` (rows x
     windows) their backtest errors in the same unit. Minimum trace with variance weights
-    (hierarchicalforecast's ``MinTrace(method="wls_var", nonnegative=True)``): rows whose forecasts
-    erred more move more, and no flow is made negative. Returns reconciled values for every row; aggregates equal the sums of their bottoms."""
+    (hierarchicalforecast's ``MinTrace(method="wls_var")``): rows whose forecasts erred more move
+    more; where that makes a flow negative, the non-negative variant. Returns reconciled values for every row; aggregates equal the sums of their bottoms."""
     from hierarchicalforecast.methods import MinTrace
 
     base = np.asarray(base, dtype=float).reshape(-1, 1)
+    # the quadratic program of the non-negative solution fails silently on values of 1e12 and
+    # variances of 1e22: solve in units of the largest forecast
+    unit = float(np.abs(base).max()) or 1.0
+    base, residuals = base / unit, np.asarray(residuals, dtype=float) / unit
     zero = np.zeros_like(residuals)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # qpsolvers: "converted matrix P to a sparse matrix"
-        result = MinTrace(method="wls_var", nonnegative=True).fit_predict(
-            S=S, y_hat=base, y_insample=residuals, y_hat_insample=zero
-        )
-    return np.asarray(result["mean"], dtype=float).ravel()
+    out = MinTrace(method="wls_var").fit_predict(S=S, y_hat=base, y_insample=residuals, y_hat_insample=zero)
+    if (out["mean"] < 0).any():
+        # only then the quadratic program (its tolerance blurs series a millionth of the largest)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # qpsolvers: "converted matrix P to a sparse matrix"
+            out = MinTrace(method="wls_var", nonnegative=True).fit_predict(
+                S=S, y_hat=base, y_insample=residuals, y_hat_insample=zero
+            )
+    return np.asarray(out["mean"], dtype=float).ravel() * unit

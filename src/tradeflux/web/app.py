@@ -55,6 +55,14 @@ class GEJob(BaseModel):
     scenario: str = Field(pattern=r"^[a-z0-9_]{1,60}$", description="a shipped scenario's name")
 
 
+class OutlookJob(BaseModel):
+    """A reporter's outlook: forecasts by partner, group and total with intervals and backtests."""
+
+    country: str = Field(min_length=2, max_length=60, description="ISO3 code or country name", examples=["CHN"])
+    horizon: int = Field(1, ge=1, le=5, description="years past the latest total")
+    flow: str = Field("export", pattern="^(export|import)$")
+
+
 def _json(data, status: int = 200) -> Response:
     return Response(dumps(data, indent=None), status_code=status, media_type="application/json")
 
@@ -227,6 +235,29 @@ def create_app(
             return sim.to_dict()
 
         return _submit("ge", body.model_dump(), work)
+
+    @app.post("/api/jobs/outlook", status_code=202, summary="Start an outlook: forecasts with intervals and backtests")
+    def job_outlook(body: OutlookJob):
+        from tradeflux.analysis import outlook
+
+        country = code(body.country)
+
+        def work(job):
+            con = store.connect()
+            try:
+                result = outlook.build(
+                    con,
+                    country,
+                    store.countries,
+                    horizon=body.horizon,
+                    flows=(body.flow,),
+                    progress=lambda m: setattr(job, "progress", m),
+                )
+            finally:
+                con.close()
+            return result.to_dict()
+
+        return _submit("outlook", body.model_dump(), work)
 
     def _submit(kind: str, request: dict, work):
         try:

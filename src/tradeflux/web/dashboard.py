@@ -2,7 +2,7 @@
 
 Choose a country, a year and a partner group; the page shows the headline, the figures, the balance
 over time, contributions by partner, the mirror gap with the US, the group table and the US tariff
-timeline, and runs a scenario (GE) with its winners and losers. Every table has a CSV link.
+timeline, next year's outlook with its fan charts, and runs a scenario (GE) with its winners and losers. Every table has a CSV link.
 """
 
 from __future__ import annotations
@@ -41,6 +41,11 @@ td.num { text-align: right; white-space: nowrap; }
 <div class="chart" id="chart-mirror"></div>
 <h2>Group <a id="groups-csv" href="#">CSV</a></h2><div id="groups"></div>
 <h2>US tariffs on the country</h2><div class="chart" id="chart-tariffs"></div>
+<h2>Outlook</h2>
+<div class="row"><button id="forecast" type="button">Forecast next year</button>
+<span id="outlook-job" role="status" aria-live="polite"></span></div>
+<div class="chart" id="chart-outlook-total"></div><div class="chart" id="chart-outlook-group"></div>
+<div id="outlook-table"></div>
 <h2>Scenario</h2>
 <div class="row"><label>Shipped scenario <select id="scenario" aria-label="scenario"></select></label>
 <button id="run" type="button">Run</button><span id="job" role="status" aria-live="polite"></span></div>
@@ -138,7 +143,45 @@ async function run() {
   $("scenario-table").innerHTML = table(shown, ["country", "welfare_pct", "exports_pct", "factory_price_pct"]);
   $("job").textContent = "done";
 }
+async function follow(r, label) {
+  let job = await r.json();
+  if (!r.ok) { $(label).textContent = "error: " + job.error; return null; }
+  while (job.status === "queued" || job.status === "running") {
+    $(label).textContent = job.progress + " ...";
+    await new Promise((ok) => setTimeout(ok, 500));
+    job = await get(`/api/jobs/${job.id}`);
+  }
+  if (job.status !== "done") { $(label).textContent = "failed: " + job.error; return null; }
+  $(label).textContent = "done";
+  return job.result;
+}
+function fan(id, o, series) {
+  const row = o.table.find((r) => r.series === series);
+  if (!row) { $(id).textContent = `no forecast for ${series}`; return; }
+  const hist = o.history.filter((r) => r.series === series && r.year >= 2005);
+  const x = [row.last_year, row.year], b = (v) => v / 1e9, last = b(row.last_value);
+  const band = (lo, hi, name, alpha) => ({x: [...x, ...x.slice().reverse()], y: [last, b(hi), b(lo), last],
+    fill: "toself", fillcolor: `rgba(43,108,176,${alpha})`, line: {width: 0}, name});
+  draw(id, [band(row.lo95, row.hi95, "95% interval", 0.15), band(row.lo80, row.hi80, "80% interval", 0.3),
+    {x: hist.map((r) => r.year), y: hist.map((r) => b(r.value)), mode: "lines+markers", name: "observed"},
+    {x, y: [last, b(row.forecast)], mode: "lines+markers", name: "forecast"}],
+    {title: `${o.reporter_name}: ${row.flow}s, ${row.name}, ${hist.length ? hist[0].year : row.last_year}-${row.year}, USD bn ` +
+      `(MASE ${row.mase == null ? "n/a" : row.mase.toFixed(2)}, 80% coverage ${row.coverage80_pct == null ? "n/a" : row.coverage80_pct.toFixed(0)}% in backtests)`,
+     height: 360});
+}
+async function forecast() {
+  $("outlook-job").textContent = "starting ...";
+  const r = await fetch("/api/jobs/outlook", {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({country: $("country").value.trim(), horizon: 1, flow: "export"})});
+  const o = await follow(r, "outlook-job");
+  if (!o) return;
+  fan("chart-outlook-total", o, "WLD");
+  fan("chart-outlook-group", o, "G:" + $("group").value);
+  const rows = o.table.filter((r) => r.kind !== "partner" || o.table.indexOf(r) < 14);
+  $("outlook-table").innerHTML = table(rows, ["name", "last_year", "last_value", "forecast", "growth_pct", "lo80", "hi80", "lo95", "hi95", "mase"]);
+}
 $("pick").addEventListener("submit", show);
+$("forecast").addEventListener("click", forecast);
 $("run").addEventListener("click", run);
 scenarios().then(() => show());
 </script></body></html>
