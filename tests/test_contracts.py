@@ -69,6 +69,9 @@ def _results(small_store, data_dir, tmp_path_factory) -> dict[str, Result]:
     out["SectorResult"] = ge.solve_sectors(sector, np.array([4.0]), tariffs_new=tariffs)
     out["Check"] = checks.eu_enlargement(data_dir)
     out["Simulation"] = scenarios.simulate(scenarios.find("us_secondary_tariff_iran"), data_dir)
+    from tradeflux.analysis import outlook
+
+    out["Outlook"] = outlook.build(small_store.connect(), "CHN", small_store.countries, flows=("export",))
     out["TariffTable"] = tariff_run.rate(
         inputs.load_layers("us_china_2025", data_dir), "USA", "CHN", "850760", "2025-06-03"
     )
@@ -77,7 +80,7 @@ def _results(small_store, data_dir, tmp_path_factory) -> dict[str, Result]:
 
 def test_every_result_has_the_same_json_safe_shape(small_store, data_dir, tmp_path_factory):
     results = _results(small_store, data_dir, tmp_path_factory)
-    assert len(results) == 10
+    assert len(results) == 11
     for name, result in results.items():
         assert isinstance(result, Result), name
         data = result.to_dict()
@@ -105,15 +108,16 @@ JSON_COMMANDS = [
     ["tariff", "--product", "850760", "--date", "2025-06-03"],
     ["tariff", "--date", "2025-05-14"],
     ["scenarios"],
+    ["outlook", "CHN", "--flow", "export"],
 ]
 
 
 @pytest.mark.parametrize("command", JSON_COMMANDS, ids=lambda c: " ".join(c[:2]))
 def test_every_command_prints_json(command, small_store, data_dir, tmp_path):
     args = [*command, "--json"]
-    if command[0] in ("sources", "query", "quarantine", "report"):
+    if command[0] in ("sources", "query", "quarantine", "report", "outlook"):
         args += ["--store", str(small_store.root)]
-    if command[0] in ("report", "tariff"):
+    if command[0] in ("report", "tariff", "outlook"):
         args += ["--out", str(tmp_path)]
     if command[0] != "scenarios":
         args += ["--data-dir", str(data_dir)]
@@ -144,15 +148,20 @@ BAD = [
     (["ge-check", "eu", "--draws", "-5"], "Invalid value for '--draws'"),
     (["gravity", "missing.csv", "--formula", "trade ~ x"], "missing.csv: no such file"),
     (["gravity", "missing.csv"], "give exactly one of --formula or --spec"),
+    (["outlook", "Narnia"], "unknown country 'Narnia'"),
+    (["outlook"], "name a reporter (tradeflux outlook CHN) or ask for --track-record"),
+    (["outlook", "CHN", "--horizon", "9"], "Invalid value for '--horizon'"),
+    (["outlook", "CHN", "--flow", "sideways"], "--flow must be export, import or both, not 'sideways'"),
+    (["outlook", "CHN", "--method", "arima"], "unknown forecast method 'arima'"),
 ]
 
 
 @pytest.mark.parametrize(("command", "message"), BAD, ids=lambda c: " ".join(c) if isinstance(c, list) else None)
 def test_bad_input_exits_2_with_one_error_line(command, message, small_store, data_dir, tmp_path):
     args = [*command] if command[0] == "gravity" else [*command, "--data-dir", str(data_dir)]
-    if command[0] in ("report", "query", "ingest"):
+    if command[0] in ("report", "query", "ingest", "outlook"):
         args += ["--store", str(small_store.root)]
-    if command[0] in ("report", "tariff", "pe", "simulate"):
+    if command[0] in ("report", "tariff", "pe", "simulate", "outlook"):
         args += ["--out", str(tmp_path)]
     result = runner.invoke(app, args)
     assert result.exit_code == 2, (result.exit_code, result.output)

@@ -374,12 +374,10 @@ def forecast(
         fc = fc.rename(columns={"ds": "year"})
         fc = fc[fc.year == to_year].set_index("unique_id")
         fc[DEFAULT] = fc[list(COMBINED)].mean(axis=1)
-    else:
-        fc = pd.DataFrame(columns=list(METHODS))
     # series without a backtest: naive, the last value
     lasts = panel.sort_values("year").groupby("unique_id").value.last()
-    rest = lasts.index.difference(fc.index)
-    fc = pd.concat([fc, pd.DataFrame({"naive": np.log(lasts[rest])}, index=rest)])
+    naive = pd.DataFrame({"naive": np.log(lasts[lasts.index.difference(backtested)])})
+    fc = pd.concat([fc, naive]) if len(modelled) else naive
     choice = (
         track.points.drop_duplicates("unique_id").set_index("unique_id").selected_model if len(track.points) else None
     )
