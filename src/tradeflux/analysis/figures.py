@@ -73,5 +73,7 @@ def sources_of(rows: pd.DataFrame) -> list[Source]:
         if "source_kind" in grp.columns:
             kinds = grp.source_kind.dropna().unique()
             kind = kinds[0] if len(kinds) else ""
-        out.append(Source(source, dataset, str(file), [int(x) for x in grp.line.dropna()], str(vintage), url, kind))
+        out.append(
+            Source(source, dataset, str(file), sorted(int(x) for x in grp.line.dropna()), str(vintage), url, kind)
+        )
     return out

@@ -30,6 +30,13 @@ DataOpt = Annotated[
     Path | None, typer.Option("--data-dir", help="source datasets [env TRADEFLUX_DATA; default ../shared/data]")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the full result as JSON")]
+EngineOpt = Annotated[
+    str | None, typer.Option("--engine", help="query engine: duckdb or spark [env TRADEFLUX_ENGINE; default duckdb]")
+]
+SparkMasterOpt = Annotated[
+    str | None,
+    typer.Option("--spark-master", help="Spark master URL with --engine spark [env TRADEFLUX_SPARK_MASTER; local[2]]"),
+]
 
 
 def show(frame: pd.DataFrame, title: str, *, columns: list[str] | tuple[str, ...] | None = None) -> None:

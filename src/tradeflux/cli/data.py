@@ -12,7 +12,18 @@ from tradeflux import schema
 from tradeflux import store as _store
 from tradeflux._io import atomic_write_bytes
 from tradeflux.cli import app, fetch_app
-from tradeflux.cli._output import DataOpt, JsonOpt, StoreOpt, console, emit_json, err, progress, show
+from tradeflux.cli._output import (
+    DataOpt,
+    EngineOpt,
+    JsonOpt,
+    SparkMasterOpt,
+    StoreOpt,
+    console,
+    emit_json,
+    err,
+    progress,
+    show,
+)
 from tradeflux.errors import InputError
 from tradeflux.render.json import dumps
 from tradeflux.sources import SOURCES, find_source
@@ -33,8 +44,10 @@ SOURCE_COLUMNS = [
 ]
 
 
-def _open(store: Path | None, data_dir: Path | None) -> _store.Store:
-    return _store.open(store, data_dir=data_dir)
+def _open(
+    store: Path | None, data_dir: Path | None, engine: str | None = None, spark_master: str | None = None
+) -> _store.Store:
+    return _store.open(store, data_dir=data_dir, engine=engine, spark_master=spark_master)
 
 
 @app.command()
@@ -148,6 +161,8 @@ def query(
     out: Annotated[Path | None, typer.Option("--out", help="write to this file (csv, parquet, json)")] = None,
     store: StoreOpt = None,
     data_dir: DataOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rows of a table, filtered; as a table, CSV, Parquet or JSON."""
@@ -179,7 +194,7 @@ def query(
         raise InputError(f"table {table} has no column {', '.join(bad)}")
     if limit is None and fmt == "table" and out is None:
         limit = 50
-    st = _open(store, data_dir)
+    st = _open(store, data_dir, engine, spark_master)
     if table == "flows":
         from tradeflux.analysis.canonical import canonical
 

@@ -10,7 +10,7 @@ import typer
 
 from tradeflux import store as _store
 from tradeflux.cli import app
-from tradeflux.cli._output import DataOpt, JsonOpt, StoreOpt, console, emit_json, say, show
+from tradeflux.cli._output import DataOpt, EngineOpt, JsonOpt, SparkMasterOpt, StoreOpt, console, emit_json, say, show
 from tradeflux.errors import InputError
 from tradeflux.render.writers import write_report
 
@@ -24,12 +24,14 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="folder for the HTML, JSON and CSV files")] = Path("reports"),
     store: StoreOpt = None,
     data_dir: DataOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What happened to a country's trade in a year: terminal summary, HTML with charts, JSON and CSV."""
     from tradeflux.analysis import report as _report
 
-    st = _store.open(store, data_dir=data_dir)
+    st = _store.open(store, data_dir=data_dir, engine=engine, spark_master=spark_master)
     if st.sources().empty:
         raise InputError("the store is empty: run `tradeflux ingest` first")
     rep = _report.build(st, st.countries.code(country), year)
@@ -56,12 +58,14 @@ def reconcile(
     year: Annotated[int, typer.Option("--year", min=1900, max=2100, help="the year to reconcile")],
     store: StoreOpt = None,
     data_dir: DataOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Every source's figure for one pair's trade in a year, both directions, with the gaps and their likely causes."""
     from tradeflux.analysis.reconcile import reconcile as _reconcile
 
-    st = _store.open(store, data_dir=data_dir)
+    st = _store.open(store, data_dir=data_dir, engine=engine, spark_master=spark_master)
     a, b = st.countries.code(reporter), st.countries.code(partner)
     con = st.connect()
     try:

@@ -9,7 +9,18 @@ import typer
 
 from tradeflux import store as _store
 from tradeflux.cli import app
-from tradeflux.cli._output import DataOpt, JsonOpt, StoreOpt, console, emit_json, err, say, show
+from tradeflux.cli._output import (
+    DataOpt,
+    EngineOpt,
+    JsonOpt,
+    SparkMasterOpt,
+    StoreOpt,
+    console,
+    emit_json,
+    err,
+    say,
+    show,
+)
 from tradeflux.errors import InputError
 from tradeflux.render.writers import OUTLOOK_COLUMNS, write_outlook
 
@@ -39,12 +50,14 @@ def outlook(
     out: Annotated[Path, typer.Option("--out", help="folder for the HTML, CSV and JSON files")] = Path("reports"),
     store: StoreOpt = None,
     data_dir: DataOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Forecast a reporter's trade by partner and group with intervals and their backtest record."""
     from tradeflux.analysis import outlook as _outlook
 
-    st = _store.open(store, data_dir=data_dir)
+    st = _store.open(store, data_dir=data_dir, engine=engine, spark_master=spark_master)
     if st.sources().empty:
         raise InputError("the store is empty: run `tradeflux ingest` first")
     quiet = as_json or not err.is_terminal

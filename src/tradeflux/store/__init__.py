@@ -53,13 +53,26 @@ Progress = Callable[[str], None]
 class Store:
     """A tradeflux store in a directory. Create with :func:`open`."""
 
-    def __init__(self, root: Path, *, data_dir: Path | None = None, engine: str = "duckdb"):
+    def __init__(
+        self,
+        root: Path,
+        *,
+        data_dir: Path | None = None,
+        engine: str | None = None,
+        spark_master: str | None = None,
+    ):
         self.root = root
         self.data_dir = data_dir if data_dir is not None else settings.data_dir()
         self.root.mkdir(parents=True, exist_ok=True)
         self.countries = _countries.load(self.data_dir)
         self.manifest = Manifest(root)
-        self.engine = engines.get(engine)
+        name = settings.engine(engine)
+        options = (
+            {"master": settings.spark_master(spark_master), "store_url": settings.store_url(), "local_root": root}
+            if name == "spark"
+            else {}
+        )
+        self.engine = engines.get(name, **options)
         self.lock = WriteLock(root)
 
     @property
@@ -409,10 +422,14 @@ def open(
     path: str | os.PathLike[str] | None = None,
     *,
     data_dir: str | os.PathLike[str] | None = None,
-    engine: str = "duckdb",
+    engine: str | None = None,
+    spark_master: str | None = None,
 ) -> Store:
-    """Open (or create) the store at ``path`` (default: ``TRADEFLUX_STORE`` or ``.tradeflux/store``)."""
-    return Store(settings.store_dir(path), data_dir=settings.data_dir(data_dir), engine=engine)
+    """Open (or create) the store at ``path`` (default: ``TRADEFLUX_STORE`` or ``.tradeflux/store``),
+    queried with ``engine`` (``duckdb``, the default, or ``spark``; ``TRADEFLUX_ENGINE``)."""
+    return Store(
+        settings.store_dir(path), data_dir=settings.data_dir(data_dir), engine=engine, spark_master=spark_master
+    )
 
 
 __all__ = ["MANIFEST", "FormatError", "IngestResult", "Store", "TableCount", "open"]

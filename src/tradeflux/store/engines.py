@@ -2,8 +2,8 @@
 
 The store decides which files each table is made of at a vintage and which columns are constant
 per file (:class:`FileGroup`, from the manifest); an engine turns that into tables it can query.
-DuckDB is the default and only engine for now; a second one implements :class:`Engine` and is
-added to :data:`ENGINES`.
+DuckDB is the default; Apache Spark (:mod:`tradeflux.store.spark`, the ``spark`` extra) runs the
+same SQL, transpiled. A further engine implements :class:`Engine` and is added to :data:`ENGINES`.
 """
 
 from __future__ import annotations
@@ -82,11 +82,17 @@ class DuckDBEngine:
         return con
 
 
-ENGINES: dict[str, type] = {"duckdb": DuckDBEngine}
+def _spark(**options: Any) -> Engine:
+    from tradeflux.store.spark import SparkEngine
+
+    return SparkEngine(**options)
 
 
-def get(name: str = "duckdb") -> Engine:
-    """The engine registered under ``name``."""
+ENGINES: dict[str, Any] = {"duckdb": lambda **_options: DuckDBEngine(), "spark": _spark}
+
+
+def get(name: str = "duckdb", **options: Any) -> Engine:
+    """The engine registered under ``name`` (options: ``master``, ``store_url``, ``local_root`` for Spark)."""
     if name not in ENGINES:
         raise NotFound(f"unknown engine {name!r}; engines: {', '.join(ENGINES)}")
-    return ENGINES[name]()
+    return ENGINES[name](**options)

@@ -1,0 +1,153 @@
+"""Conformance: every query and metric of the monitor on every engine, over the same Parquet files,
+to the cent.
+
+One small store (GACC, the Comtrade mirror extract, China's IMF figures, a BACI-format file written
+here, and one deliberately bad BACI row for the quarantine) is read by DuckDB and by Spark in local
+mode; each result is compared after sorting rows (SQL gives no order without ORDER BY): text and
+dates equal, numbers within half a cent, types equal.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import tradeflux
+from tests.store.test_store import CODES, write_baci
+from tradeflux.analysis import canonical, outlook, queries, report
+from tradeflux.analysis.reconcile import reconcile
+from tradeflux.cli import app
+from tradeflux.render.json import dumps
+from tradeflux.sources import baci
+from tradeflux.store.spark import _bind, to_spark_sql
+
+ENGINES = ("duckdb", "spark")
+CENT = 0.005
+
+BACI_ROWS = (
+    "2022,156,842,854142,100.5,2\n"
+    "2022,156,842,850760,2000.25,3\n"
+    "2022,76,156,120190,31000.75,900\n"
+    "2022,76,842,120190,52.5,1\n"
+    "2022,842,76,870380,7.125,1\n"
+    "2022,156,76,850760,450,\n"
+    "2022,999,76,870380,1,1\n"  # unknown country code: quarantined
+)
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory, data_dir):
+    root = tmp_path_factory.mktemp("engines")
+    st = tradeflux.open(root / "store", data_dir=data_dir)
+    st.ingest_all(["gacc", "comtrade-mirror", "imf-china"])
+    path = write_baci(root / "baci", BACI_ROWS)
+    (path.parent / "country_codes_V202501.csv").write_text(CODES + "76,Brazil,BR,BRA\n")
+    st.ingest(baci.BACI, path)
+    return root / "store"
+
+
+@pytest.fixture(scope="module")
+def stores(store_dir, data_dir):
+    return {name: tradeflux.open(store_dir, data_dir=data_dir, engine=name) for name in ENGINES}
+
+
+@pytest.fixture(scope="module")
+def cons(stores):
+    return {name: st.connect() for name, st in stores.items()}
+
+
+def same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert list(a.columns) == list(b.columns)
+    assert a.dtypes.astype(str).tolist() == b.dtypes.astype(str).tolist()
+    assert len(a) == len(b)
+    key = [c for c in a.columns if not pd.api.types.is_float_dtype(a[c])]
+    a = a.sort_values(key, na_position="first", kind="stable", key=lambda s: s.astype(str)).reset_index(drop=True)
+    b = b.sort_values(key, na_position="first", kind="stable", key=lambda s: s.astype(str)).reset_index(drop=True)
+    for col in a.columns:
+        if pd.api.types.is_float_dtype(a[col]):
+            pd.testing.assert_series_equal(a[col], b[col], check_exact=False, atol=CENT, rtol=0)
+        else:
+            pd.testing.assert_series_equal(a[col], b[col])
+
+
+def same_json(x, y, path="") -> list:
+    """Paths where two JSON documents differ (numbers to the cent; ``generated`` stamps ignored)."""
+    if isinstance(x, dict) and isinstance(y, dict):
+        out = [] if set(x) == set(y) else [(path, sorted(set(x) ^ set(y)))]
+        return out + [d for k in x if k != "generated" and k in y for d in same_json(x[k], y[k], f"{path}.{k}")]
+    if isinstance(x, list) and isinstance(y, list):
+        if len(x) != len(y):
+            return [(path, len(x), len(y))]
+        return [d for i, (u, v) in enumerate(zip(x, y, strict=True)) for d in same_json(u, v, f"{path}[{i}]")]
+    if isinstance(x, float) or isinstance(y, float):
+        ok = x is not None and y is not None and math.isclose(x, y, abs_tol=CENT, rel_tol=0)
+        return [] if ok else [(path, x, y)]
+    return [] if x == y else [(path, x, y)]
+
+
+QUERIES = {
+    "store rows": lambda st, con: st.query("flows", reporter="CHN", year=[2023, 2024]),
+    "indicators table": lambda st, con: st.query("indicators"),
+    "quarantine": lambda st, con: st.quarantine(),
+    "canonical": lambda st, con: canonical.canonical(con, reporter="CHN", partner=["USA", "VNM"]),
+    "canonical, every source": lambda st, con: canonical.canonical(con, all_sources=True, reporter="CHN", year=2024),
+    "own flows": lambda st, con: queries.own_flows(con, "CHN"),
+    "world totals": lambda st, con: queries.world_totals_all(con, "CHN"),
+    "declared by partners": lambda st, con: queries.declared_by_partners(con, "CHN"),
+    "product totals": lambda st, con: queries.product_totals(con, "BRA"),
+    "indicators": lambda st, con: queries.indicators(con, "CHN"),
+    "outlook series": lambda st, con: outlook.canonical_series(con, "CHN", "import")[0],
+}
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+def test_every_query_is_the_same_on_every_engine(name, stores, cons):
+    frames = {engine: QUERIES[name](stores[engine], cons[engine]) for engine in ENGINES}
+    assert len(frames["duckdb"]) > 0, name
+    same_frame(frames["duckdb"], frames["spark"])
+
+
+def test_product_totals_by_hand(cons):
+    """Brazil from the BACI rows: exports 31,000.75 + 52.5 (thousand USD), imports 7.125 + 450."""
+    for con in cons.values():
+        rows = queries.product_totals(con, "BRA").set_index(["reporter", "partner", "flow"])
+        assert rows.loc[("BRA", "WLD", "export"), "value"] == pytest.approx(31_053_250.0)
+        assert rows.loc[("BRA", "WLD", "import"), "value"] == pytest.approx(457_125.0)
+
+
+@pytest.mark.parametrize(("country", "year"), [("CHN", 2024), ("CHN", 2025), ("CHN", 2019)])
+def test_reports_are_the_same_on_every_engine(country, year, stores):
+    docs = {e: json.loads(dumps(report.build(stores[e], country, year).to_dict())) for e in ENGINES}
+    assert same_json(docs["duckdb"], docs["spark"]) == []
+
+
+def test_reconcile_is_the_same_on_every_engine(cons):
+    docs = {e: json.loads(dumps(reconcile(cons[e], "CHN", "USA", 2023).to_dict())) for e in ENGINES}
+    assert same_json(docs["duckdb"], docs["spark"]) == []
+
+
+def test_report_command_with_the_spark_engine(store_dir, data_dir, tmp_path):
+    runner = CliRunner(env={"COLUMNS": "200"})
+    base = ["report", "CHN", "--year", "2024", "--store", str(store_dir), "--data-dir", str(data_dir), "--json"]
+    duck = runner.invoke(app, [*base, "--out", str(tmp_path / "d")])
+    spark = runner.invoke(app, [*base, "--out", str(tmp_path / "s"), "--engine", "spark"])
+    assert duck.exit_code == 0 and spark.exit_code == 0, spark.output
+    a, b = json.loads(duck.stdout), json.loads(spark.stdout)
+    a.pop("files"), b.pop("files")
+    assert same_json(a, b) == []
+    bad = runner.invoke(app, [*base, "--out", str(tmp_path / "x"), "--engine", "oracle"])
+    assert bad.exit_code == 2 and "unknown engine 'oracle'; engines: duckdb, spark" in bad.stderr
+
+
+def test_sql_is_written_once_and_transpiled():
+    sql = _bind("SELECT * EXCLUDE (x) FROM t WHERE a = ? AND b IN (?, ?) AND c = ?", ["it's", 2, 2.5, None])
+    assert sql == "SELECT * EXCLUDE (x) FROM t WHERE a = 'it''s' AND b IN (2, 2.5) AND c = NULL"
+    assert to_spark_sql("WITH a AS MATERIALIZED (SELECT 1 AS x) SELECT x::BIGINT FROM a") == (
+        "WITH a AS (SELECT 1 AS x) SELECT CAST(x AS BIGINT) FROM a"
+    )
+    with pytest.raises(tradeflux.InputError, match="the query has 1 parameters, 2 given"):
+        _bind("SELECT ?", [1, 2])
