@@ -14,10 +14,10 @@ import math
 
 import pandas as pd
 import pytest
+from tests.store.test_store import CODES, write_baci
 from typer.testing import CliRunner
 
 import tradeflux
-from tests.store.test_store import CODES, write_baci
 from tradeflux.analysis import canonical, outlook, queries, report
 from tradeflux.analysis.reconcile import reconcile
 from tradeflux.cli import app
