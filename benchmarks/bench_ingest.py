@@ -3,11 +3,13 @@
 * ``duckdb-floor``: DuckDB reads the CSV straight into one Parquet file (the engine's floor);
 * ``tradeflux``: ``Store.ingest`` (validation, country codes, duplicate check, quarantine,
   hive-partitioned Parquet, manifest);
-* ``pandas``: ``read_csv`` + ``to_parquet`` (what users do today).
+* ``pandas``: ``read_csv(engine="pyarrow")`` + ``to_parquet`` (what users do today, at its fastest).
 
-Each runs in its own process so that peak memory (max RSS) is its own. Prints a table and writes
-JSON to ``benchmarks/results/ingest.json``. Goals: tradeflux within 1.5x of the floor, at least 3x
-faster than pandas, peak memory under 2 GB.
+Each runs in its own process so that peak memory (max RSS) is its own; times are of the work
+itself, after imports. Prints a table and writes
+JSON to ``benchmarks/results/ingest.json``. Goals: tradeflux within 1.5x of the faster of the two
+plain read-and-write baselines, peak memory under 2 GB; the same row accounting as always
+(``lines_read = loaded + quarantined``, asserted in the child).
 
     python benchmarks/bench_ingest.py [--rows 10000000]
 """
@@ -93,20 +95,26 @@ COUNTRIES = {
 
 CHILD = {
     "duckdb-floor": """
-import duckdb, sys
+import duckdb, sys, time
+t = time.perf_counter()
 duckdb.connect().execute(f"COPY (SELECT * FROM read_csv('{sys.argv[1]}')) TO '{sys.argv[2]}/floor.parquet' (FORMAT parquet, COMPRESSION zstd)")
+print('SECONDS', time.perf_counter() - t, file=sys.stderr)
 """,
     "tradeflux": """
-import sys, tradeflux
+import sys, time, tradeflux
 from tradeflux.sources import baci
+t = time.perf_counter()
 store = tradeflux.open(sys.argv[2] + '/store', data_dir=sys.argv[2])
 r = store.ingest(baci.BACI, sys.argv[1])
+print('SECONDS', time.perf_counter() - t, file=sys.stderr)
 assert r.loaded + r.quarantined == r.lines_read, r
 print('ROWS', r.loaded, r.quarantined, file=sys.stderr)
 """,
     "pandas": """
-import pandas as pd, sys
-pd.read_csv(sys.argv[1], dtype={'k': str}).to_parquet(sys.argv[2] + '/pandas.parquet', index=False)
+import pandas as pd, sys, time
+t = time.perf_counter()
+pd.read_csv(sys.argv[1], dtype={'k': str}, engine='pyarrow').to_parquet(sys.argv[2] + '/pandas.parquet', index=False)
+print('SECONDS', time.perf_counter() - t, file=sys.stderr)
 """,
 }
 
@@ -160,28 +168,24 @@ def main() -> None:
             f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t0:.1f}s"
         )
         results = [run(m, csv_path, work) for m in ("duckdb-floor", "tradeflux", "pandas")]
-    floor = results[0]["seconds"]
+    floor = min(results[0]["seconds"], results[2]["seconds"])
     ours = results[1]["seconds"]
     for r in results:
-        r["x_floor"] = round(r["seconds"] / floor, 2)
+        r["x_fastest_baseline"] = round(r["seconds"] / floor, 2)
     summary = {
         "rows": args.rows,
         "results": results,
-        "tradeflux_vs_floor": round(ours / floor, 2),
-        "pandas_vs_tradeflux": round(results[2]["seconds"] / ours, 2),
-        "goals": {"vs_floor_at_most": 1.5, "pandas_vs_tradeflux_at_least": 3.0, "peak_rss_mb_at_most": 2048},
+        "tradeflux_vs_fastest_baseline": round(ours / floor, 2),
+        "goals": {"vs_fastest_baseline_at_most": 1.5, "peak_rss_mb_at_most": 2048},
     }
     summary["goals_met"] = {
-        "vs_floor": summary["tradeflux_vs_floor"] <= 1.5,
-        "vs_pandas": summary["pandas_vs_tradeflux"] >= 3.0,
+        "vs_fastest_baseline": summary["tradeflux_vs_fastest_baseline"] <= 1.5,
         "memory": results[1]["peak_rss_mb"] <= 2048,
     }
-    print(f"\n{'method':<14}{'seconds':>10}{'x floor':>10}{'peak MB':>10}")
+    print(f"\n{'method':<14}{'seconds':>10}{'x fastest':>11}{'peak MB':>10}")
     for r in results:
-        print(f"{r['method']:<14}{r['seconds']:>10.2f}{r['x_floor']:>10.2f}{r['peak_rss_mb']:>10.0f}")
-    print(
-        f"\ntradeflux / floor = {summary['tradeflux_vs_floor']} (goal <= 1.5); pandas / tradeflux = {summary['pandas_vs_tradeflux']} (goal >= 3)"
-    )
+        print(f"{r['method']:<14}{r['seconds']:>10.2f}{r['x_fastest_baseline']:>11.2f}{r['peak_rss_mb']:>10.0f}")
+    print(f"\ntradeflux / fastest baseline = {summary['tradeflux_vs_fastest_baseline']} (goal <= 1.5)")
     print(f"goals met: {summary['goals_met']}")
     print(f"wrote {write('ingest', summary)}")
 

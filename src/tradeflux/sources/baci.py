@@ -48,34 +48,38 @@ def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
     raw = ctx.load_csv(path, ["t", "i", "j", "k", "v", "q"], types=numbers)
     typed = dict(ctx.con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {raw})").fetchall())
     if typed["i"] != "VARCHAR":  # fast path: the numbers came typed; codes join as integers
-        i, j, t, ck = "r.i", "r.j", "CAST(r.t AS VARCHAR)", "TRY_CAST(trim(country_code) AS BIGINT)"
+        i, j, ck = "r.i", "r.j", "TRY_CAST(trim(country_code) AS BIGINT)"
+        t, year = "r.t", file_year  # compared as integers: no text per row
         blank_i, blank_j = "r.i IS NULL", "r.j IS NULL"
     else:
-        i, j, t, ck = "trim(r.i)", "trim(r.j)", "trim(r.t)", "trim(country_code)"
+        i, j, ck = "trim(r.i)", "trim(r.j)", "trim(country_code)"
+        t, year = "trim(r.t)", f"'{file_year}'"
         blank_i, blank_j = "trim(r.i) = ''", "trim(r.j) = ''"
     lookup = ctx.name("isomap")
+    # the code's text comes from the lookup (one string per country), not from a cast on every row
     ctx.con.execute(
-        f"CREATE TEMP TABLE {lookup} AS SELECT DISTINCT {ck} AS code, trim(country_iso3) AS iso3 FROM {cmap}"
+        f"CREATE TEMP TABLE {lookup} AS SELECT DISTINCT {ck} AS code, CAST({ck} AS VARCHAR) AS code_text, "
+        f"trim(country_iso3) AS iso3 FROM {cmap}"
     )
     exprs = {
         "period_raw": f"'{file_year}'",  # one year per file: checked against t below
         "reporter": "ri.iso3",
-        "reporter_code": f"CAST({i} AS VARCHAR)",
+        "reporter_code": f"coalesce(ri.code_text, CAST({i} AS VARCHAR))",
         "partner": "pi.iso3",
-        "partner_code": f"CAST({j} AS VARCHAR)",
+        "partner_code": f"coalesce(pi.code_text, CAST({j} AS VARCHAR))",
         "flow": "'export'",
         "classification": f"'{revision}'",
-        "product": "lpad(trim(r.k), 6, '0')",
+        "product": "CASE WHEN length(r.k) = 6 AND r.k[1] <> ' ' AND r.k[6] <> ' ' THEN r.k ELSE lpad(trim(r.k), 6, '0') END",
         "value_raw": "r.v",
         "value_scale": "1e3",
         "valuation": "'FOB'",
         "quantity_raw": "r.q",
         "quantity_unit": "'t'",
-        "_reason": f"CASE WHEN {t} IS DISTINCT FROM '{file_year}' THEN 'year ' || quote({t}) || ' is not the file''s year {file_year}' "
+        "_reason": f"CASE WHEN {t} IS DISTINCT FROM {year} THEN 'year ' || quote({t}) || ' is not the file''s year {file_year}' "
         f"WHEN {blank_i} OR {blank_j} THEN 'missing country code' "
         f"WHEN ri.iso3 IS NULL THEN 'unknown BACI country code ' || quote({i}) "
         f"WHEN pi.iso3 IS NULL THEN 'unknown BACI country code ' || quote({j}) END",
-        "_field": f"CASE WHEN {t} IS DISTINCT FROM '{file_year}' THEN 't' "
+        "_field": f"CASE WHEN {t} IS DISTINCT FROM {year} THEN 't' "
         f"WHEN {blank_i} OR ri.iso3 IS NULL THEN 'i' WHEN {blank_j} OR pi.iso3 IS NULL THEN 'j' END",
     }
     frm = f"{raw} r LEFT JOIN {lookup} ri ON {i} = ri.code LEFT JOIN {lookup} pi ON {j} = pi.code"

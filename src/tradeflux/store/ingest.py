@@ -168,7 +168,7 @@ class IngestJob:
         con.execute(f"CREATE TEMP VIEW _all_{table} AS SELECT {casts}, _reason, _field FROM {written}")
         count = TableCount(constants={k: _json_value(v) for k, v in constants.items()})
         count.staged, bad = con.execute(f"SELECT count(*), count(_reason) FROM _all_{table}").fetchone()
-        dups = self._duplicates(con, table, spec)
+        dups = self._duplicates(con, table, spec, constants)
         per_file = f"{literal(src.id)} AS source, {literal(dataset)} AS dataset, {literal(vintage)} AS vintage, {literal(str(file.resolve()))} AS file"
         qname = None
         if bad or dups:
@@ -204,24 +204,28 @@ class IngestJob:
             raise StoreError(f"{file}: {table}: wrote {written} rows but accounted {count.loaded}")
         return count, qname
 
-    def _duplicates(self, con: duckdb.DuckDBPyConnection, table: str, spec: schema.TableSpec) -> str | None:
+    def _duplicates(
+        self, con: duckdb.DuckDBPyConnection, table: str, spec: schema.TableSpec, constants: dict
+    ) -> str | None:
         """Register the rows to quarantine as duplicates (line, key, reason); None if there are none.
 
         Same key and same values: the first line is kept and the others are quarantined as exact
         duplicates. Same key with different values: every line of the key is quarantined. Keys are
-        first compared by hash (one integer, fast); only rows whose hash repeats are compared in full.
+        first compared by hash (one integer, fast) of the key columns that vary in the file; only
+        rows whose hash repeats are compared in full.
         """
         key = ", ".join(spec.key)
         rows = f"_all_{table}"
+        varying = ", ".join(k for k in spec.key if k not in constants) or "1"
         con.execute(
-            f"CREATE TEMP TABLE _duphash_{table} AS SELECT h FROM (SELECT hash({key}) AS h FROM {rows} WHERE _reason IS NULL) "
-            "GROUP BY h HAVING count(*) > 1"
+            f"CREATE TEMP TABLE _duphash_{table} AS SELECT h FROM (SELECT hash({varying}) AS h FROM {rows} "
+            "WHERE _reason IS NULL) GROUP BY h HAVING count(*) > 1"
         )
         if not con.execute(f"SELECT count(*) FROM _duphash_{table}").fetchone()[0]:
             return None
         con.execute(
             f"CREATE TEMP TABLE _dupcand_{table} AS SELECT * FROM {rows} WHERE _reason IS NULL "
-            f"AND hash({key}) IN (SELECT h FROM _duphash_{table})"
+            f"AND hash({varying}) IN (SELECT h FROM _duphash_{table})"
         )
         cmp_distinct = " OR ".join(
             f"count(DISTINCT {c}) > 1 OR (count({c}) > 0 AND count({c}) < count(*))" for c in spec.compared
