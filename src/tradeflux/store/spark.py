@@ -88,11 +88,12 @@ class _Result:
     def __init__(self, frame):
         self._frame = frame
 
-    def arrow(self):
+    def to_arrow_table(self):
+        """The result as an Arrow table (what numerical code takes, as from DuckDB)."""
         return self._frame.toArrow()
 
     def df(self) -> pd.DataFrame:
-        return duckdb.from_arrow(self.arrow()).df()
+        return duckdb.from_arrow(self.to_arrow_table()).df()
 
     fetchdf = df
 
