@@ -151,3 +151,30 @@ def test_sql_is_written_once_and_transpiled():
     )
     with pytest.raises(tradeflux.InputError, match="the query has 1 parameters, 2 given"):
         _bind("SELECT ?", [1, 2])
+
+
+def test_the_engine_reads_the_files_where_the_store_url_says(store_dir, data_dir, tmp_path, stores):
+    """A copy of the store elsewhere (as in object storage), read through TRADEFLUX_STORE_URL; the
+    manifest stays local. Deleting the local files proves the engine reads the copy."""
+    import shutil
+
+    from tradeflux.store.spark import SparkEngine
+
+    engine = SparkEngine(store_url="s3a://bucket/tf/store/", local_root=store_dir)
+    part = store_dir / "flows" / "source=gacc" / "classification=TOTAL" / "year=2025" / "x-0.parquet"
+    assert (
+        engine._path(str(part)) == "s3a://bucket/tf/store/flows/source=gacc/classification=TOTAL/year=2025/x-0.parquet"
+    )
+    assert engine._base(str(part), "flows") == "s3a://bucket/tf/store/flows"
+
+    local = tmp_path / "local"
+    shutil.copytree(store_dir, local)
+    remote = tmp_path / "remote"
+    shutil.copytree(store_dir, remote)
+    for parquet in (local / "flows").rglob("*.parquet"):
+        parquet.unlink()
+    st = tradeflux.open(local, data_dir=data_dir, engine="spark")
+    st.engine = SparkEngine(master="local[2]", store_url=remote.as_uri(), local_root=local)
+    got = canonical.canonical(st.connect(), reporter="CHN", partner="USA", year=2024)
+    want = canonical.canonical(stores["duckdb"].connect(), reporter="CHN", partner="USA", year=2024)
+    same_frame(want.drop(columns="file"), got.drop(columns="file"))
