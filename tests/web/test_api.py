@@ -101,6 +101,16 @@ def test_claims_endpoint(client):
     assert bad.status_code == 400 and "not in English" in bad.json()["error"]
 
 
+def _finished(client, job: dict) -> dict:
+    """Poll a job until it is done or failed (two minutes at most)."""
+    for _ in range(240):
+        job = client.get(f"/api/jobs/{job['id']}").json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    return job
+
+
 def test_jobs_limits_and_results(client):
     assert client.post("/api/jobs/ge", json={"scenario": "nope"}).status_code == 404
     assert client.post("/api/jobs/ge", json={"scenario": "../etc"}).status_code == 422
@@ -113,12 +123,7 @@ def test_jobs_limits_and_results(client):
     assert (first.status_code, second.status_code, third.status_code) == (202, 202, 429)
     assert third.json()["error"].startswith("2 jobs are running")
     for job in (first.json(), second.json()):
-        for _ in range(240):
-            job = client.get(f"/api/jobs/{job['id']}").json()
-            if job["status"] in ("done", "failed"):
-                break
-            time.sleep(0.5)
-        assert job["status"] == "done", job
+        assert _finished(client, job)["status"] == "done"
     pe = client.get(f"/api/jobs/{first.json()['id']}").json()["result"]
     india = next(r for r in pe["partners"] if r["partner"] == "IND")
     assert india["change_pct"] < -50
@@ -128,12 +133,7 @@ def test_outlook_job(client):
     assert client.post("/api/jobs/outlook", json={"country": "Narnia"}).status_code == 404
     assert client.post("/api/jobs/outlook", json={"country": "BRA", "horizon": 9}).status_code == 422
     assert client.post("/api/jobs/outlook", json={"country": "BRA", "flow": "both"}).status_code == 422
-    job = client.post("/api/jobs/outlook", json={"country": "BRA"}).json()
-    for _ in range(240):
-        job = client.get(f"/api/jobs/{job['id']}").json()
-        if job["status"] in ("done", "failed"):
-            break
-        time.sleep(0.5)
+    job = _finished(client, client.post("/api/jobs/outlook", json={"country": "BRA"}).json())
     assert job["status"] == "done", job
     result = job["result"]
     assert result["reporter"] == "BRA" and result["target_year"] == 2021

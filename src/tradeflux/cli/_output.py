@@ -55,6 +55,17 @@ def show(frame: pd.DataFrame, title: str, *, columns: list[str] | tuple[str, ...
     sized.print(table, crop=False)
 
 
+def open_store(store: Path | None, data_dir: Path | None, engine: str | None = None, spark_master: str | None = None):
+    """The store for a command that reads it: an empty store is an input error, said once."""
+    from tradeflux import store as _store
+    from tradeflux.errors import InputError
+
+    st = _store.open(store, data_dir=data_dir, engine=engine, spark_master=spark_master)
+    if st.sources().empty:
+        raise InputError("the store is empty: run `tradeflux ingest` first")
+    return st
+
+
 def say(text: str) -> None:
     console.print(text, highlight=False, markup=False)
 

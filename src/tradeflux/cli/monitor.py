@@ -10,7 +10,18 @@ import typer
 
 from tradeflux import store as _store
 from tradeflux.cli import app
-from tradeflux.cli._output import DataOpt, EngineOpt, JsonOpt, SparkMasterOpt, StoreOpt, console, emit_json, say, show
+from tradeflux.cli._output import (
+    DataOpt,
+    EngineOpt,
+    JsonOpt,
+    SparkMasterOpt,
+    StoreOpt,
+    console,
+    emit_json,
+    open_store,
+    say,
+    show,
+)
 from tradeflux.errors import InputError
 from tradeflux.render.writers import write_report
 
@@ -31,9 +42,7 @@ def report(
     """What happened to a country's trade in a year: terminal summary, HTML with charts, JSON and CSV."""
     from tradeflux.analysis import report as _report
 
-    st = _store.open(store, data_dir=data_dir, engine=engine, spark_master=spark_master)
-    if st.sources().empty:
-        raise InputError("the store is empty: run `tradeflux ingest` first")
+    st = open_store(store, data_dir, engine, spark_master)
     rep = _report.build(st, st.countries.code(country), year)
     paths = write_report(rep, out)
     if as_json:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from tradeflux import store as _store
 from tradeflux.cli import app
 from tradeflux.cli._output import (
     DataOpt,
@@ -18,6 +17,7 @@ from tradeflux.cli._output import (
     console,
     emit_json,
     err,
+    open_store,
     say,
     show,
 )
@@ -57,9 +57,7 @@ def outlook(
     """Forecast a reporter's trade by partner and group with intervals and their backtest record."""
     from tradeflux.analysis import outlook as _outlook
 
-    st = _store.open(store, data_dir=data_dir, engine=engine, spark_master=spark_master)
-    if st.sources().empty:
-        raise InputError("the store is empty: run `tradeflux ingest` first")
+    st = open_store(store, data_dir, engine, spark_master)
     quiet = as_json or not err.is_terminal
     note = (lambda _m: None) if quiet else (lambda m: err.print(m, highlight=False, markup=False))
     if track_record:
