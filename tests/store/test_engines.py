@@ -101,7 +101,19 @@ QUERIES = {
     "product totals": lambda st, con: queries.product_totals(con, "BRA"),
     "indicators": lambda st, con: queries.indicators(con, "CHN"),
     "outlook series": lambda st, con: outlook.canonical_series(con, "CHN", "import")[0],
+    "dimension: countries": lambda st, con: con.execute("SELECT * FROM dim_countries").df(),
+    "dimension: products": lambda st, con: con.execute("SELECT * FROM dim_products WHERE code LIKE '85%'").df(),
+    "groups joined to flows": lambda st, con: con.execute(GROUP_EXPORTS).df(),
 }
+# China's exports to each group in each year, members as of 1 July, through the dimension table
+GROUP_EXPORTS = """
+SELECT g.group_id, f.year, count(*) AS partners, sum(f.value) AS value
+FROM flows f JOIN dim_groups g ON f.partner = g.iso3
+  AND (g.start_date IS NULL OR g.start_date <= make_date(f.year, 7, 1))
+  AND (g.end_date IS NULL OR g.end_date > make_date(f.year, 7, 1))
+WHERE f.reporter = 'CHN' AND f.flow = 'export' AND f.source = 'imf-china'
+GROUP BY g.group_id, f.year
+"""
 
 
 @pytest.mark.parametrize("name", list(QUERIES))
@@ -178,3 +190,25 @@ def test_the_engine_reads_the_files_where_the_store_url_says(store_dir, data_dir
     got = canonical.canonical(st.connect(), reporter="CHN", partner="USA", year=2024)
     want = canonical.canonical(stores["duckdb"].connect(), reporter="CHN", partner="USA", year=2024)
     same_frame(want.drop(columns="file"), got.drop(columns="file"))
+
+
+def test_dimension_tables_by_hand(cons):
+    """Members on 1 July: ASEAN 10 in 2020; the EU 28 in 2019 (the UK left on 31 January 2020), 27 in 2020;
+    China's exports to the group in 2020 are the sum over those members (computed here from the facts)."""
+    members_sql = (
+        "SELECT group_id, count(*) AS n FROM dim_groups WHERE (start_date IS NULL OR start_date <= DATE '{d}') "
+        "AND (end_date IS NULL OR end_date > DATE '{d}') AND group_id IN ('ASEAN', 'EU27') GROUP BY group_id"
+    )
+    for con in cons.values():
+        y2020 = con.execute(members_sql.format(d="2020-07-01")).df().set_index("group_id").n
+        y2019 = con.execute(members_sql.format(d="2019-07-01")).df().set_index("group_id").n
+        assert (y2020["ASEAN"], y2020["EU27"], y2019["EU27"]) == (10, 27, 28)
+        groups = con.execute(GROUP_EXPORTS).df().set_index(["group_id", "year"])
+        facts = con.execute(
+            "SELECT partner, value FROM flows WHERE reporter = 'CHN' AND flow = 'export' AND source = 'imf-china' "
+            "AND year = 2020"
+        ).df()
+        eu = ["AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL"]
+        eu += ["ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE"]
+        want = facts[facts.partner.isin(eu)].value.sum()
+        assert groups.loc[("EU27", 2020), "value"] == pytest.approx(want, abs=0.005)

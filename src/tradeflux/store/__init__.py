@@ -8,6 +8,7 @@ Layout under the store directory::
     indicators/source=S/year=Y/<entry>-<n>.parquet
     tariffs/source=S/year=Y/<entry>-<n>.parquet
     quarantine/<entry>.parquet          rejected rows with file, line, field and reason
+    dimensions/dim_*.parquet            countries, dated groups, HS products, baskets (for joins in any engine)
 
 Guarantees:
 
@@ -42,7 +43,7 @@ from tradeflux.reference import countries as _countries
 from tradeflux.sources import SOURCES, find_source
 from tradeflux.sources.base import Dataset, Source
 from tradeflux.sources.gacc import embedded_headlines
-from tradeflux.store import engines
+from tradeflux.store import dimensions, engines
 from tradeflux.store.ingest import IngestJob, sha256
 from tradeflux.store.lock import WriteLock
 from tradeflux.store.manifest import FORMAT, MANIFEST, IngestResult, Manifest, TableCount
@@ -170,6 +171,7 @@ class Store:
             self._move_in(result)
         for old in replaced:
             self._retire(old)
+        dimensions.write(self.root, self.countries, self.data_dir)
         return results
 
     def _move_in(self, entry: IngestResult) -> None:
@@ -320,7 +322,8 @@ class Store:
         ``quarantine``)."""
         tables = {table: self.file_groups(table, vintage) for table in schema.TABLES}
         quarantine = [self.root / e.quarantine_file for e in self._visible_entries(vintage) if e.quarantine_file]
-        return self.engine.connect(tables, quarantine)
+        dims = {n: p for n in dimensions.DIMENSIONS if (p := self.root / "dimensions" / f"{n}.parquet").exists()}
+        return self.engine.connect(tables, quarantine, dims)
 
     def query(
         self,

@@ -36,8 +36,14 @@ class Engine(Protocol):
 
     name: str
 
-    def connect(self, tables: dict[str, Sequence[FileGroup]], quarantine: Sequence[Path]) -> Any:
-        """A connection on which each canonical table and ``quarantine`` can be queried by name."""
+    def connect(
+        self,
+        tables: dict[str, Sequence[FileGroup]],
+        quarantine: Sequence[Path],
+        dimensions: dict[str, Path] | None = None,
+    ) -> Any:
+        """A connection on which each canonical table, ``quarantine`` and each dimension table
+        (``dim_countries``...) can be queried by name."""
         ...
 
 
@@ -66,8 +72,15 @@ class DuckDBEngine:
             return f"SELECT {cols} WHERE false"
         return "\nUNION ALL\n".join(parts)
 
-    def connect(self, tables: dict[str, Sequence[FileGroup]], quarantine: Sequence[Path]) -> duckdb.DuckDBPyConnection:
+    def connect(
+        self,
+        tables: dict[str, Sequence[FileGroup]],
+        quarantine: Sequence[Path],
+        dimensions: dict[str, Path] | None = None,
+    ) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
+        for name, path in (dimensions or {}).items():
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({literal(str(path))})")
         for table, groups in tables.items():
             con.execute(f"CREATE VIEW {table} AS {self.relation_sql(table, groups)}")
         if quarantine:

@@ -188,9 +188,17 @@ class SparkEngine:
             out = out.unionByName(part)
         return out
 
-    def connect(self, tables: dict[str, Sequence[Any]], quarantine: Sequence[Path]) -> SparkConnection:
+    def connect(
+        self,
+        tables: dict[str, Sequence[Any]],
+        quarantine: Sequence[Path],
+        dimensions: dict[str, Path] | None = None,
+    ) -> SparkConnection:
         spark = session(self.master)
         views = []
+        for name, path in (dimensions or {}).items():
+            spark.read.parquet(self._path(str(path))).createOrReplaceTempView(name)
+            views.append(name)
         for table, groups in tables.items():
             self.relation(spark, table, groups).createOrReplaceTempView(table)
             views.append(table)
