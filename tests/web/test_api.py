@@ -211,7 +211,7 @@ def test_dashboard_end_to_end(server, full_store, data_dir, tmp_path, browser_pa
     ahead = outlook.build(full_store.connect(), "DEU", full_store.countries, flows=("export",))
     world = page.locator("#outlook-table tr", has_text="World (total)").locator("td[data-col=forecast]").inner_text()
     assert world == f"{ahead.row('export', 'WLD').forecast / 1e12:.2f} tn"
-    assert "2005-2021" in page.locator("#chart-outlook-total .gtitle").inner_text()
+    assert "2005-2021" in page.locator("#chart-outlook-total .gtitle").text_content()
     page.select_option("#scenario", "us_tariffs_truce_2025_11_goods")
     page.click("#run")
     page.wait_for_function("document.getElementById('job').textContent === 'done'", timeout=120_000)

@@ -209,8 +209,12 @@ def _doc_year(text: str, today: pd.Timestamp | None) -> int | None:
 def _quantities(sentence: str):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # quantulum3 warns that its optional classifier is absent
-        from quantulum3 import parser
+        from quantulum3 import classifier, parser
 
+        # The rule-based disambiguation, always: quantulum3 switches to its pickled scikit-learn
+        # classifier whenever scikit-learn is importable (it comes with other packages), and that
+        # pickle does not load in current scikit-learn; extraction must not depend on what else is installed.
+        classifier.USE_CLF = False
         return parser.parse(sentence)
 
 
