@@ -7,7 +7,7 @@ first use (``tradeflux.gravity`` imports pyfixest only when asked for):
 ``tradeflux.reference``  countries, dated groups, HS nomenclature and product baskets
 ``tradeflux.sources``    one reader per source format, and the registry of sources
 ``tradeflux.store``      the Parquet store: ingest, manifest, engines, queries
-``tradeflux.analysis``   metrics, figures with provenance, the country report
+``tradeflux.analysis``   metrics, figures with provenance, the country report, the outlook
 ``tradeflux.models``     gravity, tariffs, partial (PE) and general (GE) equilibrium: no I/O
 ``tradeflux.scenarios``  scenario files, model inputs, GE and PE runs, published GE checks
 ``tradeflux.render``     JSON encoding, terminal tables, HTML pages and charts
@@ -15,7 +15,7 @@ first use (``tradeflux.gravity`` imports pyfixest only when asked for):
 ======================  =========================================================================
 
 For convenience the most used modules keep short names: ``tradeflux.countries``, ``.products``,
-``.metrics``, ``.report``, ``.gravity``, ``.tariffs``, ``.pe``, ``.ge``.
+``.metrics``, ``.report``, ``.outlook``, ``.gravity``, ``.tariffs``, ``.pe``, ``.ge``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ _SHORT = {
     "products": "tradeflux.reference.products",
     "metrics": "tradeflux.analysis.metrics",
     "report": "tradeflux.analysis.report",
+    "outlook": "tradeflux.analysis.outlook",
     "gravity": "tradeflux.models.gravity",
     "tariffs": "tradeflux.models.tariffs",
     "pe": "tradeflux.models.pe",

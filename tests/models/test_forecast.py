@@ -143,3 +143,20 @@ def test_reconciliation_is_exact_and_moves_the_noisier_forecast_more():
     w = ((residuals / 300) ** 2).mean(axis=1) + 2e-8  # solved in units of the largest forecast
     gap = base[1] + base[2] - base[0]
     assert out[0] == pytest.approx(base[0] + gap * w[0] / w.sum(), rel=1e-9)
+
+
+def test_the_exogenous_driver_candidate(growing):
+    """Exports to a partner that are always a fifth of its imports: the share candidate forecasts a
+    fifth of the driver's own default forecast, at every origin where the driver has a figure."""
+    drivers = growing[growing.unique_id.isin(["s01", "s02"])].assign(unique_id=lambda d: "driver:" + d.unique_id)
+    series = growing[growing.unique_id.isin(["s01", "s02"])].assign(value=lambda d: d.value / 5)
+    bt = fc.backtest(series, windows=12, evaluated=6, drivers=drivers, links={"s01": "driver:s01"})
+    own = fc.backtest(drivers, windows=12, evaluated=6)
+    pts = bt.points.set_index(["unique_id", "origin"])
+    want = own.points.set_index(["unique_id", "origin"]).combination
+    for origin in (2008, 2018):
+        assert pts.loc[("s01", origin), "share"] == pytest.approx(want.loc[("driver:s01", origin)] / 5, rel=1e-9)
+    assert pts.loc["s02"].share.isna().all()  # no driver linked
+    methods = set(bt.overall.method)
+    assert {"share", "combination_where_share"} <= methods
+    assert "the exogenous driver" in bt.notes[-1]

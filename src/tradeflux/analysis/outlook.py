@@ -12,7 +12,9 @@ the horizon), from its own last year; base forecasts are then reconciled so that
 ``REST`` add up to the total and members to their groups, exactly.
 
 The forecasting itself (models, backtests, intervals, reconciliation) is
-:mod:`tradeflux.models.forecast`; a scenario's percentage changes come from the PE or GE layers
+:mod:`tradeflux.models.forecast`; the candidate with an exogenous driver takes each partner's own
+total imports (for exports to it; its exports for imports from it) and is scored in the backtest
+where the driver has figures; a scenario's percentage changes come from the PE or GE layers
 and are applied by :func:`overlay`. Monthly series are not modelled: the store's monthly
 figures are a few partial tables, too short for a backtest.
 """
@@ -292,7 +294,10 @@ def build(
         panel = panel[panel.unique_id.isin(last.index[last < target])]
         steps = int((target - panel.groupby("unique_id").year.max()).max())
         say(f"{code} {flow}s: {panel.unique_id.nunique()} series, forecast for {target}")
-        track = fc.backtest(panel, horizon=steps, windows=windows, evaluated=evaluated, progress=say)
+        drivers, links = _drivers(con, [k for k, v in h.kinds.items() if v == "partner"], flow)
+        track = fc.backtest(
+            panel, horizon=steps, windows=windows, evaluated=evaluated, progress=say, drivers=drivers, links=links
+        )
         base = fc.forecast(panel, target, track, method=method).table.set_index("unique_id")
         table = _reconciled(h, base, track, target)
         table.insert(0, "flow", flow)
@@ -335,6 +340,18 @@ def build(
     return Outlook(
         code, countries.name(code), int(target), horizon, table, pd.concat(history), tracks, details, members, notes
     )
+
+
+def _drivers(con, partners: list[str], flow: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Each partner's own total trade in the other direction (its imports for the reporter's exports
+    to it), the exogenous driver of the ``share`` candidate: a panel and the links to it."""
+    if not partners:
+        return pd.DataFrame(columns=["unique_id", "year", "value"]), {}
+    other = "import" if flow == "export" else "export"
+    rows = canonical(con, reporter=partners, partner=TOTAL, flow=other, classification="TOTAL")
+    rows = rows[(rows.period_kind == "year") & (rows.currency == "USD") & ~rows.mirror.astype(bool)]
+    panel = pd.DataFrame({"unique_id": "driver:" + rows.reporter, "year": rows.year.astype(int), "value": rows.value})
+    return panel, {p: f"driver:{p}" for p in sorted(set(rows.reporter))}
 
 
 def _with_track_record(table: pd.DataFrame, track: fc.Backtest) -> pd.DataFrame:

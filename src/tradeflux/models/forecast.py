@@ -185,9 +185,16 @@ def backtest(
     evaluated: int = 10,
     n_jobs: int = 1,
     progress: Progress | None = None,
+    drivers: pd.DataFrame | None = None,
+    links: dict[str, str] | None = None,
 ) -> Backtest:
     """Backtest every series of ``panel`` long enough for ``windows`` origins after ``MIN_TRAIN``
-    years (the others are listed in ``short``). See the module docstring for the conventions."""
+    years (the others are listed in ``short``). See the module docstring for the conventions.
+
+    ``drivers`` (a panel) and ``links`` (series -> driver) add the candidate with an exogenous
+    driver, ``share``: the series' share of its driver at the origin times the driver's default
+    forecast (a partner's total imports for exports to that partner). It is scored where the driver
+    has a figure at the origin, beside the default on the same points."""
     if evaluated > windows:
         raise InputError(f"evaluated origins ({evaluated}) cannot exceed windows ({windows})")
     if horizon < 1:
@@ -247,9 +254,20 @@ def backtest(
     which = points.selected_model.map({m: i for i, m in enumerate(CANDIDATES)}).to_numpy()
     points["selected"] = np.choose(which, [points[m].to_numpy() for m in CANDIDATES])
 
+    methods = list(METHODS)
+    if drivers is not None and links:
+        points["share"] = _share(points, data, drivers, links, horizon, windows, n_jobs)
+        if points.share.notna().any():
+            points["combination_where_share"] = points[DEFAULT].where(points.share.notna())
+            methods += ["share", "combination_where_share"]
+            notes.append(
+                f"the exogenous driver (share of the driver's forecast) has {int(points.share.notna().sum())} "
+                "backtest points where the driver has a figure at the origin; 'combination_where_share' is the "
+                "default on the same points"
+            )
     scored = points[points.scored]
     score_rows = []
-    for m in METHODS:
+    for m in methods:
         ase = (scored[m] - scored.actual).abs() / scored.scale
         score_rows.append(pd.DataFrame({"unique_id": scored.unique_id, "method": m, "h": scored.h, "ase": ase}))
     scores = (
@@ -264,7 +282,7 @@ def backtest(
     overall["series"] = finite.groupby(["method", "h"]).size().to_numpy()
     overall["vs_naive"] = overall.mase / overall.h.map(overall[overall.method == "naive"].set_index("h").mase)
     overall = overall.round({"mase": 3, "mase_median": 3, "vs_naive": 3})
-    overall["method"] = pd.Categorical(overall.method, METHODS, ordered=True)
+    overall["method"] = pd.Categorical(overall.method, methods, ordered=True)
     overall = overall.sort_values(["h", "method"]).reset_index(drop=True)
     overall["method"] = overall.method.astype(str)
 
@@ -288,6 +306,36 @@ def _volatility(values: pd.Series) -> float:
     changes = np.diff(logs)
     mad = float(np.median(np.abs(changes - np.median(changes)))) * 1.4826
     return mad if mad > 0 else float(np.std(changes, ddof=1))
+
+
+def _share(
+    points: pd.DataFrame,
+    data: pd.DataFrame,
+    drivers: pd.DataFrame,
+    links: dict[str, str],
+    horizon: int,
+    windows: int,
+    n_jobs: int,
+) -> pd.Series:
+    """The driver model's backtest forecasts, aligned to ``points`` (missing where it has none)."""
+    dpanel, _ = prepare(drivers[drivers.unique_id.isin(set(links.values()))])
+    sizes = dpanel.groupby("unique_id").size()
+    dpanel = dpanel[dpanel.unique_id.isin(sizes.index[sizes >= MIN_TRAIN + windows + horizon - 1])]
+    if dpanel.empty:
+        return pd.Series(np.nan, index=points.index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dcv = _statsforecast(n_jobs).cross_validation(df=_log_frame(dpanel), h=horizon, n_windows=windows, step_size=1)
+    dcv["driver_hat"] = np.exp(dcv[list(COMBINED)].mean(axis=1))
+    dhat = dcv.set_index(["unique_id", "cutoff", "ds"]).driver_hat
+    dval = dpanel.set_index(["unique_id", "year"]).value
+    sval = data.set_index(["unique_id", "year"]).value
+    driver = points.unique_id.map(links)
+    keys_hat = pd.MultiIndex.from_arrays([driver, points.origin, points.year])
+    keys_dval = pd.MultiIndex.from_arrays([driver, points.origin])
+    keys_sval = pd.MultiIndex.from_arrays([points.unique_id, points.origin])
+    share = sval.reindex(keys_sval).to_numpy() / dval.reindex(keys_dval).to_numpy()
+    return pd.Series(share * dhat.reindex(keys_hat).to_numpy(), index=points.index)
 
 
 def _quantiles(points: pd.DataFrame) -> pd.DataFrame:
