@@ -35,7 +35,18 @@ from tradeflux.errors import InputError, NotFound
 from tradeflux.models import forecast as fc
 from tradeflux.reference.countries import CountryTable
 
-__all__ = ["MIN_COVERAGE", "WTO_MISS", "Outlook", "TrackRecord", "build", "overlay", "track_record"]
+__all__ = [
+    "MIN_COVERAGE",
+    "WTO_MISS",
+    "Outlook",
+    "TrackRecord",
+    "build",
+    "canonical_series",
+    "dots_totals",
+    "hierarchy",
+    "overlay",
+    "track_record",
+]
 
 MIN_COVERAGE = 0.7
 MAX_EXCESS = 0.02  # partners may add up to 2% more than the total (rounding, revisions), not more
