@@ -19,6 +19,7 @@ losing to DuckDB, and what a cluster might do (an estimate, said so). Prints a t
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import shutil
 import sys
@@ -134,8 +135,6 @@ def main() -> None:
     for rows in args.rows:
         work = Path(args.keep or tempfile.mkdtemp(prefix="tradeflux-scale-")) / f"rows-{rows}"
         t0 = time.perf_counter()
-        import json
-
         spec = work / "groups.json"
         if not spec.exists():
             groups = generate(work, rows)

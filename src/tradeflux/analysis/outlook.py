@@ -22,7 +22,8 @@ figures are a few partial tables, too short for a backtest.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -142,8 +143,8 @@ def canonical_series(con, reporter: str, flow: str) -> tuple[pd.DataFrame, dict[
     notes: dict[str, str] = {}
     if len(switching) == 0:
         return rows, notes
-    every = canonical(con, all_sources=True, reporter=reporter, flow=flow, classification="TOTAL")
-    every = every[(every.period_kind == "year") & (every.currency == "USD") & every.partner.isin(switching)]
+    every = queries.annual_usd(canonical(con, all_sources=True, reporter=reporter, flow=flow, classification="TOTAL"))
+    every = every[every.partner.isin(switching)]
     both = every.assign(mirror=every.mirror.astype(bool)).pivot_table(
         index=["partner", "year"], columns="mirror", values="value", aggfunc="first"
     )
@@ -359,8 +360,8 @@ def _drivers(con, partners: list[str], flow: str) -> tuple[pd.DataFrame, dict[st
     if not partners:
         return pd.DataFrame(columns=["unique_id", "year", "value"]), {}
     other = "import" if flow == "export" else "export"
-    rows = canonical(con, reporter=partners, partner=TOTAL, flow=other, classification="TOTAL")
-    rows = rows[(rows.period_kind == "year") & (rows.currency == "USD") & ~rows.mirror.astype(bool)]
+    rows = queries.annual_usd(canonical(con, reporter=partners, partner=TOTAL, flow=other, classification="TOTAL"))
+    rows = rows[~rows.mirror.astype(bool)]
     panel = pd.DataFrame({"unique_id": "driver:" + rows.reporter, "year": rows.year.astype(int), "value": rows.value})
     return panel, {p: f"driver:{p}" for p in sorted(set(rows.reporter))}
 
@@ -430,7 +431,7 @@ def _residuals(track: fc.Backtest, uid: str, row: pd.Series) -> np.ndarray:
         return (own.actual - own[fc.DEFAULT]).to_numpy()
     # the interval's width stands for the spread: the 80% band over 2.56 standard deviations
     sd = (np.log(row.hi80) - np.log(row.lo80)) / 2.563 if row.hi80 > 0 and row.lo80 > 0 else 0.1
-    q = np.quantile(np.random.default_rng(0).standard_normal(100_000), np.linspace(0.025, 0.975, windows))
+    q = np.array([NormalDist().inv_cdf(p) for p in np.linspace(0.025, 0.975, windows)])
     return row.point * (np.exp(q * sd) - 1)
 
 
@@ -478,13 +479,7 @@ def overlay(outlook: Outlook, changes: pd.DataFrame, label: str, *, flow: str = 
         "baseline year (PE: 2024 US imports; GE: 2019 trade): where the forecast's last figure already carries "
         "part of the policy, the overlay counts that part again"
     )
-    return _replace(outlook, scenario=pd.DataFrame(rows), scenario_label=label, notes=[*outlook.notes, note])
-
-
-def _replace(outlook: Outlook, **changes) -> Outlook:
-    import dataclasses
-
-    return dataclasses.replace(outlook, **changes)
+    return replace(outlook, scenario=pd.DataFrame(rows), scenario_label=label, notes=[*outlook.notes, note])
 
 
 # ---- track record ------------------------------------------------------------------------------

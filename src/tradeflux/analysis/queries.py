@@ -12,6 +12,7 @@ from tradeflux.analysis.canonical import canonical
 
 __all__ = [
     "PRODUCT_TOTALS_SQL",
+    "annual_usd",
     "declared_by_partners",
     "indicators",
     "own_flows",
@@ -59,7 +60,8 @@ GROUP BY period, period_kind, year, month, reporter, flow, classification, produ
 """
 
 
-def _annual_usd(frame: pd.DataFrame) -> pd.DataFrame:
+def annual_usd(frame: pd.DataFrame) -> pd.DataFrame:
+    """The annual rows in USD of a flows frame."""
     return frame[(frame.period_kind == "year") & (frame.currency == "USD")].reset_index(drop=True)
 
 
@@ -68,7 +70,7 @@ def own_flows(con, country: str) -> pd.DataFrame:
 
     Where the country's own figure is missing, the canonical row may be a partner's (``mirror``).
     """
-    rows = _annual_usd(canonical(con, reporter=country, classification="TOTAL"))
+    rows = annual_usd(canonical(con, reporter=country, classification="TOTAL"))
     if rows.empty or not (rows.partner == "WLD").any():
         summed = product_totals(con, country)
         if not summed.empty:
@@ -82,14 +84,14 @@ def own_flows(con, country: str) -> pd.DataFrame:
 def world_totals_all(con, country: str) -> pd.DataFrame:
     """Every source's annual USD totals of the country with the world (not only the canonical ones)."""
     rows = canonical(con, all_sources=True, reporter=country, partner="WLD", classification="TOTAL")
-    return _annual_usd(rows)
+    return annual_usd(rows)
 
 
 def declared_by_partners(con, country: str) -> pd.DataFrame:
     """What partners declare of their trade with ``country``: canonical rows with ``partner = country``
     from the partners' own statistics (not mirror rows), annual, USD."""
     rows = canonical(con, partner=country, classification="TOTAL")
-    rows = _annual_usd(rows)
+    rows = annual_usd(rows)
     return rows[~rows.mirror.astype(bool)].reset_index(drop=True)
 
 

@@ -55,13 +55,21 @@ def show(frame: pd.DataFrame, title: str, *, columns: list[str] | tuple[str, ...
     sized.print(table, crop=False)
 
 
-def open_store(store: Path | None, data_dir: Path | None, engine: str | None = None, spark_master: str | None = None):
-    """The store for a command that reads it: an empty store is an input error, said once."""
+def open_store(
+    store: Path | None,
+    data_dir: Path | None,
+    engine: str | None = None,
+    spark_master: str | None = None,
+    *,
+    require_data: bool = True,
+):
+    """The store a command works on; for a command that reads it (``require_data``), an empty store
+    is an input error, said once."""
     from tradeflux import store as _store
     from tradeflux.errors import InputError
 
     st = _store.open(store, data_dir=data_dir, engine=engine, spark_master=spark_master)
-    if st.sources().empty:
+    if require_data and st.sources().empty:
         raise InputError("the store is empty: run `tradeflux ingest` first")
     return st
 

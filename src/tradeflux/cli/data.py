@@ -21,6 +21,7 @@ from tradeflux.cli._output import (
     console,
     emit_json,
     err,
+    open_store,
     progress,
     show,
 )
@@ -44,12 +45,6 @@ SOURCE_COLUMNS = [
 ]
 
 
-def _open(
-    store: Path | None, data_dir: Path | None, engine: str | None = None, spark_master: str | None = None
-) -> _store.Store:
-    return _store.open(store, data_dir=data_dir, engine=engine, spark_master=spark_master)
-
-
 @app.command()
 def ingest(
     sources: Annotated[
@@ -71,7 +66,7 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Load source files into the store: every dataset found in the data directory, or one --file."""
-    st = _open(store, data_dir)
+    st = open_store(store, data_dir, require_data=False)
     results: list[_store.IngestResult] = []
     if file is not None:
         if mapping is not None:
@@ -123,7 +118,7 @@ def ingest(
 @app.command()
 def sources(store: StoreOpt = None, data_dir: DataOpt = None, as_json: JsonOpt = False) -> None:
     """What the store holds: one row per ingested file, with its vintage and row accounting."""
-    st = _open(store, data_dir)
+    st = open_store(store, data_dir, require_data=False)
     frame = st.sources()
     if as_json:
         emit_json(frame)
@@ -194,7 +189,7 @@ def query(
         raise InputError(f"table {table} has no column {', '.join(bad)}")
     if limit is None and fmt == "table" and out is None:
         limit = 50
-    st = _open(store, data_dir, engine, spark_master)
+    st = open_store(store, data_dir, engine, spark_master, require_data=False)
     if table == "flows":
         from tradeflux.analysis.canonical import canonical
 
@@ -246,7 +241,7 @@ def quarantine(
     as_json: JsonOpt = False,
 ) -> None:
     """Rows that were not loaded, with file, line, field and reason (of the current vintages by default)."""
-    frame = _open(store, data_dir).quarantine(source, vintage)
+    frame = open_store(store, data_dir, require_data=False).quarantine(source, vintage)
     if as_json:
         emit_json(frame)
         return
@@ -293,7 +288,7 @@ def fetch_comtrade(
         ) from None
     ingested = []
     if do_ingest:
-        st = _open(store, data_dir)
+        st = open_store(store, data_dir, require_data=False)
         for item in done:
             ingested.append(st.ingest("comtrade", item["file"], dataset="api-json").to_dict())
     if as_json:

@@ -8,7 +8,6 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from tradeflux import store as _store
 from tradeflux.cli import app
 from tradeflux.cli._output import (
     DataOpt,
@@ -74,7 +73,7 @@ def reconcile(
     """Every source's figure for one pair's trade in a year, both directions, with the gaps and their likely causes."""
     from tradeflux.analysis.reconcile import reconcile as _reconcile
 
-    st = _store.open(store, data_dir=data_dir, engine=engine, spark_master=spark_master)
+    st = open_store(store, data_dir, engine, spark_master, require_data=False)
     a, b = st.countries.code(reporter), st.countries.code(partner)
     con = st.connect()
     try:
@@ -126,7 +125,7 @@ def check(
     from tradeflux.analysis import claims
     from tradeflux.render.writers import write_claims
 
-    st = _store.open(store, data_dir=data_dir)
+    st = open_store(store, data_dir, require_data=False)
     if evaluate:
         result = claims.evaluate(st.countries)
         if as_json:

@@ -229,11 +229,10 @@ def backtest(
     points["log_error"] = cv.log_actual - cv[DEFAULT]
     points["log_error_naive"] = cv.log_actual - cv["naive"]
     origins = np.sort(points.origin.unique())
-    first_scored = points.groupby("unique_id").origin.transform(lambda o: np.sort(o.unique())[-evaluated])
-    points["scored"] = points.origin >= first_scored
+    first = points.groupby("unique_id").origin.apply(lambda o: np.sort(o.unique())[-evaluated])
+    points["scored"] = points.origin >= points.unique_id.map(first)
 
     # MASE scale: mean absolute yearly change up to the first scored origin
-    first = points.groupby("unique_id").origin.apply(lambda o: np.sort(o.unique())[-evaluated])
     hist = data.merge(first.rename("first").reset_index(), on="unique_id")
     hist = hist[hist.year <= hist["first"]].sort_values(["unique_id", "year"])
     scale = hist.groupby("unique_id").value.apply(lambda v: np.abs(np.diff(v.to_numpy())).mean())

@@ -67,13 +67,12 @@ class Store:
         self.root.mkdir(parents=True, exist_ok=True)
         self.countries = _countries.load(self.data_dir)
         self.manifest = Manifest(root)
-        name = settings.engine(engine)
-        options = (
-            {"master": settings.spark_master(spark_master), "store_url": settings.store_url(), "local_root": root}
-            if name == "spark"
-            else {}
+        self.engine = engines.get(
+            settings.engine(engine),
+            master=settings.spark_master(spark_master),
+            store_url=settings.store_url(),
+            local_root=root,
         )
-        self.engine = engines.get(name, **options)
         self.lock = WriteLock(root)
 
     @property
@@ -283,8 +282,7 @@ class Store:
             if files:
                 files = tuple(self._readable(entry, table, f) for f in files)
                 # with a store URL the engine reads a copy elsewhere: the local tree may hold only the manifest
-                remote = getattr(self.engine, "store_url", None)
-                gone = [] if remote else [f for f in files if not Path(f).exists()]
+                gone = [] if self.engine.store_url else [f for f in files if not Path(f).exists()]
                 if gone:
                     raise StoreError(
                         f"{gone[0]}: a file of the store is missing ({Path(gone[0]).name} is missing, from "

@@ -35,6 +35,7 @@ class Engine(Protocol):
     """What the store needs of an engine."""
 
     name: str
+    store_url: str | None  # where the engine reads the files, if not at the store's local path
 
     def connect(
         self,
@@ -51,6 +52,7 @@ class DuckDBEngine:
     """DuckDB: one in-memory connection with a view per table over the Parquet files."""
 
     name = "duckdb"
+    store_url = None  # reads the local files
 
     @staticmethod
     def relation_sql(table: str, groups: Sequence[FileGroup]) -> str:
@@ -105,7 +107,8 @@ ENGINES: dict[str, Any] = {"duckdb": lambda **_options: DuckDBEngine(), "spark":
 
 
 def get(name: str = "duckdb", **options: Any) -> Engine:
-    """The engine registered under ``name`` (options: ``master``, ``store_url``, ``local_root`` for Spark)."""
+    """The engine registered under ``name``. Options (each engine takes what it uses): ``master``,
+    ``store_url``, ``local_root``."""
     if name not in ENGINES:
         raise NotFound(f"unknown engine {name!r}; engines: {', '.join(ENGINES)}")
     return ENGINES[name](**options)

@@ -95,8 +95,6 @@ class _Result:
     def df(self) -> pd.DataFrame:
         return duckdb.from_arrow(self.to_arrow_table()).df()
 
-    fetchdf = df
-
     def fetchall(self) -> list[tuple]:
         return [tuple(row) for row in self._frame.collect()]
 
@@ -107,7 +105,7 @@ class _Result:
 
 class SparkConnection:
     """The part of DuckDB's connection API the analysis layer uses, on a Spark session: ``execute``
-    (DuckDB SQL with ``?`` parameters) returning ``df()``/``fetchall()``/``fetchone()``,
+    (DuckDB SQL with ``?`` parameters) returning ``df()``/``fetchall()``/``fetchone()``/``to_arrow_table()``,
     ``register``/``unregister`` of a pandas frame as a view, ``close``."""
 
     def __init__(self, spark, views: list[str]):
@@ -117,8 +115,6 @@ class SparkConnection:
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> _Result:
         bound = _bind(sql, params or [])
         return _Result(self.spark.sql(to_spark_sql(bound)))
-
-    sql = execute
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         self.spark.createDataFrame(frame).createOrReplaceTempView(name)
