@@ -153,6 +153,8 @@ def test_report_command_with_the_spark_engine(store_dir, data_dir, tmp_path):
     assert same_json(a, b) == []
     bad = runner.invoke(app, [*base, "--out", str(tmp_path / "x"), "--engine", "oracle"])
     assert bad.exit_code == 2 and "unknown engine 'oracle'; engines: duckdb, spark" in bad.stderr
+    bad = runner.invoke(app, [*base, "--out", str(tmp_path / "x"), "--engine", "spark", "--spark-master", "nonsense"])
+    assert bad.exit_code == 2 and "--spark-master: 'nonsense' is not a Spark master URL" in bad.stderr
 
 
 def test_sql_is_written_once_and_transpiled():

@@ -16,6 +16,7 @@ prefix instead of the local store directory (a copy of the store in object stora
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,16 @@ from tradeflux.errors import InputError, StoreError
 __all__ = ["SparkConnection", "SparkEngine", "session", "to_spark_sql"]
 
 
+MASTERS = re.compile(r"local(\[(\d+|\*)\])?|(spark|mesos|k8s)://\S+|yarn")
+
+
 @functools.cache
 def session(master: str):
     """The process's Spark session (created on first use)."""
+    if not MASTERS.fullmatch(master):
+        raise InputError(
+            f"--spark-master: {master!r} is not a Spark master URL (local, local[N], spark://host:port, yarn, k8s://...)"
+        )
     try:
         from pyspark.sql import SparkSession
     except ImportError:  # pragma: no cover - the spark extra
@@ -51,7 +59,10 @@ def session(master: str):
     if master.startswith("local"):
         # one machine: a few shuffle partitions, not the cluster default of 200
         builder = builder.config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "2g")
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # the JVM did not start, or the master is unreachable
+        raise StoreError(f"Spark did not start with master {master!r} (is Java installed?): {exc}") from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
