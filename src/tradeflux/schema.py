@@ -28,6 +28,7 @@ already found). :func:`validate_sql` turns a staged relation into typed rows wit
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from tradeflux.errors import NotFound
@@ -51,6 +52,7 @@ __all__ = [
     "Column",
     "TableSpec",
     "constant_columns",
+    "field_check_sql",
     "literal_columns",
     "staged_select",
     "validate_sql",
@@ -277,12 +279,14 @@ _LITERAL = re.compile(r"^(NULL|true|false|-?[0-9]+(\.[0-9]*)?(e-?[0-9]+)?|'(?:[^
 FLOW_INPUTS = {
     "period": ("period_raw",),
     "period_kind": ("period_raw",),
+    "year": ("period_raw",),
     "month": ("period_raw",),
     "reporter": ("reporter",),
     "reporter_code": ("reporter_code",),
     "partner": ("partner",),
     "partner_code": ("partner_code",),
     "flow": ("flow",),
+    "classification": ("classification",),
     "product": ("product",),
     "value": ("value_raw", "value_scale"),
     "currency": ("currency",),
@@ -425,9 +429,30 @@ AREA_COLUMNS = {
 }
 
 
+# The type marker of a staged column whose values are known country codes (the ingest engine's ENUM
+# of them): such a column needs no lookup and cannot be empty text.
+AREA = "AREA"
+
+
+def _missing_code(col: str, types: dict[str, str]) -> str:
+    return f"{col} IS NULL" if types.get(col) == AREA else f"{col} IS NULL OR {col} = ''"
+
+
 def _area_check(col: str) -> str:
     """True when the code in ``col`` is given but unknown (``_known_<col>`` comes from a join with _areas)."""
     return f"({col} IS NOT NULL AND NOT _known_{col})"
+
+
+def field_check_sql(table: str, field: str, literals: dict[str, str]) -> str:
+    """SQL giving why a value of ``field`` breaks the table's rules (NULL when it does not).
+
+    For readers that check each distinct value once, in a lookup, instead of on every row (and say
+    so with ``Staged.checked``); other columns the rules read must be given in ``literals``.
+    """
+    rules = [(cond, reason) for name, cond, reason in _rules(table, {}) if name == field]
+    if not rules:
+        raise NotFound(f"{table} has no rules for {field!r}")
+    return _substitute("CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in rules) + " END", literals)
 
 
 def _hs_code_ok(col: str, lengths: str = "2, 4, 6, 8, 10") -> str:
@@ -452,9 +477,9 @@ def _rules(table: str, types: dict[str, str]) -> list[tuple[str, str, str]]:
         vals = ", ".join(f"'{k}'" for k in VALUATIONS)
         return [
             *_period_rules(),
-            ("reporter", "reporter IS NULL OR reporter = ''", "'missing reporter code'"),
+            ("reporter", _missing_code("reporter", types), "'missing reporter code'"),
             ("reporter", _area_check("reporter"), "'unknown country code ' || quote(reporter)"),
-            ("partner", "partner IS NULL OR partner = ''", "'missing partner code'"),
+            ("partner", _missing_code("partner", types), "'missing partner code'"),
             ("partner", _area_check("partner"), "'unknown country code ' || quote(partner)"),
             ("declarant", _area_check("declarant"), "'unknown country code ' || quote(declarant)"),
             ("flow", f"flow IS NULL OR flow NOT IN ({kinds})", "'unknown flow ' || quote(coalesce(flow, ''))"),
@@ -477,7 +502,7 @@ def _rules(table: str, types: dict[str, str]) -> list[tuple[str, str, str]]:
     if table == "indicators":
         return [
             *_period_rules(),
-            ("reporter", "reporter IS NULL OR reporter = ''", "'missing reporter code'"),
+            ("reporter", _missing_code("reporter", types), "'missing reporter code'"),
             ("reporter", _area_check("reporter"), "'unknown country code ' || quote(reporter)"),
             ("partner", _area_check("partner"), "'unknown country code ' || quote(partner)"),
             ("metric", "metric IS NULL OR metric = ''", "'missing metric'"),
@@ -586,21 +611,24 @@ def validate_sql(
     file: str,
     types: dict[str, str] | None = None,
     literals: dict[str, str] | None = None,
+    checked: Collection[str] = (),
 ) -> str:
     """SQL over the staged relation named ``staged`` giving typed rows plus ``_reason``/``_field``.
 
     Needs a table ``_areas(code)`` of known country codes in the same connection. Each rule is
     checked once per row: the first that holds sets both the field and the reason. ``types`` gives
-    the staged columns' SQL types: numbers a reader already typed skip the text checks.
+    the staged columns' SQL types: numbers a reader already typed skip the text checks, and country
+    columns typed :data:`AREA` (known codes by construction) skip the lookup. The rules of the
+    fields in ``checked`` are left out: the reader applied them (:func:`field_check_sql`).
     """
     types = types or {}
     literals = literals or {}
     types = {**types, **{name: "LITERAL" for name in literals}}  # literals are text or NULL: never "typed numbers"
-    rules = _rules(table, types)
+    rules = [rule for rule in _rules(table, types) if rule[0] not in checked]
     first = " ".join(f"WHEN {cond} THEN {{'f': '{field}', 'r': {reason}}}" for field, cond, reason in rules)
     joins, known = [], []
     for col in AREA_COLUMNS[table]:
-        if literals.get(col, "").upper() == "NULL":  # a column staged as NULL needs no lookup per row
+        if literals.get(col, "").upper() == "NULL" or types.get(col) == AREA:  # no lookup per row needed
             known.append(f"true AS _known_{col}")
             continue
         joins.append(f"LEFT JOIN _areas _a_{col} ON s.{col} = _a_{col}.code")

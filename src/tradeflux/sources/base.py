@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -30,8 +31,22 @@ from tradeflux.reference import countries as _countries
 from tradeflux.reference.countries import CountryTable
 from tradeflux.schema import literal_columns, staged_select
 
-__all__ = ["CHINA_TO_WORLD", "Dataset", "ReadContext", "Reader", "Source", "Staged", "sql_str", "union"]
+__all__ = [
+    "AREA_TYPE",
+    "CHINA_TO_WORLD",
+    "Dataset",
+    "ReadContext",
+    "Reader",
+    "Source",
+    "Staged",
+    "sql_str",
+    "union",
+]
 
+
+# The SQL type (an ENUM of the known country codes) the ingest connection defines: a reader that casts
+# a country column to it (``TRY_CAST(x AS _area)``, NULL when unknown) spares validation a lookup per row.
+AREA_TYPE = "_area"
 
 # Staged flow columns of China's own totals with the world (GACC tables, the Comtrade mirror extract).
 CHINA_TO_WORLD = {"reporter": "'CHN'", "reporter_code": "'China'", "partner": "'WLD'", "partner_code": "'World'"}
@@ -43,19 +58,32 @@ class Staged:
 
     ``literals``: staged columns that are the same SQL literal on every row (set by :meth:`of`);
     the store checks them once and keeps the canonical columns they make constant out of the files.
+    ``unique_keys``: the reader has proven that no two of these rows share the table's key (BACI's
+    sorted files); the store then skips its duplicate check. ``checked``: fields whose canonical
+    rules the reader applied itself, once per distinct value (:func:`~tradeflux.schema.field_check_sql`).
     """
 
     table: str
     sql: str
     literals: Mapping[str, str] | None = None
+    unique_keys: bool = False
+    checked: tuple[str, ...] = ()
 
     @classmethod
     def of(
-        cls, table: str, exprs: dict[str, str], frm: str, *, line: str = "_line", where: str | None = None
+        cls,
+        table: str,
+        exprs: dict[str, str],
+        frm: str,
+        *,
+        line: str = "_line",
+        where: str | None = None,
+        unique_keys: bool = False,
+        checked: tuple[str, ...] = (),
     ) -> Staged:
         """Stage ``exprs`` (staged column -> SQL expression, the rest defaulted) over ``frm``."""
         sql = f"SELECT {staged_select(table, exprs, line)} FROM {frm}" + (f" WHERE {where}" if where else "")
-        return cls(table, sql, literal_columns(table, exprs))
+        return cls(table, sql, literal_columns(table, exprs), unique_keys, checked)
 
 
 @dataclass
@@ -67,6 +95,7 @@ class ReadContext:
     lines_read: int = 0
     notes: list[str] = field(default_factory=list)
     _n: int = 0
+    _tables: dict[str, pa.Table] = field(default_factory=dict)
 
     def name(self, stem: str) -> str:
         self._n += 1
@@ -144,13 +173,18 @@ class ReadContext:
                 f"(found: {', '.join(columns) or 'none'})"
             )
         if lines is None:
-            lines = pa.array(range(first_line, first_line + table.num_rows), pa.int64())
+            lines = pa.array(np.arange(first_line, first_line + table.num_rows, dtype=np.int64))
         table = table.append_column("_line", lines)
         name = self.name(stem)
         self.con.register(name, table)
+        self._tables[name] = table
         if count_lines:
             self.lines_read += table.num_rows
         return name
+
+    def arrow(self, name: str) -> pa.Table:
+        """The Arrow table registered under ``name`` (by :meth:`register` or :meth:`load_csv`)."""
+        return self._tables[name]
 
     def register_map(self, mapping: dict[str, str | None], stem: str = "map") -> str:
         """Register a two-column lookup table ``(key, code)``."""

@@ -12,19 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from tradeflux import schema
 from tradeflux._sql import literal
 from tradeflux._sql import value as sql_value
 from tradeflux.errors import StoreError
 from tradeflux.reference.countries import CountryTable
-from tradeflux.sources.base import Dataset, ReadContext, Source
+from tradeflux.sources.base import AREA_TYPE, Dataset, ReadContext, Source
 from tradeflux.store.manifest import FORMAT, IngestResult, TableCount, _json_value
 
 __all__ = ["IngestJob", "sha256"]
@@ -66,7 +66,9 @@ class IngestJob:
             con.execute("SET enable_progress_bar = false")
             # quote(x): a value as it appears in a quarantine reason
             con.execute("CREATE MACRO quote(x) AS chr(39) || coalesce(CAST(x AS VARCHAR), '') || chr(39)")
-            con.register("_areas", pd.DataFrame({"code": sorted(self.countries.countries)}))
+            codes = ", ".join(literal(c) for c in sorted(self.countries.countries))
+            con.execute(f"CREATE TYPE {AREA_TYPE} AS ENUM ({codes})")
+            con.execute(f"CREATE TEMP TABLE _areas AS SELECT CAST(unnest(enum_range(NULL::{AREA_TYPE})) AS VARCHAR) AS code")
             ctx = ReadContext(con, self.countries)
             say(f"{src.id}/{dataset}: reading {file.name}")
             staged = reader(ctx, file)
@@ -127,7 +129,11 @@ class IngestJob:
         )
         spec = schema.TABLES[table]
         con.execute(f"CREATE TEMP VIEW _staged_{table} AS " + "\nUNION ALL\n".join(f"({p.sql})" for p in parts))
-        types = {r[0]: r[1] for r in con.execute(f"DESCRIBE _staged_{table}").fetchall()}
+        area = con.execute(f"DESCRIBE SELECT NULL::{AREA_TYPE} AS x").fetchone()[1]
+        types = {
+            r[0]: schema.AREA if r[1] == area else r[1]
+            for r in con.execute(f"DESCRIBE _staged_{table}").fetchall()
+        }
         literals = _common_literals(parts)
         checked = schema.validate_sql(
             table,
@@ -138,23 +144,30 @@ class IngestJob:
             file=str(file.resolve()),
             types=types,
             literals=literals,
+            checked=set.intersection(*(set(p.checked) for p in parts)),
         )
-        constant = [c for c in schema.constant_columns(table, literals) if c not in spec.partition_by]
-        values = (
-            con.execute(f"SELECT {', '.join(constant) or '1'} FROM ({checked}) LIMIT 1").fetchone()
-            if constant
-            else None
-        )
-        constants = dict(zip(constant, values, strict=True)) if values else {}
+        fixed = ["source", *schema.constant_columns(table, literals)]
+        values = con.execute(f"SELECT {', '.join(fixed)} FROM ({checked}) LIMIT 1").fetchone()
+        fixed_values = dict(zip(fixed, values, strict=True)) if values else {}
+        constants = {c: v for c, v in fixed_values.items() if c not in spec.partition_by}
         if "declarant" in constants and literals.get("declarant", "").upper() == "NULL":
             constants["declarant"] = {"same_as": schema.ALIASES["declarant"]}
         stored = [c for c in spec.column_names if c not in schema.PER_FILE and c not in constants]
-        partitions = ", ".join(spec.partition_by)
         first = staging / f"{table}-all"
-        con.execute(
-            f"COPY (SELECT {', '.join(stored)}, _reason, _field FROM ({checked})) TO {literal(str(first))} "
-            f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), FILENAME_PATTERN 'part-{{i}}')"
-        )
+        folder = _partition_folder(spec, fixed_values)
+        if folder is not None:  # one partition, known before reading: a plain (parallel) write into it
+            (first / folder).mkdir(parents=True)
+            columns = [c for c in stored if c not in spec.partition_by]
+            con.execute(
+                f"COPY (SELECT {', '.join(columns)}, _reason, _field FROM ({checked})) "
+                f"TO {literal(str(first / folder / 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
+            )
+        else:
+            con.execute(
+                f"COPY (SELECT {', '.join(stored)}, _reason, _field FROM ({checked})) TO {literal(str(first))} "
+                f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({', '.join(spec.partition_by)}), "
+                "FILENAME_PATTERN 'part-{i}')"
+            )
         casts = ", ".join(
             f"CAST({sql_value(constants[c.name]) if c.name in constants else c.name} AS {c.type}) AS {c.name}"
             for c in spec.columns
@@ -168,7 +181,7 @@ class IngestJob:
         con.execute(f"CREATE TEMP VIEW _all_{table} AS SELECT {casts}, _reason, _field FROM {written}")
         count = TableCount(constants={k: _json_value(v) for k, v in constants.items()})
         count.staged, bad = con.execute(f"SELECT count(*), count(_reason) FROM _all_{table}").fetchone()
-        dups = self._duplicates(con, table, spec, constants)
+        dups = None if all(p.unique_keys for p in parts) and len(parts) == 1 else self._duplicates(con, table, spec, constants)
         per_file = f"{literal(src.id)} AS source, {literal(dataset)} AS dataset, {literal(vintage)} AS vintage, {literal(str(file.resolve()))} AS file"
         qname = None
         if bad or dups:
@@ -188,15 +201,20 @@ class IngestJob:
             clean = staging / table
             con.execute(
                 f"COPY (SELECT {', '.join('a.' + c for c in stored)} FROM _all_{table} a WHERE {keep}) TO {literal(str(clean))} "
-                f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), FILENAME_PATTERN 'part-{{i}}')"
+                f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({', '.join(spec.partition_by)}), "
+                "FILENAME_PATTERN 'part-{i}')"
             )
         else:
             clean = first
         count.loaded = count.staged - count.quarantined
         span_col = "date_from" if table == "tariffs" else "period"
-        span = con.execute(
-            f"SELECT min(CAST({span_col} AS VARCHAR)), max(CAST({span_col} AS VARCHAR)) FROM _all_{table} WHERE _reason IS NULL"
-        ).fetchone()
+        if span_col in fixed_values and count.loaded:
+            span = (str(fixed_values[span_col]),) * 2
+        else:
+            span = con.execute(
+                f"SELECT min(CAST({span_col} AS VARCHAR)), max(CAST({span_col} AS VARCHAR)) "
+                f"FROM _all_{table} WHERE _reason IS NULL"
+            ).fetchone()
         count.periods = [span[0], span[1]] if span[0] else []
         count.files = self._staged_files(clean, table, entry_id)
         written = sum(pq_rows(self.root / f["staged"]) for f in count.files)
@@ -268,6 +286,18 @@ def pq_rows(path: Path) -> int:
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path).metadata.num_rows
+
+
+def _partition_folder(spec: schema.TableSpec, fixed: dict) -> str | None:
+    """The hive folder (``source=baci/classification=HS2022/year=2022``) when every partition column
+    has one plain value for the whole file, else None."""
+    parts = []
+    for col in spec.partition_by:
+        value = fixed.get(col)
+        if value is None or not re.fullmatch(r"[A-Za-z0-9_.-]+", str(value)):
+            return None
+        parts.append(f"{col}={value}")
+    return "/".join(parts)
 
 
 def _common_literals(parts: list) -> dict[str, str]:
