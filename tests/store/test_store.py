@@ -62,6 +62,53 @@ def test_every_kind_of_bad_row_goes_to_quarantine_with_its_reason(store, tmp_pat
     ]
 
 
+# In BACI's own order (exporter, importer, product): the reader proves that no key repeats.
+SORTED = "2022,156,704,850760,1,1\n2022,156,842,010121,2,1\n2022,156,842,854142,3,1\n2022,842,156,850760,4,1\n"
+
+
+def test_baci_sorted_keys_are_proven_unique_and_anything_else_is_checked(store, tmp_path):
+    import duckdb
+
+    from tradeflux.sources.base import AREA_TYPE, ReadContext
+
+    def proof(body: str, codes: str = CODES) -> bool:
+        path = write_baci(tmp_path / str(len(list(tmp_path.iterdir()))), body)
+        (path.parent / "country_codes_V202501.csv").write_text(codes)
+        con = duckdb.connect()
+        con.execute("CREATE MACRO quote(x) AS chr(39) || coalesce(CAST(x AS VARCHAR), '') || chr(39)")
+        con.execute(f"CREATE TYPE {AREA_TYPE} AS ENUM ('CHN', 'USA', 'VNM')")
+        (staged,) = baci.read_baci(ReadContext(con, store.countries), path)
+        return staged.proven_unique
+
+    assert proof(SORTED)
+    assert not proof(SORTED + "2022,842,156,850760,4,1\n")  # the same key again: not increasing
+    assert not proof("2022,842,156,850760,4,1\n" + SORTED)  # out of order
+    assert not proof(SORTED.replace("010121", "10121"))  # a code that loses its leading zero: padded, may merge
+    # two BACI codes for one country in the file: keys may merge (a code the file does not use is no matter)
+    twice = CODES + "843,USA again,US,USA\n"
+    assert proof(SORTED, twice)
+    assert not proof(SORTED.replace("2022,842,156", "2022,843,156"), twice)
+
+    # and the store finds the duplicates the proof could not rule out
+    path = write_baci(tmp_path / "twice", SORTED.replace("2022,842,156", "2022,843,156") + "2022,842,156,850760,4,1\n")
+    (path.parent / "country_codes_V202501.csv").write_text(CODES + "843,USA again,US,USA\n")
+    result = store.ingest(baci.BACI, path)
+    assert (result.loaded, result.quarantined) == (4, 1)
+    assert store.quarantine("baci")[["line", "reason"]].values.tolist() == [[6, "exact duplicate of line 5"]]
+
+
+def test_baci_codes_the_reader_cannot_place(store, tmp_path):
+    path = write_baci(tmp_path / "baci", "2022,156,842,,1,1\n2022,156,900,854142,1,1\n2022,156,842,854142,1,1\n")
+    (path.parent / "country_codes_V202501.csv").write_text(CODES + "900,Atlantis,,ATL\n")
+    result = store.ingest(baci.BACI, path)
+    assert (result.loaded, result.quarantined) == (1, 2)
+    got = store.quarantine("baci")[["line", "field", "reason"]].values.tolist()
+    assert got == [
+        [2, "product", "missing product code"],  # an empty code is missing, not 000000
+        [3, "partner", "unknown country code 'ATL'"],  # in BACI's code file, not a country tradeflux knows
+    ]
+
+
 def test_baci_units_and_codes(store, tmp_path):
     path = write_baci(tmp_path / "baci", GOOD)
     store.ingest(baci.BACI, path)

@@ -89,7 +89,9 @@ def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
         f"{raw} r LEFT JOIN {lookup} ri ON {i} = ri.code LEFT JOIN {lookup} pi ON {j} = pi.code "
         f"LEFT JOIN {products} p ON r.k IS NOT DISTINCT FROM p.k"
     )
-    unique = typed["i"] != "VARCHAR" and _keys_increase(ctx.arrow(raw)) and _one_to_one(ctx, lookup)
+    unique = False
+    if typed["i"] != "VARCHAR" and _one_to_one(ctx, lookup):
+        unique = ctx.in_background(_keys_increase, ctx.arrow(raw))  # checked while the store writes
     return [Staged.of("flows", exprs, frm, line="r._line", unique_keys=unique, checked=("product",))]
 
 

@@ -16,9 +16,10 @@ import gzip
 import re
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -45,6 +46,8 @@ __all__ = [
 ]
 
 
+T = TypeVar("T")
+
 # The SQL type (an ENUM of the known country codes) the ingest connection defines: a reader that casts
 # a country column to it (``TRY_CAST(x AS _area)``, NULL when unknown) spares validation a lookup per row.
 AREA_TYPE = "_area"
@@ -60,15 +63,21 @@ class Staged:
     ``literals``: staged columns that are the same SQL literal on every row (set by :meth:`of`);
     the store checks them once and keeps the canonical columns they make constant out of the files.
     ``unique_keys``: the reader has proven that no two of these rows share the table's key (BACI's
-    sorted files); the store then skips its duplicate check. ``checked``: fields whose canonical
+    sorted files), or a future of that proof (:meth:`ReadContext.in_background`); the store then
+    skips its duplicate check. ``checked``: fields whose canonical
     rules the reader applied itself, once per distinct value (:func:`~tradeflux.schema.field_check_sql`).
     """
 
     table: str
     sql: str
     literals: Mapping[str, str] | None = None
-    unique_keys: bool = False
+    unique_keys: bool | Future[bool] = False
     checked: tuple[str, ...] = ()
+
+    @property
+    def proven_unique(self) -> bool:
+        """Whether the reader proved its keys unique (waits for a proof still running)."""
+        return self.unique_keys.result() if isinstance(self.unique_keys, Future) else self.unique_keys
 
     @classmethod
     def of(
@@ -79,7 +88,7 @@ class Staged:
         *,
         line: str = "_line",
         where: str | None = None,
-        unique_keys: bool = False,
+        unique_keys: bool | Future[bool] = False,
         checked: tuple[str, ...] = (),
     ) -> Staged:
         """Stage ``exprs`` (staged column -> SQL expression, the rest defaulted) over ``frm``."""
@@ -123,7 +132,7 @@ class ReadContext:
         text = _all_text(path, delimiter, skip_rows)
         # the file's newlines, counted while pyarrow parses (which releases the GIL): they tell
         # whether records follow the header line by line
-        counting = _COUNTER.submit(_newlines, path)
+        counting = _BACKGROUND.submit(_newlines, path)
         attempts = [({**text, **{k: v for k, v in types.items() if k in text}}, False)] if types else []
         attempts += [(text, False), (text, True)]
         for column_types, multiline in attempts:
@@ -190,6 +199,10 @@ class ReadContext:
             self.lines_read += table.num_rows
         return name
 
+    def in_background(self, fn: Callable[..., T], *args) -> Future[T]:
+        """Run ``fn(*args)`` in a thread while the engine works (for numpy or pyarrow work)."""
+        return _BACKGROUND.submit(fn, *args)
+
     def arrow(self, name: str) -> pa.Table:
         """The Arrow table registered under ``name`` (by :meth:`register` or :meth:`load_csv`)."""
         return self._tables[name]
@@ -231,7 +244,8 @@ def _all_text(path: Path, delimiter: str, skip_rows: int) -> dict[str, pa.DataTy
     return {name: pa.string() for name in header}
 
 
-_COUNTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tradeflux-newlines")
+# Work that runs beside the engine (numpy and pyarrow release the GIL): newline counts, key checks.
+_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tradeflux-read")
 
 
 def _newlines(path: Path) -> int:
