@@ -9,7 +9,7 @@
   duplicate check (one hash aggregate over the rows), measured here apart.
 
 Each runs in its own process so that peak memory (max RSS) is its own; times are of the work
-itself, after imports. The methods run in interleaved rounds (three by default) and each one's
+itself, after imports. The methods run in interleaved rounds (five by default) and each one's
 median is kept, since the machines are shared and noisy. Prints a table and writes
 JSON to ``benchmarks/results/ingest.json``. Goals: tradeflux within 1.5x of the faster of the two
 plain read-and-write baselines, peak memory under 2 GB; the same row accounting as always
@@ -172,7 +172,7 @@ METHODS = ("duckdb-floor", "tradeflux", "pandas", "tradeflux-unordered")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of all methods, interleaved (median kept)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of all methods, interleaved (median kept)")
     args = parser.parse_args()
     rounds: list[dict[str, dict]] = []
     with tempfile.TemporaryDirectory() as tmp:
