@@ -97,6 +97,16 @@ def test_baci_sorted_keys_are_proven_unique_and_anything_else_is_checked(store, 
     assert store.quarantine("baci")[["line", "reason"]].values.tolist() == [[6, "exact duplicate of line 5"]]
 
 
+def test_baci_code_file_giving_one_code_two_countries_is_refused(store, tmp_path):
+    path = write_baci(tmp_path / "baci", GOOD)
+    codes = path.parent / "country_codes_V202501.csv"
+    codes.write_text(CODES + "842,United States,US,USA\n156,Taiwan,TW,TWN\n")
+    with pytest.raises(tradeflux.FormatError) as info:
+        store.ingest(baci.BACI, path)
+    assert str(info.value) == f"{codes}: lines 2, 6: country_code 156 has two ISO3 codes (CHN, TWN)"
+    assert store.entries == []
+
+
 def test_baci_codes_the_reader_cannot_place(store, tmp_path):
     path = write_baci(tmp_path / "baci", "2022,156,842,,1,1\n2022,156,900,854142,1,1\n2022,156,842,854142,1,1\n")
     (path.parent / "country_codes_V202501.csv").write_text(CODES + "900,Atlantis,,ATL\n")

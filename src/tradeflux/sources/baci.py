@@ -57,7 +57,7 @@ def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
         i, j, ck = "trim(r.i)", "trim(r.j)", "trim(country_code)"
         t, year = "trim(r.t)", f"'{file_year}'"
         blank_i, blank_j = "trim(r.i) = ''", "trim(r.j) = ''"
-    lookup = _code_lookup(ctx, raw, cmap, i, j, ck)
+    lookup = _code_lookup(ctx, raw, cmap, i, j, ck, codes)
     products = _product_lookup(ctx, raw, {"classification": f"'{revision}'"})
     exprs = {
         "period_raw": f"'{file_year}'",  # one year per file: checked against t below
@@ -95,10 +95,17 @@ def read_baci(ctx: ReadContext, path: Path) -> list[Staged]:
     return [Staged.of("flows", exprs, frm, line="r._line", unique_keys=unique, checked=("product",))]
 
 
-def _code_lookup(ctx: ReadContext, raw: str, cmap: str, i: str, j: str, ck: str) -> str:
+def _code_lookup(ctx: ReadContext, raw: str, cmap: str, i: str, j: str, ck: str, codes_file: Path) -> str:
     """One row per country code of the file: ``code`` (as the file has it), ``code_text`` (an ENUM of
     the file's codes), ``iso3_text`` from the code file (NULL when the code is not there) and
     ``iso3``, typed as a known area (NULL when unknown). Both ENUMs keep the text per row cheap."""
+    twice = ctx.con.execute(
+        f"SELECT {ck} AS code, string_agg(DISTINCT trim(country_iso3), ', ' ORDER BY trim(country_iso3)), "
+        f"string_agg(CAST(_line AS VARCHAR), ', ' ORDER BY _line) FROM {cmap} GROUP BY code "
+        "HAVING count(DISTINCT trim(country_iso3)) > 1 ORDER BY min(_line) LIMIT 1"
+    ).fetchone()
+    if twice:
+        raise FormatError(f"{codes_file}: lines {twice[2]}: country_code {twice[0]} has two ISO3 codes ({twice[1]})")
     found, lookup, kind = ctx.name("found"), ctx.name("isomap"), ctx.name("baci_code")
     ctx.con.execute(
         f"CREATE TEMP TABLE {found} AS SELECT code FROM (SELECT {i} AS code FROM {raw} r UNION "
