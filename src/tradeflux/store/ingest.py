@@ -235,12 +235,17 @@ class IngestJob:
 
         Same key and same values: the first line is kept and the others are quarantined as exact
         duplicates. Same key with different values: every line of the key is quarantined. Keys are
-        first compared by hash (one integer, fast) of the key columns that vary in the file; only
-        rows whose hash repeats are compared in full.
+        first compared by hash (one integer, fast) of the key columns that vary in the file: as many
+        distinct hashes as rows settles it; otherwise only rows whose hash repeats are compared in full.
         """
         key = ", ".join(spec.key)
         rows = f"_all_{table}"
         varying = ", ".join(k for k in spec.key if k not in constants) or "1"
+        rows_n, hashes_n = con.execute(
+            f"SELECT count(*), count(DISTINCT hash({varying})) FROM {rows} WHERE _reason IS NULL"
+        ).fetchone()
+        if rows_n == hashes_n:  # every key hashes apart, so no key repeats (the usual case, and the cheap test)
+            return None
         con.execute(
             f"CREATE TEMP TABLE _duphash_{table} AS SELECT h FROM (SELECT hash({varying}) AS h FROM {rows} "
             "WHERE _reason IS NULL) GROUP BY h HAVING count(*) > 1"
