@@ -83,7 +83,9 @@ def test_baci_sorted_keys_are_proven_unique_and_anything_else_is_checked(store, 
     assert proof(SORTED)
     assert not proof(SORTED + "2022,842,156,850760,4,1\n")  # the same key again: not increasing
     assert not proof("2022,842,156,850760,4,1\n" + SORTED)  # out of order
-    assert not proof(SORTED.replace("010121", "10121"))  # a code that loses its leading zero: padded, may merge
+    assert proof(SORTED.replace("010121", "10121"))  # a code without its leading zero: padded, still one key
+    assert not proof(SORTED.replace("842,854142", "842,10121"))  # 010121 then 10121: one product twice
+    assert not proof(SORTED.replace("010121", "0010121"))  # seven digits: BACI's padding would cut it
     # two BACI codes for one country in the file: keys may merge (a code the file does not use is no matter)
     twice = CODES + "843,USA again,US,USA\n"
     assert proof(SORTED, twice)

@@ -139,14 +139,15 @@ def _product_lookup(ctx: ReadContext, raw: str, literals: dict[str, str]) -> str
 
 def _keys_increase(table: pa.Table) -> bool:
     """True when ``(i, j, k)`` increase strictly from line to line, as BACI writes its files, with
-    codes of at most three digits and six-digit products: then no two rows share a key."""
+    codes of at most three digits and products of at most six: then no two rows share a key (a
+    product's number and its six-digit code, leading zeros restored, go one to one)."""
     i, j, k = table["i"], table["j"], table["k"]
     if table.num_rows < 2:
         return True
     if i.null_count or j.null_count or k.null_count:
         return False
     bounds = [tuple(pc.min_max(c).as_py().values()) for c in (i, j, pc.binary_length(k))]
-    if any(low < 0 or high > 999 for low, high in bounds[:2]) or bounds[2] != (6, 6):
+    if any(low < 0 or high > 999 for low, high in bounds[:2]) or bounds[2][0] < 1 or bounds[2][1] > 6:
         return False
     last = -1
     for batch in table.select(["i", "j", "k"]).to_batches():
