@@ -64,8 +64,8 @@ class Staged:
     the store checks them once and keeps the canonical columns they make constant out of the files.
     ``unique_keys``: the reader has proven that no two of these rows share the table's key (BACI's
     sorted files), or a future of that proof (:meth:`ReadContext.in_background`); the store then
-    skips its duplicate check. ``checked``: fields whose canonical
-    rules the reader applied itself, once per distinct value (:func:`~tradeflux.schema.field_check_sql`).
+    skips its duplicate check. ``checked``: fields whose canonical rules the reader applied itself,
+    once per distinct value (:func:`~tradeflux.schema.field_check_sql`).
     """
 
     table: str
