@@ -159,20 +159,9 @@ class IngestJob:
             constants["declarant"] = {"same_as": schema.ALIASES["declarant"]}
         stored = [c for c in spec.column_names if c not in schema.PER_FILE and c not in constants]
         first = staging / f"{table}-all"
+        # None for a file without rows (no values above), so that no empty file is written
         folder = _partition_folder(spec, fixed_values)
-        if folder is not None:  # one partition, known before reading: a plain (parallel) write into it
-            (first / folder).mkdir(parents=True)
-            columns = [c for c in stored if c not in spec.partition_by]
-            con.execute(
-                f"COPY (SELECT {', '.join(columns)}, _reason, _field FROM ({checked})) "
-                f"TO {literal(str(first / folder / 'part-0.parquet'))} ({PARQUET})"
-            )
-        else:
-            con.execute(
-                f"COPY (SELECT {', '.join(stored)}, _reason, _field FROM ({checked})) TO {literal(str(first))} "
-                f"({PARQUET}, PARTITION_BY ({', '.join(spec.partition_by)}), "
-                "FILENAME_PATTERN 'part-{i}')"
-            )
+        _write_parquet(con, [*stored, "_reason", "_field"], f"({checked})", first, spec, folder)
         casts = ", ".join(
             f"CAST({sql_value(constants[c.name]) if c.name in constants else c.name} AS {c.type}) AS {c.name}"
             for c in spec.columns
@@ -205,11 +194,8 @@ class IngestJob:
             if dups:
                 keep += f" AND NOT EXISTS (SELECT 1 FROM {dups} d WHERE d.line IS NOT DISTINCT FROM a.line AND {_key_match(spec, 'd', 'a')})"
             clean = staging / table
-            con.execute(
-                f"COPY (SELECT {', '.join('a.' + c for c in stored)} FROM _all_{table} a WHERE {keep}) TO {literal(str(clean))} "
-                f"({PARQUET}, PARTITION_BY ({', '.join(spec.partition_by)}), "
-                "FILENAME_PATTERN 'part-{i}')"
-            )
+            kept = folder if count.staged > count.quarantined else None
+            _write_parquet(con, stored, f"_all_{table} a WHERE {keep}", clean, spec, kept)
         else:
             clean = first
         count.loaded = count.staged - count.quarantined
@@ -297,6 +283,30 @@ def pq_rows(path: Path) -> int:
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path).metadata.num_rows
+
+
+def _write_parquet(
+    con: duckdb.DuckDBPyConnection,
+    columns: list[str],
+    relation: str,
+    dest: Path,
+    spec: schema.TableSpec,
+    folder: str | None,
+) -> None:
+    """Write ``columns`` of ``relation`` under ``dest`` in the table's hive partitions: straight into
+    ``folder`` when the whole file has that one partition (a plain write, on every core), else
+    partitioned by the engine."""
+    if folder is not None:
+        (dest / folder).mkdir(parents=True)
+        kept = ", ".join(c for c in columns if c not in spec.partition_by)
+        con.execute(
+            f"COPY (SELECT {kept} FROM {relation}) TO {literal(str(dest / folder / 'part-0.parquet'))} ({PARQUET})"
+        )
+    else:
+        con.execute(
+            f"COPY (SELECT {', '.join(columns)} FROM {relation}) TO {literal(str(dest))} "
+            f"({PARQUET}, PARTITION_BY ({', '.join(spec.partition_by)}), FILENAME_PATTERN 'part-{{i}}')"
+        )
 
 
 def _partition_folder(spec: schema.TableSpec, fixed: dict) -> str | None:
