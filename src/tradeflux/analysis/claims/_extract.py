@@ -1,0 +1,536 @@
+"""Claims from sentences, by structure: each number is read with the metric, places, product, period and
+direction of its own frame.
+
+A frame starts at a trade word (``exports``, ``surplus``, ``tariffs`` ...) and runs over the numbers
+that follow it until another trade word or a clause that opens with "while", "but", "whereas" or a
+semicolon. Inside a frame each number takes the places, product and direction written between it and
+the number before it, and keeps the rest from that number: "sent to Africa rose by 26.5%, to ASEAN by
+14%" gives ASEAN 14% with the verb of the list; "exports to the US were $420 bn, down 20%" gives both
+numbers the US. A money amount in parentheses or after "or" beside another is the same figure in
+another currency ("(about 1.1 trillion euros)"). Trade words inside a clause that defines a word ("the
+difference between what it exports and what it imports") do not start frames. A place after
+"outside", "excluding" or "other than" is neither side of the flow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from tradeflux.analysis.claims import _lexicon as lex
+from tradeflux.analysis.claims._text import (
+    Period,
+    PeriodMention,
+    Quantity,
+    Token,
+    ends_with,
+    periods,
+    phrase_at,
+    quantities,
+    sentences,
+    words_before,
+)
+from tradeflux.reference.countries import CountryTable
+
+_NOT_TRADE_AFTER = frozenset(
+    "war wars tensions talks deal deals data ministry minister representative policy policies dispute disputes "
+    "friction frictions barriers agreement agreements partner partners body figures statistics organization "
+    "organisation truce negotiations negotiators relations relationship conflict fight battle chief envoy "
+    "office team official officials rules route routes routes volumes".split()
+)
+_BREAKS = frozenset({"while", "whereas", "but", "although", "though", "meanwhile"})
+_DEFINING = (("difference", "between"), ("gap", "between"), ("what", "it"), ("what", "they"), ("what", "the"))
+_SHARE_VERBS = ("accounted for", "accounting for", "accounts for", "made up", "making up", "makes up",
+                "represented", "representing", "represents", "share of")
+
+
+_PRODUCT_INDEX: dict[str, list[tuple[list[str], str]]] = {}
+for _pid, _phrases in lex.PRODUCTS.items():
+    for _ph in _phrases:
+        _words = _ph.replace('"', "").split()
+        _PRODUCT_INDEX.setdefault(_words[0], []).append((_words, _pid))
+
+
+@dataclass(slots=True)
+class Place:
+    first: int
+    last: int
+    code: str
+    role: str  # subject | to | from | of | with | between_a | between_b | excluded
+
+
+@dataclass(slots=True)
+class Frame:
+    """What a number inherits from the number before it in the same frame."""
+
+    metric: str
+    reporter: str | None
+    partner: str | None
+    product: str | None
+    period: Period | None
+    direction: str | None
+    anchor: int
+
+
+@dataclass
+class Found:
+    """One claim as read from the text (before verification)."""
+
+    first: int  # character offsets of the quantity
+    end: int
+    sentence_start: int
+    sentence_end: int
+    metric: str
+    reporter: str | None
+    partner: str | None
+    product: str | None
+    period: Period | None
+    kind: str
+    value: float
+    unit: str
+    direction: str | None
+    approx: bool
+    bound: str | None
+    record: bool
+    tolerance: float
+    conversion: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class Reader:
+    """Reads a text's claims; holds what carries over from sentence to sentence (subject, period)."""
+
+    def __init__(self, countries: CountryTable, date: dt.date | None, subject: str | None, text: str):
+        self.countries = countries
+        self.date = date
+        self.subject = subject
+        self.others: list[str] = []  # every place named so far, latest last
+        self.context: Period | None = None
+        if date is not None:
+            self.context = Period(date.year - 1 if date.month <= 2 else date.year)
+        low = text.lower()
+        self.yen = "CNY" if ("yuan" in low or "renminbi" in low or "china" in low) else "JPY"
+        self._names: dict[str, str | None] = {}
+        self.last_metric: str | None = None
+        self.last_tariff: tuple[str | None, str | None] | None = None
+
+    # ---- places -----------------------------------------------------------------------------------
+    def _name(self, phrase: str) -> str | None:
+        if phrase not in self._names:
+            self._names[phrase] = self.countries.match(phrase)
+        return self._names[phrase]
+
+    def places(self, toks: list[Token]) -> list[Place]:
+        out: list[Place] = []
+        i, n = 0, len(toks)
+        while i < n:
+            t = toks[i]
+            if t.kind not in ("word", "abbr"):
+                i += 1
+                continue
+            code, size = None, 0
+            hit = phrase_at(toks, i, lex.GROUP_WORDS, 5) or phrase_at(toks, i, lex.DEMONYMS, 3)
+            if hit and t.text[:1].isupper():
+                key, size = hit
+                if key in ("us", "u.s") and t.text not in ("US", "U.S"):
+                    hit = None
+                else:
+                    code = lex.GROUP_WORDS.get(key) or lex.DEMONYMS[key]
+            if t.text[:1].isupper():
+                for k in range(min(5, n - i), size, -1):
+                    words = toks[i : i + k]
+                    if any(w.kind not in ("word", "abbr") for w in words) or not words[-1].text[:1].isupper():
+                        continue
+                    if words[-1].possessive and k > 1 and any(w.possessive for w in words[:-1]):
+                        continue
+                    phrase = " ".join(w.low for w in words)
+                    if phrase in lex.NOT_PLACES or phrase in lex.MONTHS:
+                        continue
+                    found = self._name(phrase)
+                    if found and found != "WLD":
+                        code, size = ("EU27" if found == "EUU" else found), k
+                        break
+            if code is None:
+                i += 1
+                continue
+            out.append(Place(i, i + size - 1, code, self._role(toks, i)))
+            i += size
+        for a, b in zip(out, out[1:], strict=False):
+            if a.role == "between_a":
+                b.role = "between_b"
+        return out
+
+    @staticmethod
+    def _role(toks: list[Token], i: int) -> str:
+        before = words_before(toks, i, 3)
+        if ends_with(before, lex.EXCLUDING):
+            return "excluded"
+        if ends_with(before, ("between",)):
+            return "between_a"
+        if ends_with(before, lex.TOWARD):
+            return "to"
+        if ends_with(before, ("from",)):
+            return "from"
+        if ends_with(before, ("of",)):
+            return "of"
+        if ends_with(before, lex.WITH):
+            return "with"
+        return "subject"
+
+    # ---- anchors ----------------------------------------------------------------------------------
+    def anchors(self, toks: list[Token]) -> list[tuple[int, str | None]]:
+        """Trade words (index, metric) and other words (index, None), defining clauses left out."""
+        masked = self._defining(toks)
+        out: list[tuple[int, str | None]] = []
+        i, n = 0, len(toks)
+        while i < n:
+            t = toks[i]
+            if t.kind not in ("word", "abbr"):
+                i += 1
+                continue
+            hit = phrase_at(toks, i, lex.METRIC_WORDS, 5)
+            other = phrase_at(toks, i, lex.OTHER_WORDS, 2)
+            if other and (not hit or other[1] >= hit[1]):
+                out.append((i, None))
+                i += other[1]
+                continue
+            if hit:
+                metric = lex.METRIC_WORDS[hit[0]]
+                if i not in masked:
+                    out.append((i, metric))
+                i += hit[1]
+                continue
+            if t.low == "trade" and i not in masked:
+                nxt = toks[i + 1].low if i + 1 < n else ""
+                if nxt not in _NOT_TRADE_AFTER and nxt not in lex.METRIC_WORDS:
+                    out.append((i, "total_trade"))
+            i += 1
+        return out
+
+    @staticmethod
+    def _defining(toks: list[Token]) -> set[int]:
+        masked: set[int] = set()
+        for i in range(len(toks) - 1):
+            if (toks[i].low, toks[i + 1].low) in _DEFINING:
+                j = i
+                while j < len(toks) and toks[j].text not in (",", ")", ";", "—", "–", ".") or j == i:
+                    masked.add(j)
+                    j += 1
+                    if j - i > 25:
+                        break
+        return masked
+
+    # ---- sentences --------------------------------------------------------------------------------
+    def read(self, text: str) -> list[Found]:
+        out: list[Found] = []
+        for toks in sentences(text):
+            out.extend(self.sentence(toks))
+        return out
+
+    def sentence(self, toks: list[Token]) -> list[Found]:
+        qs = quantities(toks, self.yen)
+        places = self.places(toks)
+        anchors = self.anchors(toks)
+        spans = periods(toks, self.date, self.context.year if self.context else None)
+        out: list[Found] = []
+        frame: Frame | None = None
+        prev: Quantity | None = None
+        prev_found: Found | None = None
+        lows = [t.low for t in toks]
+        sentence_subject = next((p.code for p in places if p.role == "subject"), None)
+        trade_anchors = [a for a in anchors if a[1] is not None]
+        for qi, q in enumerate(qs):
+            start = prev.last + 1 if prev else 0
+            nxt_first = qs[qi + 1].first if qi + 1 < len(qs) else len(toks)
+            conversion = (
+                prev is not None
+                and prev_found is not None
+                and q.unit not in ("pct", "pp")
+                and prev.unit not in ("pct", "pp")
+                and q.unit != prev.unit
+                and all(t.text in "(" or t.low in ("or", "about", "around", "roughly", "approximately", "some",
+                                                   "nearly", "almost", "equivalent", "to")
+                        for t in toks[start : q.first])
+            )
+            if conversion:
+                found = self._like(prev_found, q, toks, conversion=True)
+                out.append(found)
+                prev = q
+                continue
+            new_anchor = [a for a in anchors if start <= a[0] < q.first]
+            broke = any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(start, q.first))
+            governing = new_anchor[-1] if new_anchor else None
+            if governing is None and frame is None:
+                before = [a for a in anchors if a[0] < q.first]
+                governing = before[-1] if before else None
+                if governing is None:
+                    after = [a for a in anchors if q.last < a[0] < nxt_first]
+                    governing = after[0] if after else None
+                if governing is None and self.last_metric and not any(a[1] is None for a in anchors):
+                    governing = (start, self.last_metric)
+            if governing is not None and governing[1] is None:
+                prev, frame = q, None
+                continue  # GDP, debt, prices ...: not a trade figure
+            if governing is None and (frame is None or (broke and not self._new_subject(toks, places, start, q))):
+                prev = q
+                continue
+            fresh = governing is not None or frame is None
+            metric = governing[1] if governing is not None else frame.metric
+            anchor = governing[0] if governing is not None else frame.anchor
+            lo = min(start, anchor) if fresh and not new_anchor else start
+            # a forecast or a plan is not a claim of fact
+            if any(lows[k] in lex.MODAL for k in range(max(lo, anchor - 4), q.first)):
+                prev = q
+                continue
+            local = [p for p in places if lo <= p.first < q.first and p.role != "excluded"]
+            after = [p for p in places if q.last < p.first < nxt_first and p.role != "excluded"
+                     and not any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(q.last, p.first))]
+            reporter, partner = self._sides(metric, local, after, toks, q, anchor)
+            if not fresh:
+                reporter = reporter or frame.reporter
+                partner = partner or frame.partner
+            if reporter is None:
+                reporter = sentence_subject if sentence_subject != partner else None
+                reporter = reporter or self.subject
+            product = self._product(toks, lo, q.first) or (frame.product if not fresh else None)
+            direction = self._direction(toks, lo, q)
+            if direction is None and not fresh:
+                direction = frame.direction
+            period = self._period(spans, lo, q, nxt_first)
+            if period is None and not fresh and frame.period is not None:
+                period = frame.period
+            if period is None:
+                explicit = [s.period for s in spans if s.period is not None and not s.bound_to_next]
+                period = explicit[-1] if explicit else self.context
+            kind, value, tolerance = self._kind(metric, q, toks, direction, lo)
+            if kind is None:
+                prev = q
+                continue
+            if kind == "share":
+                metric = "share"
+                reporter, partner = self._share_sides(toks, q, places, reporter, partner)
+            if metric == "tariff":
+                reporter, partner = self._tariff_sides(reporter, partner, local + after, places, q)
+            if reporter == partner:
+                partner = None
+            if metric == "balance" and kind == "level":
+                word = lows[anchor] if anchor < len(lows) else ""
+                if word.startswith("deficit") or (word not in ("surplus", "surpluses") and "deficit" in lows[lo:q.first]):
+                    value = -abs(value)
+            approx = self._approx(toks, q)
+            bound = self._bound(toks, q)
+            if metric == "balance" and kind == "level" and value < 0:
+                bound = {"above": "below", "below": "above"}.get(bound)
+            if approx and q.step < 10 * (1 if q.unit in ("pct", "pp") else 1e9):
+                tolerance *= 2
+            record = any(lows[k] in lex.RECORD for k in range(max(0, anchor - 6), min(len(toks), q.last + 3)))
+            found = Found(
+                toks[q.first].start, toks[q.last].end, toks[0].start, toks[-1].end, metric, reporter, partner,
+                product, period, kind, value, "pct" if kind in ("change", "share", "rate") and q.unit == "pct"
+                else q.unit, direction, approx, bound, record, tolerance,
+            )
+            out.append(found)
+            if metric == "tariff":
+                self.last_tariff = (reporter, partner)
+            frame = Frame(metric if metric != "share" else frame.metric if frame else metric, reporter, partner,
+                          product, period, direction, anchor)
+            prev, prev_found = q, found
+        out.extend(self._multiples(toks, anchors, places, spans))
+        # what carries to the next sentence
+        explicit = [s.period for s in spans if s.period is not None and s.period.annual and not s.bound_to_next]
+        if explicit:
+            self.context = explicit[-1]
+        if trade_anchors:
+            self.last_metric = trade_anchors[-1][1]
+        reporters = [f.reporter for f in out if f.reporter]
+        if reporters:
+            self.subject = reporters[-1]
+        elif sentence_subject and trade_anchors:
+            self.subject = sentence_subject
+        self.others.extend(p.code for p in places if p.role != "excluded")
+        return out
+
+    def _new_subject(self, toks, places, lo: int, q: Quantity) -> bool:
+        """After "while", a product or a place starts a new subject for the frame's metric."""
+        return self._product(toks, lo, q.first) is not None or any(
+            lo <= p.first < q.first and p.role != "excluded" for p in places
+        )
+
+    def _tariff_sides(self, reporter, partner, named: list[Place], places: list[Place], q: Quantity):
+        """The imposing and the targeted economy: as written, else as the text's last tariff, else the
+        economy named last besides the other side."""
+        explicit_reporter = any(p.code == reporter for p in named)
+        if not explicit_reporter and partner is None and self.last_tariff:
+            return self.last_tariff
+        earlier = self.others + [p.code for p in places if p.first < q.first and p.role != "excluded"]
+        if partner is None:
+            partner = self.last_tariff[1] if self.last_tariff else self.subject
+        if not explicit_reporter or reporter == partner:
+            if self.last_tariff and self.last_tariff[1] == partner:
+                reporter = self.last_tariff[0]
+            else:
+                reporter = next((c for c in reversed(earlier) if c != partner), None)
+        return reporter, partner
+
+    # ---- the parts of a frame ---------------------------------------------------------------------
+    @staticmethod
+    def _sides(metric: str, local: list[Place], after: list[Place], toks, q: Quantity, anchor: int):
+        reporter = partner = None
+
+        def side(p: Place) -> str:
+            if p.role == "between_a":
+                return "reporter"
+            if p.role == "between_b":
+                return "partner"
+            if p.role == "subject":
+                # "Chinese goods", "Chinese steel": the goods' origin, the partner of an importer or a tariff
+                nxt = toks[p.last + 1].low if p.last + 1 < len(toks) else ""
+                if metric in ("tariff", "imports") and nxt in ("goods", "products", "imports", "steel", "cars",
+                                                               "exports", "made", "shipments", "aluminum"):
+                    before = words_before(toks, p.first, 2)
+                    if ends_with(before, ("on", "of", "against", "from", "for")) or metric == "tariff":
+                        return "partner" if metric == "tariff" and p.first > anchor else "reporter"
+                return "reporter"
+            if p.role in ("from", "of"):
+                return "reporter" if metric == "exports" else "partner"
+            if p.role == "to":
+                return "reporter" if metric == "imports" else "partner"
+            return "partner"
+
+        for p in reversed(local):
+            s = side(p)
+            if s == "partner" and partner is None:
+                partner = p.code
+            elif s == "reporter" and reporter is None:
+                reporter = p.code
+        if partner is None:
+            for p in after:
+                if side(p) == "partner" or p.role in ("with", "to", "from", "of"):
+                    partner = p.code
+                    break
+        return reporter, partner
+
+    @staticmethod
+    def _share_sides(toks, q: Quantity, places: list[Place], reporter, partner):
+        """"X accounted for 14.7% of Y's exports": Y reports, X is the partner."""
+        owner = next((p for p in places if q.last < p.first <= q.last + 3 and p.role == "of"), None)
+        if owner is not None:
+            holder = [p for p in places if p.last < q.first and p.code != owner.code and p.role != "excluded"]
+            return owner.code, (holder[-1].code if holder else partner if partner != owner.code else None)
+        return reporter, partner
+
+    @staticmethod
+    def _product(toks, lo: int, hi: int) -> str | None:
+        found: list[str] = []
+        i = lo
+        while i < hi:
+            hit = None
+            for words, pid in _PRODUCT_INDEX.get(toks[i].low, ()):
+                if [t.low for t in toks[i : i + len(words)]] == words and (hit is None or len(words) > hit[1]):
+                    hit = (pid, len(words))
+            if hit:
+                found.append(hit[0])
+                i += hit[1]
+            else:
+                i += 1
+        if {"electric_vehicles", "lithium_batteries", "solar"} <= set(found) or (
+            len({"electric_vehicles", "lithium_batteries", "solar"} & set(found)) >= 2
+        ):
+            return "new_three"
+        return found[-1] if found else None
+
+    @staticmethod
+    def _direction(toks, lo: int, q: Quantity) -> str | None:
+        for k in range(q.first - 1, lo - 1, -1):
+            low = toks[k].low
+            if low in lex.UP or low in lex.DOWN:
+                if k + 1 < len(toks) and toks[k + 1].low in lex.NOT_DIRECTION_AFTER:
+                    continue
+                return "up" if low in lex.UP else "down"
+            if low == "negative":
+                return "down"
+        for k in range(q.last + 1, min(q.last + 4, len(toks))):
+            low = toks[k].low
+            if low in lex.UP or low in lex.DOWN:
+                return "up" if low in lex.UP else "down"
+            if toks[k].kind == "num" or toks[k].text in (",", ";"):
+                break
+        return None
+
+    @staticmethod
+    def _period(spans: list[PeriodMention], lo: int, q: Quantity, hi: int) -> Period | None:
+        bound = [s for s in spans if s.bound_to_next and q.first - 3 <= s.last < q.first]
+        if bound:
+            return bound[-1].period
+        near = [s for s in spans if lo <= s.first < hi and s.period is not None and not s.bound_to_next]
+        if not near:
+            return None
+        return min(near, key=lambda s: abs(s.first - q.first)).period
+
+    @staticmethod
+    def _kind(metric: str, q: Quantity, toks, direction: str | None, lo: int):
+        lows = [t.low for t in toks]
+        if q.unit in ("pct", "pp"):
+            after = " ".join(lows[q.last + 1 : q.last + 5])
+            if any(after.startswith("of " + w) or after.startswith("of the " + w) for w in lex.SHARE_OF_OTHER):
+                return None, 0.0, 0.0
+            if metric == "tariff":
+                return "rate", q.value, q.step / 2
+            before = " ".join(lows[max(lo, q.first - 6) : q.first])
+            of_trade = after.startswith("of ") and any(
+                w in lows[q.last + 1 : q.last + 6] for w in ("exports", "imports", "trade", "shipments", "total")
+            )
+            if metric == "share" or of_trade or any(v in before for v in _SHARE_VERBS):
+                return "share", q.value, q.step / 2
+            value = -abs(q.value) if direction == "down" else q.value
+            return "change", value, q.step / 2
+        if metric in ("tariff", "share"):
+            return None, 0.0, 0.0  # "tariffs on $200 billion of goods": the trade covered, not a rate
+        before = words_before(toks, q.first, 2)
+        if ends_with(before, ("by", "of")) and any(
+            lows[k] in lex.UP or lows[k] in lex.DOWN for k in range(max(lo, q.first - 4), q.first)
+        ):
+            return None, 0.0, 0.0  # "rose by $50 billion": a change in money, not a level
+        return "level", q.value, q.step / 2
+
+    @staticmethod
+    def _approx(toks, q: Quantity) -> bool:
+        return ends_with(words_before(toks, q.first, 3), lex.APPROX) is not None
+
+    @staticmethod
+    def _bound(toks, q: Quantity) -> str | None:
+        before = words_before(toks, q.first, 3)
+        if ends_with(before, lex.ABOVE):
+            return "above"
+        if ends_with(before, lex.BELOW):
+            return "below"
+        return None
+
+    def _like(self, found: Found, q: Quantity, toks, *, conversion: bool) -> Found:
+        value = q.value if found.value >= 0 else -q.value
+        approx = self._approx(toks, q) or any(t.low in lex.APPROX for t in toks[max(0, q.first - 3) : q.first])
+        tolerance = q.step / 2 * (2 if approx else 1)
+        return Found(
+            toks[q.first].start, toks[q.last].end, found.sentence_start, found.sentence_end, found.metric,
+            found.reporter, found.partner, found.product, found.period, found.kind, value, q.unit,
+            found.direction, approx, None, found.record, tolerance, conversion,
+            [f"the same figure in {q.unit}" if conversion else ""],
+        )
+
+    def _multiples(self, toks, anchors, places, spans) -> list[Found]:
+        out = []
+        for i, t in enumerate(toks):
+            if t.low not in ("doubled", "halved", "tripled"):
+                continue
+            before = [a for a in anchors if a[0] < i]
+            if not before or before[-1][1] in (None, "tariff", "share"):
+                continue
+            metric = before[-1][1]
+            local = [p for p in places if p.first < i and p.role != "excluded"]
+            reporter, partner = self._sides(metric, local, [], toks, Quantity(i, i, i, 0, "pct", 1), before[-1][0])
+            explicit = [s.period for s in spans if s.period is not None]
+            period = explicit[-1] if explicit else self.context
+            value = {"doubled": 100.0, "halved": -50.0, "tripled": 200.0}[t.low]
+            out.append(Found(t.start, t.end, toks[0].start, toks[-1].end, metric, reporter or self.subject, partner,
+                             self._product(toks, 0, i), period, "change", value, "pct", None, True, None, False, 5.0))
+        return out

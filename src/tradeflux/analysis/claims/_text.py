@@ -1,0 +1,397 @@
+"""Text into what a claim is made of: tokens, sentences, quantities, places, periods.
+
+Everything here runs in time linear in the text: one tokenising regular expression without nested
+repetition, and lookups in dictionaries; a sentence is cut after :data:`MAX_TOKENS` tokens, so no
+later step that looks around a number can grow with the length of a pathological sentence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from tradeflux.analysis.claims import _lexicon as lex
+
+MAX_TOKENS = 400
+
+_TOKEN = re.compile(
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)"
+    r"|(?P<cur>US\$|U\.S\.\$|HK\$|NT\$|[RCAS]\$|\$|€|£|¥|₹|₩)"
+    r"|(?P<abbr>(?:[A-Za-z]\.){2,})"
+    r"|(?P<word>[A-Za-z][A-Za-z'’\-&]*)"
+    r"|(?P<punct>[%(),;:—–\-\"“”‘’\[\]!?./])"
+)
+
+
+@dataclass(slots=True)
+class Token:
+    text: str
+    low: str  # lower case, possessive 's dropped
+    start: int
+    end: int
+    kind: str  # num | cur | abbr | word | punct
+    possessive: bool = False
+
+
+def tokens(text: str, offset: int = 0) -> list[Token]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        raw = m.group(0)
+        low = raw.lower()
+        possessive = False
+        if kind == "word":
+            low = low.replace("’", "'")
+            if low.endswith("'s"):
+                low, possessive = low[:-2], True
+            elif low.endswith("'"):
+                low, possessive = low[:-1], True
+            low = low.strip("-")
+            if not low:
+                continue
+        out.append(Token(raw, low, offset + m.start(), offset + m.end(), kind, possessive))
+    return out
+
+
+def sentences(text: str) -> list[list[Token]]:
+    """The text's sentences as token lists: a line break, or a full stop, question or exclamation mark
+    before a capital, a digit or a quote ends one (not after an abbreviation such as "Jan." or "U.S.")."""
+    out: list[list[Token]] = []
+    pos = 0
+    for line in text.split("\n"):
+        toks = tokens(line, pos)
+        pos += len(line) + 1
+        current: list[Token] = []
+        for i, tok in enumerate(toks):
+            current.append(tok)
+            if tok.text in ".!?" and i + 1 < len(toks):
+                nxt, prev = toks[i + 1], toks[i - 1] if i else None
+                starts = nxt.text[:1].isupper() or nxt.kind in ("num", "cur") or nxt.text in "\"“‘("
+                abbreviation = prev is not None and prev.end == tok.start and (
+                    prev.low in lex.ABBREVIATIONS or (prev.kind == "word" and len(prev.text) == 1)
+                )
+                if starts and not abbreviation:
+                    out.append(current)
+                    current = []
+            if len(current) >= MAX_TOKENS:
+                out.append(current)
+                current = []
+        if current:
+            out.append(current)
+    return [s for s in out if any(t.kind in ("word", "num") for t in s)]
+
+
+def phrase_at(toks: list[Token], i: int, phrases, longest: int = 4) -> tuple[str, int] | None:
+    """The longest of ``phrases`` (lower-case, space separated) starting at token ``i``: (phrase, n tokens)."""
+    for n in range(min(longest, len(toks) - i), 0, -1):
+        words = toks[i : i + n]
+        if any(t.kind == "num" for t in words):
+            continue
+        key = " ".join(t.low for t in words)
+        if key in phrases:
+            return key, n
+    return None
+
+
+def words_before(toks: list[Token], i: int, n: int = 3) -> str:
+    """Up to ``n`` lower-case words before token ``i`` (articles skipped), as one string."""
+    out: list[str] = []
+    j = i - 1
+    while j >= 0 and len(out) < n:
+        t = toks[j]
+        if t.kind == "punct" and t.text not in "-":
+            break
+        if t.low not in ("the", "a", "an"):
+            out.append(t.low)
+        j -= 1
+    return " ".join(reversed(out))
+
+
+def ends_with(text: str, options) -> str | None:
+    for option in sorted(options, key=len, reverse=True):
+        if text == option or text.endswith(" " + option):
+            return option
+    return None
+
+
+# ---- quantities ------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Quantity:
+    first: int  # token index of the quantity's first token (a sign or the number)
+    last: int  # token index of its last token
+    number: int  # token index of the number
+    value: float  # in base units (money) or percent
+    unit: str  # an ISO 4217 code, "pct" or "pp"
+    step: float  # the place of the last digit written, in the value's units
+
+
+def _step(number: str, scale: float) -> float:
+    """The place of the last digit written: 0.1 for "1.2 trillion" (in trillions), 1 for "20%"."""
+    digits = number.replace(",", "")
+    if "." in digits:
+        return 10.0 ** -len(digits.split(".")[1]) * scale
+    return scale
+
+
+def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
+    """Money amounts and percentages in a sentence (years and bare counts are not quantities)."""
+    out = []
+    n = len(toks)
+    for i, tok in enumerate(toks):
+        if tok.kind != "num":
+            continue
+        first, j = i, i + 1
+        currency = None
+        if i > 0:
+            prev = toks[i - 1]
+            sign = prev.low if prev.kind == "cur" else (prev.low if prev.low in ("usd", "rmb", "eur", "rs", "inr",
+                                                                                  "krw", "gbp", "cny") else None)
+            if sign is not None and prev.end >= tok.start - 1:
+                currency = yen if sign == "¥" else lex.CURRENCY_SIGNS.get(sign)
+                first = i - 1
+                if i > 1 and toks[i - 2].low in ("us", "u.s.") and sign == "$":
+                    first = i - 2
+        scale = 1.0
+        hit = phrase_at(toks, j, lex.SCALES, 2) if j < n else None
+        if hit:
+            scale, j = lex.SCALES[hit[0]], j + hit[1]
+        unit = None
+        if j < n:
+            cur = phrase_at(toks, j, lex.CURRENCY_WORDS, 3)
+            pct = toks[j].text == "%" or toks[j].low in ("percent", "pct", "pc") or (
+                toks[j].low == "per" and j + 1 < n and toks[j + 1].low == "cent"
+            )
+            points = phrase_at(toks, j, lex.POINT_WORDS, 2)
+            if points and (points[0] != "points" or not currency):
+                unit, j = "pp", j + points[1]
+            elif pct:
+                unit, j = "pct", j + (2 if toks[j].low == "per" else 1)
+            elif cur and not (cur[0] == "real" and not currency):
+                currency, j = currency or lex.CURRENCY_WORDS[cur[0]], j + cur[1]
+        if unit is None and currency is not None:
+            unit = currency
+        if unit is None:
+            continue
+        try:
+            number = float(tok.text.replace(",", ""))
+        except ValueError:
+            continue
+        if unit in ("pct", "pp"):
+            if i > 0 and toks[i - 1].text in ("-", "–") and i > 1 and toks[i - 2].kind == "num":
+                continue  # a range "10-15%"
+            out.append(Quantity(first, j - 1, i, number, unit, _step(tok.text, 1.0)))
+        else:
+            out.append(Quantity(first, j - 1, i, number * scale, unit, _step(tok.text, scale)))
+    return out
+
+
+def is_year(tok: Token) -> bool:
+    return tok.kind == "num" and len(tok.text) == 4 and tok.text.isdigit() and 1950 <= int(tok.text) <= 2100
+
+
+# ---- periods ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A period a figure refers to: a year, a month or a span of months of one year."""
+
+    year: int
+    first_month: int = 1
+    last_month: int = 12
+
+    @property
+    def label(self) -> str:
+        if (self.first_month, self.last_month) == (1, 12):
+            return str(self.year)
+        if self.first_month == self.last_month:
+            return f"{self.year}-{self.first_month:02d}"
+        return f"{self.year}-{self.first_month:02d}/{self.year}-{self.last_month:02d}"
+
+    @property
+    def annual(self) -> bool:
+        return (self.first_month, self.last_month) == (1, 12)
+
+    @classmethod
+    def parse(cls, label: str) -> Period:
+        m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:/\d{4}-(\d{2}))?|-Q([1-4])|-H([12]))?", label.strip())
+        if m is None:
+            raise ValueError(f"not a period: {label!r}")
+        year = int(m.group(1))
+        if m.group(4):
+            q = int(m.group(4))
+            return cls(year, 3 * q - 2, 3 * q)
+        if m.group(5):
+            h = int(m.group(5))
+            return cls(year, 6 * h - 5, 6 * h)
+        if m.group(2):
+            first = int(m.group(2))
+            return cls(year, first, int(m.group(3) or first))
+        return cls(year)
+
+
+@dataclass(slots=True)
+class PeriodMention:
+    first: int
+    last: int
+    period: Period | None  # None: a base of comparison ("from the previous year")
+    bound_to_next: bool = False  # "November's 5.9%": the period of the quantity that follows
+
+
+def _month_year(month: int, date: dt.date | None, context: int | None) -> int:
+    """The year of a month named without one: the latest such month up to the text's date."""
+    if date is not None:
+        return date.year if month <= date.month else date.year - 1
+    return context or dt.date.today().year
+
+
+def periods(toks: list[Token], date: dt.date | None, context: int | None) -> list[PeriodMention]:
+    """The period expressions of a sentence, with their token spans."""
+    out: list[PeriodMention] = []
+    n = len(toks)
+    i = 0
+    default_year = context if context is not None else (date.year if date else None)
+    while i < n:
+        t = toks[i]
+        before = words_before(toks, i, 3)
+        base = ends_with(before, lex.BASE_BEFORE) is not None
+        # "the previous year", "a year earlier", "a year ago", "year-earlier"
+        if t.low in ("previous", "prior") and i + 1 < n and toks[i + 1].low in ("year", "year's", "month"):
+            out.append(PeriodMention(i, i + 1, None))
+            i += 2
+            continue
+        if t.low == "year" and i + 1 < n and toks[i + 1].low in ("earlier", "ago", "before"):
+            out.append(PeriodMention(i, i + 1, None))
+            i += 2
+            continue
+        if t.low in ("last", "this", "past") and i + 1 < n and toks[i + 1].low in ("year", "month"):
+            if date is not None:
+                if toks[i + 1].low == "year":
+                    year = date.year - 1 if t.low in ("last", "past") else date.year
+                    period = Period(year)
+                else:
+                    month = date.month - 1 if t.low == "last" else date.month
+                    year = date.year if month >= 1 else date.year - 1
+                    month = month if month >= 1 else 12
+                    period = Period(year, month, month)
+                out.append(PeriodMention(i, i + 1, None if base else period, toks[i + 1].possessive))
+            i += 2
+            continue
+        if t.low in ("first", "second") and i + 1 < n:
+            nxt = toks[i + 1]
+            span = None
+            if nxt.low in ("half", "quarter"):
+                if nxt.low == "half":
+                    span = (1, 6) if t.low == "first" else (7, 12)
+                else:
+                    span = (1, 3) if t.low == "first" else (4, 6)
+                last = i + 1
+            elif nxt.low in lex.ORDINALS and i + 2 < n and toks[i + 2].low == "months":
+                span, last = (1, lex.ORDINALS[nxt.low]), i + 2
+            elif nxt.kind == "word" and nxt.low.endswith("-month") and nxt.low[:-6] in lex.ORDINALS:
+                span, last = (1, lex.ORDINALS[nxt.low[:-6]]), i + 1
+            if span is not None:
+                year = _year_after(toks, last) or (
+                    _month_year(span[1], date, default_year) if date else default_year
+                )
+                if year:
+                    out.append(PeriodMention(i, last, Period(year, *span)))
+                i = last + 1
+                continue
+        if t.low in ("h1", "h2", "q1", "q2", "q3", "q4"):
+            k = int(t.low[1])
+            span = (6 * k - 5, 6 * k) if t.low[0] == "h" else (3 * k - 2, 3 * k)
+            year = _year_after(toks, i) or default_year
+            if year:
+                out.append(PeriodMention(i, i, Period(year, *span)))
+            i += 1
+            continue
+        if t.low in ("year-to-date", "ytd") or (
+            t.low == "so" and i + 2 < n and toks[i + 1].low == "far" and toks[i + 2].low == "this"
+        ):
+            if date is not None:
+                last_month = max(date.month - 1, 1)
+                out.append(PeriodMention(i, i, Period(date.year, 1, last_month)))
+            i += 1
+            continue
+        month = _month(t)
+        if month is not None:
+            # "January-November", "January to November", "Jan-Nov"
+            end_month, last = month, i
+            if "-" in t.low:
+                parts = t.low.split("-")
+                if len(parts) == 2 and parts[0] in lex.MONTHS and parts[1] in lex.MONTHS:
+                    month, end_month = lex.MONTHS[parts[0]], lex.MONTHS[parts[1]]
+            elif i + 2 < n and toks[i + 1].text in ("-", "–", "to", "through", "and") and _month(toks[i + 2]):
+                end_month, last = _month(toks[i + 2]), i + 2
+            year = _year_after(toks, last)
+            if year is not None:
+                last += 1 if toks[last + 1].kind == "num" else 2
+            year = year or _month_year(end_month, date, default_year)
+            bound = toks[last].possessive
+            if year:
+                out.append(PeriodMention(i, last, None if base and not bound else Period(year, month, end_month), bound))
+            i = last + 1
+            continue
+        if is_year(t) and not _is_quantity_number(toks, i):
+            year = int(t.text)
+            nxt = toks[i + 1].low if i + 1 < n else ""
+            if nxt in ("percent", "%"):
+                i += 1
+                continue
+            bound = t.possessive or (i + 1 < n and toks[i + 1].text in ("'s", "’s"))
+            # "from 2016 to 2018": the later year is the period
+            out.append(PeriodMention(i, i, None if base and not bound else Period(year), bound))
+            i += 1
+            continue
+        i += 1
+    return out
+
+
+def _month(tok: Token) -> int | None:
+    key = tok.low.rstrip(".")
+    if "-" in key:
+        head = key.split("-")[0]
+        return lex.MONTHS.get(head) if head in lex.MONTHS and tok.text[:1].isupper() else None
+    if key not in lex.MONTHS or not tok.text[:1].isupper():
+        return None
+    return lex.MONTHS[key]
+
+
+def _year_after(toks: list[Token], i: int) -> int | None:
+    """A year right after token ``i`` ("November 2025", "first half of 2019", "Q1 2024")."""
+    for j in (i + 1, i + 2):
+        if j < len(toks) and is_year(toks[j]) and (j == i + 1 or toks[i + 1].low in ("of", ",", "in")):
+            return int(toks[j].text)
+    return None
+
+
+def _is_quantity_number(toks: list[Token], i: int) -> bool:
+    nxt = toks[i + 1] if i + 1 < len(toks) else None
+    prev = toks[i - 1] if i else None
+    return (prev is not None and prev.kind == "cur") or (
+        nxt is not None and (nxt.low in lex.SCALES or nxt.text == "%" or nxt.low in lex.CURRENCY_WORDS)
+    )
+
+
+_DATELINE = re.compile(
+    r"\b(?:(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)"
+    r"|(?P<m1>[A-Z][a-z]{2,8})\.? (?P<d1>[0-3]?\d),? (?P<y1>(?:19|20)\d\d)"
+    r"|(?P<d2>[0-3]?\d) (?P<m2>[A-Z][a-z]{2,8})\.?,? (?P<y2>(?:19|20)\d\d))\b"
+)
+
+
+def dateline(head: str) -> dt.date | None:
+    """A date written near the start of a text: "January 14, 2026", "14 Jan 2026" or "2026-01-14"."""
+    for m in _DATELINE.finditer(head):
+        try:
+            if m.group("iso"):
+                return dt.date.fromisoformat(m.group("iso"))
+            month = m.group("m1") or m.group("m2")
+            day = int(m.group("d1") or m.group("d2"))
+            year = int(m.group("y1") or m.group("y2"))
+            key = month.lower()
+            if key in lex.MONTHS:
+                return dt.date(year, lex.MONTHS[key], day)
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,364 @@
+"""Each claim beside every figure the store holds for its fact, in order of authority.
+
+1. the figure as published by the reporter's customs (``indicators``: values and their y/y rates, with
+   the currency the rate was computed in);
+2. the reporter's own declarations in ``flows`` (customs tables, IMF DOTS China-reported, the
+   reporter's Comtrade totals, IMF DOTS), levels, growth on the same source and balances;
+3. the partner's declaration of the same flow (a mirror figure, CIF for imports);
+4. the monitor's derived figures (groups over matched members, partner tables);
+5. tariffs: the statutory add-on layers summed (the headline rate) and the trade-weighted rate.
+
+The first figure the claim agrees with decides ``consistent``, with the reasons that figure carries (a
+yuan basis, a partner's declaration); otherwise the most authoritative figure decides
+``inconsistent``. The other figures are listed in ``also``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from tradeflux.analysis.claims import Check, Claim, _shown
+from tradeflux.analysis.claims._text import Period
+
+_GROUP_SLUGS = {"EU27": "AGG:eu27", "ASEAN": "AGG:asean", "AFRICA": "AGG:africa", "LATAM": "AGG:latin-america",
+                "BRI": "AGG:belt-and-road-countries"}
+_OWN_SOURCES = (  # (source, dataset, what a reader calls it)
+    ("gacc", None, "customs tables"),
+    ("imf-china", "by-partner", "the reporter's figures in IMF DOTS"),
+    ("comtrade-mirror", "totals", "the reporter's totals in UN Comtrade"),
+    ("imf-dots", None, "IMF DOTS"),
+)
+_PRODUCT_METRICS = {"high_tech": "high_tech_exports", "new_three": "new_three_exports_growth",
+                    "wind_turbines": "wind_generator_exports_growth"}
+_YUAN = "yuan versus dollar basis: the release computed this rate in yuan"
+_MIRROR = "reporter versus mirror: the figure is the partner's declaration (CIF imports, FOB exports)"
+_REVISED = ("revised base: the release compares with a revised figure for the year before; the store "
+            "computes from the figures first published")
+
+
+@dataclass
+class Candidate:
+    value: float
+    basis: str
+    reasons: list[str] = field(default_factory=list)
+    near: float = 0.0  # how far off still counts as the same figure on a revised base (pp)
+
+
+class Verifier:
+    def __init__(self, store):
+        self.store = store
+        self._reports: dict[tuple[str, int], object] = {}
+
+    # ---- dispatch -------------------------------------------------------------------------------
+    def verify(self, claim: Claim) -> Check:
+        if claim.reporter is None or claim.year is None:
+            return Check(claim, "not checkable", reasons=["no reporting economy or year in the claim or the text"])
+        if claim.metric == "tariff":
+            return self._tariff(claim)
+        if claim.unit == "pp":
+            return Check(claim, "not checkable", reasons=["changes in percentage points are not recomputed"])
+        if claim.currency not in (None, "USD", "CNY"):
+            return Check(
+                claim,
+                "not checkable",
+                reasons=[f"no USD/{claim.currency} exchange rate for {claim.year} in the store to convert the figure"],
+            )
+        period = Period.parse(claim.period) if claim.period else Period(claim.year)
+        candidates = self._published(claim, period)
+        if claim.product is None and claim.metric != "share":
+            candidates += self._own(claim, period) + self._mirror(claim, period)
+        if period.annual and claim.product is None:
+            candidates += self._derived(claim)
+        if not candidates:
+            return Check(claim, "not checkable", reasons=[self._missing(claim, period)])
+        return _decide(claim, candidates)
+
+    def _missing(self, claim: Claim, period: Period) -> str:
+        what = claim.metric if claim.product is None else f"{claim.product.replace('_', ' ')} {claim.metric}"
+        partner = f" with {claim.partner}" if claim.partner and claim.partner != "WLD" else ""
+        kind = {"change": "growth rate", "level": "value", "share": "share"}.get(claim.kind, claim.kind)
+        return f"the store holds no {what} {kind} for {claim.reporter}{partner} in {period.label}"
+
+    # ---- 1. published by customs ------------------------------------------------------------------
+    def _published(self, claim: Claim, period: Period) -> list[Candidate]:
+        partner = _slug(claim.partner)
+        if claim.product is not None:
+            metrics = [_PRODUCT_METRICS.get(claim.product, "")]
+        else:
+            metrics = {
+                "exports": ["exports", "total_exports", "exports_growth"],
+                "imports": ["imports", "total_imports", "imports_growth"],
+                "balance": ["trade_balance"],
+                "total_trade": ["total_trade"],
+                "share": [f"{(claim.partner or '').lower()}_share_of_exports"],
+            }[claim.metric]
+        rows = self._sql(
+            "SELECT period, metric, value, currency, yoy_pct, yoy_basis, source_url FROM indicators "
+            "WHERE reporter = ? AND partner = ? AND metric IN (SELECT unnest(?)) AND period IN (?, ?)",
+            [claim.reporter, partner, metrics, period.label, _previous(period).label],
+        )
+        out: list[Candidate] = []
+        now, before = rows[rows.period == period.label], rows[rows.period == _previous(period).label]
+        where = "customs release"
+        if claim.kind in ("level", "share"):
+            for r in now.itertuples():
+                if pd.isna(r.value):
+                    continue
+                if claim.kind == "share" or r.currency == (claim.currency or "USD"):
+                    out.append(Candidate(float(r.value), f"{where}, {r.currency or 'percent'}"))
+        elif claim.kind == "change":
+            factor = self._cny_factor(claim.reporter, period)
+            for r in now.itertuples():
+                if not pd.isna(r.yoy_pct) and r.yoy_basis in ("USD", "CNY"):
+                    reasons = [_YUAN] if r.yoy_basis == "CNY" else []
+                    out.append(Candidate(float(r.yoy_pct), f"{where}, y/y on a {r.yoy_basis} basis", reasons))
+                    if r.yoy_basis == "USD" and factor is not None:
+                        derived = ((1 + r.yoy_pct / 100) * factor - 1) * 100
+                        out.append(Candidate(derived, f"{where}, y/y on a CNY basis (derived from the USD rate "
+                                                      "with the total's CNY/USD growth ratio)", [_YUAN]))
+            for cur in ("USD", "CNY"):
+                a = now[(now.currency == cur) & now.value.notna()]
+                b = before[(before.currency == cur) & before.value.notna()]
+                if len(a) and len(b) and float(b.value.iloc[0]) != 0:
+                    pct = _growth(float(a.value.iloc[0]), float(b.value.iloc[0]))
+                    out.append(Candidate(pct, f"{where}, {cur}: {_money(b.value.iloc[0], cur)} to "
+                                              f"{_money(a.value.iloc[0], cur)}", [_YUAN] if cur == "CNY" else []))
+        return out
+
+    def _cny_factor(self, reporter: str, period: Period) -> float | None:
+        rows = self._sql(
+            "SELECT yoy_pct, yoy_basis FROM indicators WHERE reporter = ? AND partner = 'WLD' "
+            "AND metric = 'total_exports' AND period = ?",
+            [reporter, period.label],
+        )
+        usd = rows[rows.yoy_basis == "USD"].yoy_pct
+        cny = rows[rows.yoy_basis == "CNY"].yoy_pct
+        if len(usd) and len(cny):
+            return (1 + float(cny.iloc[0]) / 100) / (1 + float(usd.iloc[0]) / 100)
+        return None
+
+    # ---- 2. the reporter's own declarations; 3. the partner's -------------------------------------
+    def _flows(self, reporter: str, partner: str, flows: list[str], periods: list[str], declarant: str):
+        return self._sql(
+            "SELECT source, dataset, period, flow, value, currency, valuation FROM flows "
+            "WHERE reporter = ? AND partner = ? AND flow IN (SELECT unnest(?)) AND period IN (SELECT unnest(?)) "
+            "AND product = 'TOTAL' AND classification = 'TOTAL' AND declarant = ? AND currency = 'USD' "
+            "AND source IN ('gacc', 'imf-china', 'comtrade-mirror', 'imf-dots')",
+            [reporter, partner, flows, periods, declarant],
+        )
+
+    def _own(self, claim: Claim, period: Period) -> list[Candidate]:
+        if claim.currency not in (None, "USD") or claim.kind not in ("level", "change"):
+            return []
+        if claim.partner is not None and claim.partner in _GROUP_SLUGS:
+            return []
+        partner = claim.partner or "WLD"
+        labels = _labels(period) + _labels(_previous(period))
+        rows = self._flows(claim.reporter, partner, ["export", "import"], labels, claim.reporter)
+        out = []
+        for source, dataset, name in _OWN_SOURCES:
+            part = rows[(rows.source == source) & ((rows.dataset == dataset) if dataset else True)]
+            value, base = _value(part, claim.metric, period), _value(part, claim.metric, _previous(period))
+            cand = _candidate(claim, value, base, name)
+            if cand is not None:
+                out.append(cand)
+        return out
+
+    def _mirror(self, claim: Claim, period: Period) -> list[Candidate]:
+        if claim.partner in (None, "WLD") or claim.partner in _GROUP_SLUGS or claim.kind not in ("level", "change"):
+            return []
+        if claim.currency not in (None, "USD") or claim.metric not in ("exports", "imports", "balance", "total_trade"):
+            return []
+        labels = _labels(period) + _labels(_previous(period))
+        rows = self._flows(claim.partner, claim.reporter, ["export", "import"], labels, claim.partner)
+        swap = {"export": "import", "import": "export"}
+        rows = rows.assign(flow=rows.flow.map(swap))
+        out = []
+        for source, dataset, _ in _OWN_SOURCES:
+            part = rows[(rows.source == source) & ((rows.dataset == dataset) if dataset else True)]
+            value, base = _value(part, claim.metric, period), _value(part, claim.metric, _previous(period))
+            cand = _candidate(claim, value, base, f"declared by {claim.partner} ({source})")
+            if cand is not None:
+                cand.reasons.append(_MIRROR)
+                out.append(cand)
+        return out
+
+    # ---- 4. the monitor's derived figures --------------------------------------------------------
+    def _report(self, country: str, year: int):
+        from tradeflux.analysis import report
+
+        key = (country, year)
+        if key not in self._reports:
+            try:
+                self._reports[key] = report.build(self.store, country, year)
+            except Exception:  # the store may not hold the country or the year
+                self._reports[key] = None
+        return self._reports[key]
+
+    def _derived(self, claim: Claim) -> list[Candidate]:
+        rep = self._report(claim.reporter, claim.year)
+        if rep is None:
+            return []
+        tables = rep.tables()
+        figures = {f.id: f for f in rep.figures}
+        out: list[Candidate] = []
+        col = {"exports": "exports", "imports": "imports"}.get(claim.metric)
+        if claim.kind == "share" and claim.partner and f"{claim.partner.lower()}_share_of_exports" in figures:
+            f = figures[f"{claim.partner.lower()}_share_of_exports"]
+            out.append(Candidate(f.value, f.basis))
+        if claim.partner in _GROUP_SLUGS and col and claim.kind == "change":
+            groups = tables.get("groups")
+            if groups is not None:
+                for r in groups[(groups.group == claim.partner) & (groups.flow == col[:-1])].itertuples():
+                    if not pd.isna(r.growth_pct):
+                        out.append(Candidate(float(r.growth_pct), f"computed over matched members ({r.years}), "
+                                                                  f"coverage {r.coverage_pct:.0f}%"))
+            members_now = set(self.store.countries.members(claim.partner, claim.year)) if claim.partner != "BRI" else set()
+            members_then = (set(self.store.countries.members(claim.partner, claim.year - 1))
+                            if claim.partner != "BRI" else set())
+            if members_now != members_then:
+                changed = ", ".join(sorted(members_now ^ members_then))
+                for c in out:
+                    c.reasons.append(f"group definitions: {claim.partner}'s membership changed ({changed})")
+        if claim.kind == "share" and claim.partner and col is None:
+            partners = tables.get("partners")
+            if partners is not None and rep.mirror_years and rep.mirror_years[1] == claim.year:
+                hit = partners[partners.partner == claim.partner]
+                if not hit.empty and not pd.isna(hit.iloc[0].share_pct):
+                    out.append(Candidate(float(hit.iloc[0].share_pct), f"share of exports ({hit.iloc[0].exports_basis})"))
+        return out
+
+    # ---- 5. tariffs --------------------------------------------------------------------------------
+    def _tariff(self, claim: Claim) -> Check:
+        if claim.kind != "rate":
+            return Check(claim, "not checkable", reasons=["only tariff rates (percent) are checked"])
+        imposing, target = claim.reporter, claim.partner
+        if target is None:
+            return Check(claim, "not checkable", reasons=["the claim names no economy the tariff applies to"])
+        rows = self._sql(
+            "SELECT date_from, measure, rate_pct, rate_kind, dataset FROM tariffs WHERE imposing = ? AND target = ? "
+            "AND year = ? AND dataset IN ('milestones', 'effective-by-country')",
+            [imposing, target, claim.year],
+        )
+        if rows.empty:
+            return Check(claim, "not checkable",
+                         reasons=[f"the store holds no {imposing} tariff on {target} in {claim.year}"])
+        effective = rows[rows.rate_kind == "effective"].sort_values("date_from")
+        statutory = rows[(rows.dataset == "milestones") & (rows.rate_kind == "additional")].sort_values("date_from")
+        down = claim.direction == "down"
+        candidates = []
+        if not statutory.empty:
+            layers: dict[str, float] = {}
+            headline = []
+            for r in statutory.itertuples():
+                layer = "fentanyl" if "fentanyl" in r.measure else ("reciprocal" if "reciprocal" in r.measure
+                                                                    else r.measure)
+                layers[layer] = float(r.rate_pct)
+                headline.append((r.date_from, sum(layers.values()), dict(layers)))
+            day, value, parts = headline[-1] if down else max(headline, key=lambda h: h[1])
+            shown = " + ".join(f"{k} {v:g}%" for k, v in parts.items())
+            when = "after the last change" if down else "at the peak"
+            candidates.append(Candidate(value, f"headline add-on rate {when} ({shown}, from {pd.Timestamp(day).date()})"))
+        if not effective.empty:
+            value = float(effective.rate_pct.iloc[-1]) if down else float(effective.rate_pct.max())
+            candidates.append(
+                Candidate(value, "trade-weighted average add-on (effective)",
+                          ["headline versus effective tariff: the trade-weighted rate, not the statutory one"])
+            )
+        return _decide(claim, candidates)
+
+    def _sql(self, sql: str, params: list) -> pd.DataFrame:
+        con = self.store.connect()
+        try:
+            return con.execute(sql, params).df()
+        finally:
+            con.close()
+
+
+# ---- helpers -------------------------------------------------------------------------------------
+def _slug(partner: str | None) -> str:
+    if partner is None:
+        return "WLD"
+    return _GROUP_SLUGS.get(partner, partner)
+
+
+def _previous(period: Period) -> Period:
+    return Period(period.year - 1, period.first_month, period.last_month)
+
+
+def _labels(period: Period) -> list[str]:
+    """How the store may write a period: an annual figure is also the January-December cumulative one."""
+    if period.annual:
+        return [period.label, f"{period.year}-01/{period.year}-12"]
+    return [period.label]
+
+
+def _value(rows: pd.DataFrame, metric: str, period: Period) -> float | None:
+    rows = rows[rows.period.isin(_labels(period))]
+    if rows.empty:
+        return None
+    first = rows.period.iloc[0]
+    rows = rows[rows.period == first]
+    exports = rows[rows.flow == "export"].value
+    imports = rows[rows.flow == "import"].value
+    x = float(exports.iloc[0]) if len(exports) else None
+    m = float(imports.iloc[0]) if len(imports) else None
+    if metric == "exports":
+        return x
+    if metric == "imports":
+        return m
+    if x is None or m is None:
+        return None
+    return x - m if metric == "balance" else x + m
+
+
+def _growth(now: float, before: float) -> float:
+    """y/y in percent; for two deficits, the change in the deficit's size."""
+    if before < 0 and now < 0:
+        return (abs(now) / abs(before) - 1) * 100
+    return (now / before - 1) * 100
+
+
+def _money(value, currency: str) -> str:
+    from tradeflux._format import money
+
+    return money(float(value), currency)
+
+
+def _candidate(claim: Claim, value: float | None, base: float | None, name: str) -> Candidate | None:
+    if claim.kind == "level" and value is not None:
+        return Candidate(value, f"{name}, USD")
+    if claim.kind == "change" and value is not None and base:
+        return Candidate(_growth(value, base), f"{name}, USD: {_money(base, 'USD')} to {_money(value, 'USD')}",
+                         near=1.0)
+    return None
+
+
+def _within(claim: Claim, found: float, slack: float = 0.0) -> bool:
+    if claim.bound == "above":
+        return found > claim.value
+    if claim.bound == "below":
+        return found < claim.value
+    return abs(found - claim.value) <= claim.tolerance + slack + 1e-9 * max(1.0, abs(found))
+
+
+def _decide(claim: Claim, candidates: list[Candidate]) -> Check:
+    candidates = [c for c in candidates if c.value is not None and not math.isnan(c.value)]
+    if not candidates:
+        return Check(claim, "not checkable", reasons=["no figure for this claim in the store"])
+    also = lambda chosen: [f"{_shown(claim, c.value)} ({c.basis})" for c in candidates if c is not chosen]  # noqa: E731
+    for c in candidates:
+        if _within(claim, c.value):
+            return Check(claim, "consistent", c.value, c.basis, list(c.reasons), also(c))
+    for c in candidates:  # the same figure on a revised base
+        if c.near and _within(claim, c.value, c.near):
+            return Check(claim, "consistent", c.value, c.basis, [*c.reasons, _REVISED], also(c))
+    first = candidates[0]
+    reasons = [f"the store's figure is {_shown(claim, first.value)} ({first.basis})"]
+    if claim.metric == "balance" and claim.kind == "level" and claim.value * first.value < 0:
+        reasons.append("the sign differs: " + ("a surplus is claimed where the data show a deficit"
+                                               if first.value < 0 else "a deficit is claimed where the data show a surplus"))
+    return Check(claim, "inconsistent", first.value, first.basis, reasons, also(first))
