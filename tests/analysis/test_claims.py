@@ -13,14 +13,118 @@ from tradeflux.analysis import claims
 from tradeflux.cli import app
 
 TODAY = pd.Timestamp("2026-01-14")
+# Scores on the corpus of real sentences (precision, recall, recall with reporter, partner, product and
+# year also right), measured when this corpus was frozen; see docs and the issue note.
+DEV_HELD_SENTENCES = (113, 70)
+DEV_SCORES = (0.858, 0.858, 0.458)
+HELD_SCORES = (0.774, 0.767, 0.379)
+DECOY_CLAIMS = (7, 11)
 
 
-def test_extraction_on_the_corpus(data_dir):
+# The seed article (China's record 2025 surplus, GACC press conference of Wednesday 14 January 2026) as
+# quoted in issue 22; no stored copy of the whole article was found, so the sentences are those quotes
+# joined with the fewest words needed to make sentences of them.
+ARTICLE = (
+    "China's trade surplus hits record in 2025\n"
+    "The huge trade surplus – the difference between what it exports and what it imports – reached a record "
+    "1.2 trillion dollars (about 1.1 trillion euros), an increase of 20% compared to 2024, the customs "
+    "administration said this Wednesday.\n"
+    "Exports to the United States fell 20%. In regions outside the United States, the value of goods sent to "
+    "Africa rose by 26.5%, to ASEAN by 14%, to the European Union by 9% and to Latin America by 8%.\n"
+    "Exports of high-tech products rose 13% year-on-year, while electric vehicles, batteries and solar panels "
+    "grew 27%.\n"
+    "In November, Washington and Beijing agreed a truce that reduced new tariffs on Chinese goods to 20%. "
+    "Tariffs had briefly reached 145%.\n"
+)
+
+
+def test_the_seed_article(full_store):
+    report = claims.check(ARTICLE, full_store, today=TODAY)
+    got = [
+        (
+            c.claim.metric,
+            c.claim.reporter,
+            c.claim.partner,
+            c.claim.product,
+            c.claim.year,
+            c.claim.kind,
+            c.claim.value,
+            c.claim.currency,
+            c.verdict,
+        )
+        for c in report.checks
+    ]
+    assert got == [
+        ("balance", "CHN", None, None, 2025, "level", 1.2e12, "USD", "consistent"),
+        ("balance", "CHN", None, None, 2025, "level", 1.1e12, "EUR", "not checkable"),
+        ("balance", "CHN", None, None, 2025, "change", 20.0, None, "consistent"),
+        ("exports", "CHN", "USA", None, 2025, "change", -20.0, None, "consistent"),
+        ("exports", "CHN", "AFRICA", None, 2025, "change", 26.5, None, "consistent"),
+        ("exports", "CHN", "ASEAN", None, 2025, "change", 14.0, None, "consistent"),
+        ("exports", "CHN", "EU27", None, 2025, "change", 9.0, None, "consistent"),
+        ("exports", "CHN", "LATAM", None, 2025, "change", 8.0, None, "consistent"),
+        ("exports", "CHN", None, "high_tech", 2025, "change", 13.0, None, "consistent"),
+        ("exports", "CHN", None, "new_three", 2025, "change", 27.0, None, "consistent"),
+        ("tariff", "USA", "CHN", None, 2025, "rate", 20.0, None, "consistent"),
+        ("tariff", "USA", "CHN", None, 2025, "rate", 145.0, None, "consistent"),
+    ]
+    checks = report.checks
+    assert checks[0].found == 1.189e12 and checks[0].basis == "customs release, USD"
+    assert checks[1].reasons == ["no USD/EUR exchange rate for 2025 in the store to convert the figure"]
+    assert checks[2].found == pytest.approx(19.8589, abs=1e-4)  # 1,189 / 992 - 1
+    assert checks[4].found == pytest.approx(26.5155, abs=1e-4)  # (1 + 25.8%) x 1.061 / 1.055 - 1
+    assert all(c.reasons == ["yuan versus dollar basis: the release computed this rate in yuan"] for c in checks[4:10])
+    assert checks[10].basis.startswith("headline add-on rate after the last change (fentanyl 10% + reciprocal 10%")
+    assert checks[11].basis.startswith("headline add-on rate at the peak (fentanyl 20% + reciprocal 125%")
+    assert any(a.endswith("(trade-weighted average add-on (effective))") for a in checks[11].also)
+
+
+def test_scores_on_real_sentences(data_dir):
+    """Regression values: the development part is what the rules were tuned on; the held-out part was not
+    looked at while tuning (see the issue's note for the scores when the corpus was first split)."""
     from tradeflux.reference import countries
 
     result = claims.evaluate(countries.load(data_dir))
-    assert result["sentences"] >= 40
-    assert result["precision"] >= 0.9 and result["recall"] >= 0.9, result["misses"]
+    dev, held = result["parts"]["development"], result["parts"]["held-out"]
+    assert (dev["sentences"], held["sentences"]) == DEV_HELD_SENTENCES
+    assert dev["sentences"] + held["sentences"] >= 150
+    assert round(dev["precision"], 3) == DEV_SCORES[0] and round(dev["recall"], 3) == DEV_SCORES[1]
+    assert round(dev["recall_with_sides_and_year"], 3) == DEV_SCORES[2]
+    assert round(held["precision"], 3) == HELD_SCORES[0] and round(held["recall"], 3) == HELD_SCORES[1]
+    assert round(held["recall_with_sides_and_year"], 3) == HELD_SCORES[2]
+    assert (dev["decoy_claims"], held["decoy_claims"]) == DECOY_CLAIMS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 300 + " percent",
+        "exports rose " * 20_000,
+        "China's exports to the United States, " * 5_000 + "fell 20%.",
+        "$" * 50_000 + "5",
+        "(" * 30_000 + "1.2 trillion dollars" + ")" * 30_000,
+        "the difference between what it exports and " * 3_000 + "1%",
+    ],
+)
+def test_no_input_makes_extraction_slow(text):
+    """Extraction is linear in the text; these inputs made the quantulum3-based extractor run for minutes.
+    Not timed: a regression would show as a suite that does not finish."""
+    from tradeflux.reference import countries
+
+    found = claims.extract(text, countries.load(), today=TODAY)
+    assert len(found) <= 1
+
+
+def test_decoys_give_no_claim():
+    from tradeflux.reference import countries
+
+    table = countries.load()
+    for text in (
+        "China's economy grew 5% in 2025, and its population fell 0.1% to 1.408 billion.",
+        "Government debt rose to 120% of GDP, while inflation slowed to 2.1%.",
+        "The yuan rose 0.5% against the dollar, and the Shanghai index fell 1.2%.",
+    ):
+        assert claims.extract(text, table, today=TODAY) == []
 
 
 def _one(text: str, store, **kw) -> claims.Check:
@@ -34,7 +138,8 @@ def test_a_yuan_based_growth_rate_is_right_in_yuan_and_wrong_in_dollars(full_sto
     assert check.verdict == "consistent" and check.found == pytest.approx(6.1)
     assert any(r.startswith("yuan versus dollar basis") for r in check.reasons)
     dollars = _one("China's exports grew 5.5% in 2025.", full_store)
-    assert dollars.verdict == "consistent" and dollars.basis == "USD basis" and dollars.reasons == []
+    assert dollars.verdict == "consistent" and dollars.basis == "customs release, y/y on a USD basis"
+    assert dollars.reasons == []
 
 
 def test_reporter_versus_mirror(full_store):
@@ -42,15 +147,17 @@ def test_reporter_versus_mirror(full_store):
     assert check.verdict == "consistent" and "declared by USA" in check.basis
     assert any(r.startswith("reporter versus mirror") for r in check.reasons)
     implied = _one("China's exports to the US were 525 billion dollars in 2024.", full_store)
-    assert implied.verdict == "consistent" and implied.basis == "implied by the 2025 customs release"
+    assert implied.verdict == "consistent"
+    assert implied.basis == "implied by the 2025 customs release (420.1 bn USD, -20.0%)"
 
 
 def test_headline_versus_effective_tariff(full_store):
     headline = _one("US tariffs on Chinese goods peaked at 145% in 2025.", full_store)
     assert headline.verdict == "consistent" and headline.found == 145.0
-    assert headline.reasons == ["headline versus effective tariff: the statutory rate, not the trade-weighted one"]
+    assert headline.reasons == [] and headline.basis.startswith("headline add-on rate at the peak")
     effective = _one("The effective US tariff on Chinese imports reached 112% in 2025.", full_store)
     assert effective.verdict == "consistent" and effective.found == pytest.approx(112.186, abs=1e-3)
+    assert effective.reasons == ["headline versus effective tariff: the trade-weighted rate, not the statutory one"]
 
 
 def test_a_group_whose_membership_changed(full_store):
@@ -62,7 +169,7 @@ def test_a_group_whose_membership_changed(full_store):
 def test_inconsistent_claims_say_what_the_data_say(full_store):
     check = _one("China's trade surplus was 1.5 trillion dollars in 2025.", full_store)
     assert check.verdict == "inconsistent" and check.found == pytest.approx(1.189e12)
-    assert check.reasons[0].startswith("the canonical figure is 1,189.0 bn USD")
+    assert check.reasons[0] == "the store's figure is 1,189.0 bn USD (customs release, USD)"
     deficit = _one("The United States' trade deficit widened to 905 billion dollars in 2020.", full_store)
     assert deficit.verdict == "consistent" and deficit.found == pytest.approx(-904.994679e9)
     bound = _one("The US trade deficit was more than 850 billion dollars in 2019.", full_store)
@@ -126,3 +233,4 @@ def test_a_partner_counts_within_its_clause_and_signs_are_checked(full_store):
     assert (exports.claim.partner, exports.verdict) == ("CHN", "consistent")  # 8.4185% in IMF DOTS
     assert balance.claim.partner is None and balance.verdict == "inconsistent"
     assert balance.reasons[1] == "the sign differs: a surplus is claimed where the data show a deficit"
+    assert balance.claim.year == 2018  # the sentence's year holds for its second clause

@@ -104,13 +104,13 @@ def check(
         Path | None, typer.Argument(help="a text file of trade news (or - or nothing: standard input)")
     ] = None,
     day: Annotated[
-        str | None, typer.Option("--date", help="the text's date (YYYY-MM-DD) for 'this year' and 'last year'")
+        str | None, typer.Option("--date", help="the text's date (YYYY-MM-DD) for 'last year', months and 'year-on-year' (default: a dateline in the text, else today)")
     ] = None,
     subject: Annotated[
         str | None, typer.Option("--reporter", help="the country the text is about, where a sentence names none")
     ] = None,
     evaluate: Annotated[
-        bool, typer.Option("--evaluate", help="precision and recall of the extraction on the shipped corpus")
+        bool, typer.Option("--evaluate", help="scores on the shipped corpus of real sentences: development and held-out parts")
     ] = False,
     out: Annotated[Path, typer.Option("--out", help="folder for the annotated HTML, CSV and JSON")] = Path("reports"),
     store: StoreOpt = None,
@@ -118,6 +118,7 @@ def check(
     as_json: JsonOpt = False,
 ) -> None:
     """Find the quantitative trade claims in a text and check each against the data."""
+    import datetime as dt
     import sys
 
     import pandas as pd
@@ -127,13 +128,23 @@ def check(
 
     st = open_store(store, data_dir, require_data=False)
     if evaluate:
-        result = claims.evaluate(st.countries)
+        from tradeflux.analysis.claims import _corpus
+
+        result = claims.evaluate(st.countries, st)
         if as_json:
             emit_json(result)
             return
-        show(pd.DataFrame([{k: v for k, v in result.items() if k != "misses"}]), "Claim extraction on the corpus")
-        for miss in result["misses"]:
-            say(f"missed: {miss}")
+        show(
+            _corpus.table(result),
+            "Claims in real sentences from published pages: development part (rules tuned on it) and held-out part",
+        )
+        for part, scores in result["parts"].items():
+            for miss in scores["misses"]:
+                say(f"{part}, missed: {miss}")
+            for extra in scores["extra"]:
+                say(f"{part}, not labelled: {extra}")
+            for wrong in scores["wrong_verdicts"]:
+                say(f"{part}, verdict: {wrong}")
         return
     if file is None or str(file) == "-":
         raw = sys.stdin.buffer.read(claims.MAX_CHARS + 1)
@@ -153,7 +164,12 @@ def check(
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text") from None
-    today = pd.Timestamp(day) if day else pd.Timestamp.today()
+    today = None
+    if day:
+        try:
+            today = pd.Timestamp(dt.date.fromisoformat(day))
+        except ValueError:
+            raise InputError(f"--date {day!r}: not a date (YYYY-MM-DD)") from None
     code = st.countries.code(subject) if subject else None
     result = claims.check(text, st, today=today, subject=code)
     paths = write_claims(result, out)

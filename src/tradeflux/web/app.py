@@ -187,11 +187,18 @@ def create_app(
 
     @app.post("/api/check", summary="Find the trade claims in a text and check each against the data")
     def check_claims(body: ClaimsRequest):
+        import datetime as dt
+
         import pandas as pd
 
         from tradeflux.analysis import claims
 
-        today = pd.Timestamp(body.date) if body.date else pd.Timestamp.today()
+        today = None
+        if body.date:
+            try:
+                today = pd.Timestamp(dt.date.fromisoformat(body.date))
+            except ValueError:
+                raise InputError(f"date {body.date!r}: not a date (YYYY-MM-DD)") from None
         subject = code(body.reporter) if body.reporter else None
         result = claims.check(body.text, store, today=today, subject=subject)
         return _json({**result.to_dict(), "table": result.tables()["claims"]})

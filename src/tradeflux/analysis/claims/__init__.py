@@ -196,9 +196,7 @@ def extract(
     return claims
 
 
-def check(
-    text: str, store, *, today: dt.date | pd.Timestamp | None = None, subject: str | None = None
-) -> ClaimReport:
+def check(text: str, store, *, today: dt.date | pd.Timestamp | None = None, subject: str | None = None) -> ClaimReport:
     """Find the claims of ``text`` and check each against the store (see the module docstring)."""
     from tradeflux.analysis.claims._verify import Verifier
 

@@ -15,6 +15,7 @@ difference between what it exports and what it imports") do not start frames. A 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 
 from tradeflux.analysis.claims import _lexicon as lex
@@ -33,15 +34,79 @@ from tradeflux.analysis.claims._text import (
 from tradeflux.reference.countries import CountryTable
 
 _NOT_TRADE_AFTER = frozenset(
-    "war wars tensions talks deal deals data ministry minister representative policy policies dispute disputes "
-    "friction frictions barriers agreement agreements partner partners body figures statistics organization "
-    "organisation truce negotiations negotiators relations relationship conflict fight battle chief envoy "
-    "office team official officials rules route routes routes volumes".split()
+    [
+        "war",
+        "wars",
+        "tensions",
+        "talks",
+        "deal",
+        "deals",
+        "data",
+        "ministry",
+        "minister",
+        "representative",
+        "policy",
+        "policies",
+        "dispute",
+        "disputes",
+        "friction",
+        "frictions",
+        "barriers",
+        "agreement",
+        "agreements",
+        "partner",
+        "partners",
+        "body",
+        "figures",
+        "statistics",
+        "organization",
+        "organisation",
+        "truce",
+        "negotiations",
+        "negotiators",
+        "relations",
+        "relationship",
+        "conflict",
+        "fight",
+        "battle",
+        "chief",
+        "envoy",
+        "office",
+        "team",
+        "official",
+        "officials",
+        "rules",
+        "route",
+        "routes",
+        "routes",
+        "volumes",
+    ]
 )
 _BREAKS = frozenset({"while", "whereas", "but", "although", "though", "meanwhile"})
-_DEFINING = (("difference", "between"), ("gap", "between"), ("what", "it"), ("what", "they"), ("what", "the"))
-_SHARE_VERBS = ("accounted for", "accounting for", "accounts for", "made up", "making up", "makes up",
-                "represented", "representing", "represents", "share of")
+_DEFINING = (
+    ("difference", "between"),
+    ("gap", "between"),
+    ("what", "it"),
+    ("what", "they"),
+    ("what", "the"),
+    ("representing", "exports"),
+    ("representing", "imports"),
+    ("exports", "minus"),
+    ("imports", "minus"),
+    ("i.e.", "exports"),
+)
+_SHARE_VERBS = (
+    "accounted for",
+    "accounting for",
+    "accounts for",
+    "made up",
+    "making up",
+    "makes up",
+    "represented",
+    "representing",
+    "represents",
+    "share of",
+)
 
 
 _PRODUCT_INDEX: dict[str, list[tuple[list[str], str]]] = {}
@@ -57,6 +122,63 @@ class Place:
     last: int
     code: str
     role: str  # subject | to | from | of | with | between_a | between_b | excluded
+
+
+def _coordinated(toks: list[Token], a: Place, b: Place) -> bool:
+    """Two places in one list: only commas, "and", "or", articles and a bracketed figure between them."""
+    between = toks[a.last + 1 : b.first]
+    if len(between) > 8:
+        return False
+    depth = 0
+    for t in between:
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            depth -= 1
+        elif depth == 0 and t.low not in (",", "and", "or", "the", "as", "well"):
+            return False
+    return any(t.low in (",", "and", "or") for t in between)
+
+
+def _owners(spans: list[PeriodMention], qs: list[Quantity]) -> list[int | None]:
+    """The quantity each period mention belongs to: the nearest one ("$845.0 billion in 2021 to $945.3
+    billion in 2022"), the one before it on a tie, the one after it for "November's 5.9%"."""
+    out: list[int | None] = []
+    for s in spans:
+        best, dist = None, 10**9
+        for k, q in enumerate(qs):
+            if s.bound_to_next:
+                d = q.first - s.last if q.first > s.last else 10**9
+            elif q.last < s.first:
+                d = s.first - q.last
+            else:
+                d = q.first - s.last + 0.5
+            if d < dist:
+                best, dist = k, d
+        out.append(best if dist <= 8 else None)
+    return out
+
+
+def _respectively(out: list[Found], toks: list[Token], anchors, places: list[Place], qs: list[Quantity]) -> None:
+    """ "exports and imports fell 11.8% and 9.9%, respectively": the i-th number goes with the i-th metric
+    (or place) of the list before the numbers."""
+    if len(out) < 2:
+        return
+    k = len(out)
+    first_q = min(f.first for f in out)
+    first_tok = next(i for i, t in enumerate(toks) if t.start == first_q)
+    metrics = [a for a in anchors if a[0] < first_tok and a[1] is not None]
+    metrics = [m for m in metrics if m[1] != "total_trade" or toks[m[0]].low != "trade" or True]
+    if len(metrics) >= k:
+        listed = metrics[-k:]
+        if all(listed[j + 1][0] - listed[j][0] <= 6 for j in range(k - 1)):
+            for f, (_, metric) in zip(out, listed, strict=True):
+                f.metric = metric
+            return
+    listed_places = [p for p in places if p.last < first_tok and p.role not in ("excluded", "institution")]
+    if len(listed_places) >= k:
+        for f, p in zip(out, listed_places[-k:], strict=True):
+            f.partner = p.code
 
 
 @dataclass(slots=True)
@@ -113,6 +235,7 @@ class Reader:
         self._names: dict[str, str | None] = {}
         self.last_metric: str | None = None
         self.last_tariff: tuple[str | None, str | None] | None = None
+        self.recent: Period | None = None  # the last period a sentence named
 
     # ---- places -----------------------------------------------------------------------------------
     def _name(self, phrase: str) -> str | None:
@@ -151,17 +274,30 @@ class Reader:
                         code, size = ("EU27" if found == "EUU" else found), k
                         break
             if code is None:
+                inst = phrase_at(toks, i, lex.INSTITUTIONS, 5)
+                if inst and t.text[:1].isupper():
+                    out.append(Place(i, i + inst[1] - 1, lex.INSTITUTIONS[inst[0]], "institution"))
+                    i += inst[1]
+                    continue
                 i += 1
                 continue
-            out.append(Place(i, i + size - 1, code, self._role(toks, i)))
+            out.append(Place(i, i + size - 1, code, self._role(toks, i, i + size - 1)))
             i += size
-        for a, b in zip(out, out[1:], strict=False):
+        for a, b in itertools.pairwise(out):
             if a.role == "between_a":
                 b.role = "between_b"
+            elif b.role == "subject" and a.role not in ("institution", "excluded") and _coordinated(toks, a, b):
+                b.role = a.role  # "from Canada (-10%), the EU (-11%)": the list keeps its preposition
         return out
 
     @staticmethod
-    def _role(toks: list[Token], i: int) -> str:
+    def _role(toks: list[Token], i: int, last: int | None = None) -> str:
+        after = toks[last + 1 : last + 3] if last is not None else []
+        if after and (
+            after[0].low.startswith("bound")
+            or (after[0].text == "-" and len(after) > 1 and after[1].low.startswith("bound"))
+        ):
+            return "to"  # "U.S.-bound shipments"
         before = words_before(toks, i, 3)
         if ends_with(before, lex.EXCLUDING):
             return "excluded"
@@ -213,7 +349,7 @@ class Reader:
         for i in range(len(toks) - 1):
             if (toks[i].low, toks[i + 1].low) in _DEFINING:
                 j = i
-                while j < len(toks) and toks[j].text not in (",", ")", ";", "—", "–", ".") or j == i:
+                while (j < len(toks) and toks[j].text not in (",", ")", ";", "—", "–", ".")) or j == i:
                     masked.add(j)
                     j += 1
                     if j - i > 25:
@@ -237,7 +373,10 @@ class Reader:
         prev: Quantity | None = None
         prev_found: Found | None = None
         lows = [t.low for t in toks]
-        sentence_subject = next((p.code for p in places if p.role == "subject"), None)
+        sentence_subject = next((p.code for p in places if p.role == "subject"), None) or next(
+            (p.code for p in places if p.role == "institution"), None
+        )
+        owners = _owners(spans, qs)
         trade_anchors = [a for a in anchors if a[1] is not None]
         for qi, q in enumerate(qs):
             start = prev.last + 1 if prev else 0
@@ -248,9 +387,23 @@ class Reader:
                 and q.unit not in ("pct", "pp")
                 and prev.unit not in ("pct", "pp")
                 and q.unit != prev.unit
-                and all(t.text in "(" or t.low in ("or", "about", "around", "roughly", "approximately", "some",
-                                                   "nearly", "almost", "equivalent", "to")
-                        for t in toks[start : q.first])
+                and all(
+                    t.text in "("
+                    or t.low
+                    in (
+                        "or",
+                        "about",
+                        "around",
+                        "roughly",
+                        "approximately",
+                        "some",
+                        "nearly",
+                        "almost",
+                        "equivalent",
+                        "to",
+                    )
+                    for t in toks[start : q.first]
+                )
             )
             if conversion:
                 found = self._like(prev_found, q, toks, conversion=True)
@@ -276,15 +429,30 @@ class Reader:
                 continue
             fresh = governing is not None or frame is None
             metric = governing[1] if governing is not None else frame.metric
+            if q.unit in ("pct", "pp") and metric != "tariff":
+                near = [
+                    a
+                    for a in anchors
+                    if a[1] == "tariff"
+                    and q.first - 12 <= a[0] < q.first
+                    and not any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(a[0], q.first))
+                ]
+                if near:  # "duties on Chinese imports to 145%": the rate of the tariff, not the imports
+                    governing, metric = near[-1], "tariff"
             anchor = governing[0] if governing is not None else frame.anchor
             lo = min(start, anchor) if fresh and not new_anchor else start
             # a forecast or a plan is not a claim of fact
             if any(lows[k] in lex.MODAL for k in range(max(lo, anchor - 4), q.first)):
                 prev = q
                 continue
-            local = [p for p in places if lo <= p.first < q.first and p.role != "excluded"]
-            after = [p for p in places if q.last < p.first < nxt_first and p.role != "excluded"
-                     and not any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(q.last, p.first))]
+            local = [p for p in places if lo <= p.first < q.first and p.role not in ("excluded", "institution")]
+            after = [
+                p
+                for p in places
+                if q.last < p.first < nxt_first
+                and p.role not in ("excluded", "institution")
+                and not any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(q.last, p.first))
+            ]
             reporter, partner = self._sides(metric, local, after, toks, q, anchor)
             if not fresh:
                 reporter = reporter or frame.reporter
@@ -296,12 +464,21 @@ class Reader:
             direction = self._direction(toks, lo, q)
             if direction is None and not fresh:
                 direction = frame.direction
-            period = self._period(spans, lo, q, nxt_first)
+            owned = [spans[k].period for k, owner in enumerate(owners) if owner == qi and spans[k].period]
+            period = owned[-1] if owned else None
             if period is None and not fresh and frame.period is not None:
                 period = frame.period
             if period is None:
-                explicit = [s.period for s in spans if s.period is not None and not s.bound_to_next]
-                period = explicit[-1] if explicit else self.context
+                opening = [
+                    s.period
+                    for s in spans
+                    if s.period is not None
+                    and (not qs or s.last < qs[0].first)
+                    and (not anchors or s.first < anchors[0][0] or s.first == 0 or lows[s.first - 1] == "in")
+                ]
+                free = [spans[k].period for k, owner in enumerate(owners) if owner is None and spans[k].period]
+                stated = [m.period for m in spans if m.period is not None]
+                period = (opening or free or stated or [None])[-1] or self.recent or self.context
             kind, value, tolerance = self._kind(metric, q, toks, direction, lo)
             if kind is None:
                 prev = q
@@ -315,31 +492,61 @@ class Reader:
                 partner = None
             if metric == "balance" and kind == "level":
                 word = lows[anchor] if anchor < len(lows) else ""
-                if word.startswith("deficit") or (word not in ("surplus", "surpluses") and "deficit" in lows[lo:q.first]):
+                deficit = word.startswith("deficit") or word in ("gap", "trade") or "deficit" in lows[lo : q.first]
+                if deficit and word not in ("surplus", "surpluses") and "surplus" not in lows[anchor : q.first]:
                     value = -abs(value)
             approx = self._approx(toks, q)
             bound = self._bound(toks, q)
             if metric == "balance" and kind == "level" and value < 0:
                 bound = {"above": "below", "below": "above"}.get(bound)
-            if approx and q.step < 10 * (1 if q.unit in ("pct", "pp") else 1e9):
-                tolerance *= 2
+            if approx:
+                tolerance *= 2  # "about 1.2 trillion": looser than its last digit
             record = any(lows[k] in lex.RECORD for k in range(max(0, anchor - 6), min(len(toks), q.last + 3)))
+            unit = q.unit
+            if q.bare_dollar and reporter in lex.OWN_DOLLARS:
+                unit = lex.OWN_DOLLARS[reporter]
             found = Found(
-                toks[q.first].start, toks[q.last].end, toks[0].start, toks[-1].end, metric, reporter, partner,
-                product, period, kind, value, "pct" if kind in ("change", "share", "rate") and q.unit == "pct"
-                else q.unit, direction, approx, bound, record, tolerance,
+                toks[q.first].start,
+                toks[q.last].end,
+                toks[0].start,
+                toks[-1].end,
+                metric,
+                reporter,
+                partner,
+                product,
+                period,
+                kind,
+                value,
+                unit,
+                direction,
+                approx,
+                bound,
+                record,
+                tolerance,
             )
             out.append(found)
             if metric == "tariff":
                 self.last_tariff = (reporter, partner)
-            frame = Frame(metric if metric != "share" else frame.metric if frame else metric, reporter, partner,
-                          product, period, direction, anchor)
+            frame = Frame(
+                metric if metric != "share" else frame.metric if frame else metric,
+                reporter,
+                partner,
+                product,
+                period,
+                direction,
+                anchor,
+            )
             prev, prev_found = q, found
+        if "respectively" in lows:
+            _respectively(out, toks, anchors, places, qs)
         out.extend(self._multiples(toks, anchors, places, spans))
         # what carries to the next sentence
         explicit = [s.period for s in spans if s.period is not None and s.period.annual and not s.bound_to_next]
         if explicit:
             self.context = explicit[-1]
+        stated = [s.period for s in spans if s.period is not None]
+        if stated:
+            self.recent = stated[-1]
         if trade_anchors:
             self.last_metric = trade_anchors[-1][1]
         reporters = [f.reporter for f in out if f.reporter]
@@ -351,9 +558,15 @@ class Reader:
         return out
 
     def _new_subject(self, toks, places, lo: int, q: Quantity) -> bool:
-        """After "while", a product or a place starts a new subject for the frame's metric."""
-        return self._product(toks, lo, q.first) is not None or any(
-            lo <= p.first < q.first and p.role != "excluded" for p in places
+        """After "while" or "but", a product, a place, a pronoun or a verb of change goes on with the frame's
+        metric ("..., but they fell 4.8% in 2015")."""
+        return (
+            self._product(toks, lo, q.first) is not None
+            or any(lo <= p.first < q.first and p.role not in ("excluded", "institution") for p in places)
+            or any(
+                t.low in lex.UP or t.low in lex.DOWN or t.low in ("they", "it", "those", "these")
+                for t in toks[lo : q.first]
+            )
         )
 
     def _tariff_sides(self, reporter, partner, named: list[Place], places: list[Place], q: Quantity):
@@ -385,8 +598,17 @@ class Reader:
             if p.role == "subject":
                 # "Chinese goods", "Chinese steel": the goods' origin, the partner of an importer or a tariff
                 nxt = toks[p.last + 1].low if p.last + 1 < len(toks) else ""
-                if metric in ("tariff", "imports") and nxt in ("goods", "products", "imports", "steel", "cars",
-                                                               "exports", "made", "shipments", "aluminum"):
+                if metric in ("tariff", "imports") and nxt in (
+                    "goods",
+                    "products",
+                    "imports",
+                    "steel",
+                    "cars",
+                    "exports",
+                    "made",
+                    "shipments",
+                    "aluminum",
+                ):
                     before = words_before(toks, p.first, 2)
                     if ends_with(before, ("on", "of", "against", "from", "for")) or metric == "tariff":
                         return "partner" if metric == "tariff" and p.first > anchor else "reporter"
@@ -412,7 +634,7 @@ class Reader:
 
     @staticmethod
     def _share_sides(toks, q: Quantity, places: list[Place], reporter, partner):
-        """"X accounted for 14.7% of Y's exports": Y reports, X is the partner."""
+        """ "X accounted for 14.7% of Y's exports": Y reports, X is the partner."""
         owner = next((p for p in places if q.last < p.first <= q.last + 3 and p.role == "of"), None)
         if owner is not None:
             holder = [p for p in places if p.last < q.first and p.code != owner.code and p.role != "excluded"]
@@ -458,16 +680,6 @@ class Reader:
         return None
 
     @staticmethod
-    def _period(spans: list[PeriodMention], lo: int, q: Quantity, hi: int) -> Period | None:
-        bound = [s for s in spans if s.bound_to_next and q.first - 3 <= s.last < q.first]
-        if bound:
-            return bound[-1].period
-        near = [s for s in spans if lo <= s.first < hi and s.period is not None and not s.bound_to_next]
-        if not near:
-            return None
-        return min(near, key=lambda s: abs(s.first - q.first)).period
-
-    @staticmethod
     def _kind(metric: str, q: Quantity, toks, direction: str | None, lo: int):
         lows = [t.low for t in toks]
         if q.unit in ("pct", "pp"):
@@ -480,13 +692,19 @@ class Reader:
             of_trade = after.startswith("of ") and any(
                 w in lows[q.last + 1 : q.last + 6] for w in ("exports", "imports", "trade", "shipments", "total")
             )
-            if metric == "share" or of_trade or any(v in before for v in _SHARE_VERBS):
+            if metric == "share" or of_trade or any(v in before for v in _SHARE_VERBS) or "share" in lows[lo : q.first]:
                 return "share", q.value, q.step / 2
+            if q.sign:
+                return "change", q.sign * q.value, q.step / 2
             value = -abs(q.value) if direction == "down" else q.value
             return "change", value, q.step / 2
         if metric in ("tariff", "share"):
             return None, 0.0, 0.0  # "tariffs on $200 billion of goods": the trade covered, not a rate
         before = words_before(toks, q.first, 2)
+        last_word = before.split()[-1] if before else ""
+        then = lows[q.last + 1] if q.last + 1 < len(lows) else ""
+        if last_word in ("up", "down") or ((last_word in lex.UP or last_word in lex.DOWN) and then in ("to", "from")):
+            return None, 0.0, 0.0  # "down $10.9 billion from the previous year": a change in money
         if ends_with(before, ("by", "of")) and any(
             lows[k] in lex.UP or lows[k] in lex.DOWN for k in range(max(lo, q.first - 4), q.first)
         ):
@@ -511,9 +729,24 @@ class Reader:
         approx = self._approx(toks, q) or any(t.low in lex.APPROX for t in toks[max(0, q.first - 3) : q.first])
         tolerance = q.step / 2 * (2 if approx else 1)
         return Found(
-            toks[q.first].start, toks[q.last].end, found.sentence_start, found.sentence_end, found.metric,
-            found.reporter, found.partner, found.product, found.period, found.kind, value, q.unit,
-            found.direction, approx, None, found.record, tolerance, conversion,
+            toks[q.first].start,
+            toks[q.last].end,
+            found.sentence_start,
+            found.sentence_end,
+            found.metric,
+            found.reporter,
+            found.partner,
+            found.product,
+            found.period,
+            found.kind,
+            value,
+            q.unit,
+            found.direction,
+            approx,
+            None,
+            found.record,
+            tolerance,
+            conversion,
             [f"the same figure in {q.unit}" if conversion else ""],
         )
 
@@ -531,6 +764,25 @@ class Reader:
             explicit = [s.period for s in spans if s.period is not None]
             period = explicit[-1] if explicit else self.context
             value = {"doubled": 100.0, "halved": -50.0, "tripled": 200.0}[t.low]
-            out.append(Found(t.start, t.end, toks[0].start, toks[-1].end, metric, reporter or self.subject, partner,
-                             self._product(toks, 0, i), period, "change", value, "pct", None, True, None, False, 5.0))
+            out.append(
+                Found(
+                    t.start,
+                    t.end,
+                    toks[0].start,
+                    toks[-1].end,
+                    metric,
+                    reporter or self.subject,
+                    partner,
+                    self._product(toks, 0, i),
+                    period,
+                    "change",
+                    value,
+                    "pct",
+                    None,
+                    True,
+                    None,
+                    False,
+                    5.0,
+                )
+            )
         return out

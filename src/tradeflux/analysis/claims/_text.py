@@ -20,7 +20,7 @@ _TOKEN = re.compile(
     r"|(?P<cur>US\$|U\.S\.\$|HK\$|NT\$|[RCAS]\$|\$|€|£|¥|₹|₩)"
     r"|(?P<abbr>(?:[A-Za-z]\.){2,})"
     r"|(?P<word>[A-Za-z][A-Za-z'’\-&]*)"
-    r"|(?P<punct>[%(),;:—–\-\"“”‘’\[\]!?./])"
+    r"|(?P<punct>[%(),;:—–−+\-\"“”‘’\[\]!?./])"
 )
 
 
@@ -67,9 +67,11 @@ def sentences(text: str) -> list[list[Token]]:
             current.append(tok)
             if tok.text in ".!?" and i + 1 < len(toks):
                 nxt, prev = toks[i + 1], toks[i - 1] if i else None
-                starts = nxt.text[:1].isupper() or nxt.kind in ("num", "cur") or nxt.text in "\"“‘("
-                abbreviation = prev is not None and prev.end == tok.start and (
-                    prev.low in lex.ABBREVIATIONS or (prev.kind == "word" and len(prev.text) == 1)
+                starts = nxt.text[:1].isupper() or nxt.kind in ("num", "cur") or nxt.text in '"“‘('
+                abbreviation = (
+                    prev is not None
+                    and prev.end == tok.start
+                    and (prev.low in lex.ABBREVIATIONS or (prev.kind == "word" and len(prev.text) == 1))
                 )
                 if starts and not abbreviation:
                     out.append(current)
@@ -124,6 +126,8 @@ class Quantity:
     value: float  # in base units (money) or percent
     unit: str  # an ISO 4217 code, "pct" or "pp"
     step: float  # the place of the last digit written, in the value's units
+    sign: int = 0  # -1 or +1 where written ("(-10%)", "+21%"), else 0
+    bare_dollar: bool = False  # written with "$" alone: whose dollar depends on who reports
 
 
 def _step(number: str, scale: float) -> float:
@@ -139,14 +143,27 @@ def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
     out = []
     n = len(toks)
     for i, tok in enumerate(toks):
-        if tok.kind != "num":
+        spelled = (
+            tok.kind == "word"
+            and tok.low in lex.NUMBER_WORDS
+            and i + 1 < n
+            and (
+                toks[i + 1].low in ("percent", "pct")
+                or toks[i + 1].text == "%"
+                or (toks[i + 1].low == "per" and i + 2 < n and toks[i + 2].low == "cent")
+            )
+        )
+        if tok.kind != "num" and not spelled:
             continue
         first, j = i, i + 1
         currency = None
         if i > 0:
             prev = toks[i - 1]
-            sign = prev.low if prev.kind == "cur" else (prev.low if prev.low in ("usd", "rmb", "eur", "rs", "inr",
-                                                                                  "krw", "gbp", "cny") else None)
+            sign = (
+                prev.low
+                if prev.kind == "cur"
+                else (prev.low if prev.low in ("usd", "rmb", "eur", "rs", "inr", "krw", "gbp", "cny") else None)
+            )
             if sign is not None and prev.end >= tok.start - 1:
                 currency = yen if sign == "¥" else lex.CURRENCY_SIGNS.get(sign)
                 first = i - 1
@@ -159,8 +176,10 @@ def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
         unit = None
         if j < n:
             cur = phrase_at(toks, j, lex.CURRENCY_WORDS, 3)
-            pct = toks[j].text == "%" or toks[j].low in ("percent", "pct", "pc") or (
-                toks[j].low == "per" and j + 1 < n and toks[j + 1].low == "cent"
+            pct = (
+                toks[j].text == "%"
+                or toks[j].low in ("percent", "pct", "pc")
+                or (toks[j].low == "per" and j + 1 < n and toks[j + 1].low == "cent")
             )
             points = phrase_at(toks, j, lex.POINT_WORDS, 2)
             if points and (points[0] != "points" or not currency):
@@ -174,15 +193,20 @@ def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
         if unit is None:
             continue
         try:
-            number = float(tok.text.replace(",", ""))
+            number = lex.NUMBER_WORDS[tok.low] if spelled else float(tok.text.replace(",", ""))
         except ValueError:
             continue
         if unit in ("pct", "pp"):
-            if i > 0 and toks[i - 1].text in ("-", "–") and i > 1 and toks[i - 2].kind == "num":
-                continue  # a range "10-15%"
-            out.append(Quantity(first, j - 1, i, number, unit, _step(tok.text, 1.0)))
+            sign = 0
+            if i > 0 and toks[i - 1].text in ("-", "–", "−", "+") and toks[i - 1].end == tok.start:
+                if i > 1 and toks[i - 2].kind == "num":
+                    continue  # a range "10-15%"
+                sign, first = (1 if toks[i - 1].text == "+" else -1), i - 1
+            out.append(Quantity(first, j - 1, i, number, unit, 1.0 if spelled else _step(tok.text, 1.0), sign))
         else:
-            out.append(Quantity(first, j - 1, i, number * scale, unit, _step(tok.text, scale)))
+            bare = first == i - 1 and toks[i - 1].text == "$"
+            step = scale if spelled else _step(tok.text, scale)
+            out.append(Quantity(first, j - 1, i, number * scale, unit, step, bare_dollar=bare))
     return out
 
 
@@ -290,9 +314,7 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
             elif nxt.kind == "word" and nxt.low.endswith("-month") and nxt.low[:-6] in lex.ORDINALS:
                 span, last = (1, lex.ORDINALS[nxt.low[:-6]]), i + 1
             if span is not None:
-                year = _year_after(toks, last) or (
-                    _month_year(span[1], date, default_year) if date else default_year
-                )
+                year = _year_after(toks, last) or (_month_year(span[1], date, default_year) if date else default_year)
                 if year:
                     out.append(PeriodMention(i, last, Period(year, *span)))
                 i = last + 1
@@ -329,7 +351,9 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
             year = year or _month_year(end_month, date, default_year)
             bound = toks[last].possessive
             if year:
-                out.append(PeriodMention(i, last, None if base and not bound else Period(year, month, end_month), bound))
+                out.append(
+                    PeriodMention(i, last, None if base and not bound else Period(year, month, end_month), bound)
+                )
             i = last + 1
             continue
         if is_year(t) and not _is_quantity_number(toks, i):

@@ -23,20 +23,30 @@ import pandas as pd
 from tradeflux.analysis.claims import Check, Claim, _shown
 from tradeflux.analysis.claims._text import Period
 
-_GROUP_SLUGS = {"EU27": "AGG:eu27", "ASEAN": "AGG:asean", "AFRICA": "AGG:africa", "LATAM": "AGG:latin-america",
-                "BRI": "AGG:belt-and-road-countries"}
+_GROUP_SLUGS = {
+    "EU27": "AGG:eu27",
+    "ASEAN": "AGG:asean",
+    "AFRICA": "AGG:africa",
+    "LATAM": "AGG:latin-america",
+    "BRI": "AGG:belt-and-road-countries",
+}
 _OWN_SOURCES = (  # (source, dataset, what a reader calls it)
     ("gacc", None, "customs tables"),
     ("imf-china", "by-partner", "the reporter's figures in IMF DOTS"),
     ("comtrade-mirror", "totals", "the reporter's totals in UN Comtrade"),
     ("imf-dots", None, "IMF DOTS"),
 )
-_PRODUCT_METRICS = {"high_tech": "high_tech_exports", "new_three": "new_three_exports_growth",
-                    "wind_turbines": "wind_generator_exports_growth"}
+_PRODUCT_METRICS = {
+    "high_tech": "high_tech_exports",
+    "new_three": "new_three_exports_growth",
+    "wind_turbines": "wind_generator_exports_growth",
+}
 _YUAN = "yuan versus dollar basis: the release computed this rate in yuan"
 _MIRROR = "reporter versus mirror: the figure is the partner's declaration (CIF imports, FOB exports)"
-_REVISED = ("revised base: the release compares with a revised figure for the year before; the store "
-            "computes from the figures first published")
+_REVISED = (
+    "revised base: the release compares with a revised figure for the year before; the store "
+    "computes from the figures first published"
+)
 
 
 @dataclass
@@ -103,6 +113,17 @@ class Verifier:
         out: list[Candidate] = []
         now, before = rows[rows.period == period.label], rows[rows.period == _previous(period).label]
         where = "customs release"
+        if claim.kind == "level" and claim.partner not in (None, "WLD"):
+            following = self._sql(
+                "SELECT value, currency, yoy_pct, yoy_basis FROM indicators WHERE reporter = ? AND partner = ? "
+                "AND metric IN (SELECT unnest(?)) AND period = ? AND value IS NOT NULL AND yoy_pct IS NOT NULL",
+                [claim.reporter, partner, metrics, str(period.year + 1)] if period.annual else [None, None, [], ""],
+            )
+            for r in following.itertuples():
+                if r.currency == (claim.currency or "USD") and r.yoy_basis == r.currency:
+                    out.append(Candidate(r.value / (1 + r.yoy_pct / 100),
+                                         f"implied by the {period.year + 1} customs release "
+                                         f"({_money(r.value, r.currency)}, {r.yoy_pct:+.1f}%)"))
         if claim.kind in ("level", "share"):
             for r in now.itertuples():
                 if pd.isna(r.value):
@@ -117,15 +138,26 @@ class Verifier:
                     out.append(Candidate(float(r.yoy_pct), f"{where}, y/y on a {r.yoy_basis} basis", reasons))
                     if r.yoy_basis == "USD" and factor is not None:
                         derived = ((1 + r.yoy_pct / 100) * factor - 1) * 100
-                        out.append(Candidate(derived, f"{where}, y/y on a CNY basis (derived from the USD rate "
-                                                      "with the total's CNY/USD growth ratio)", [_YUAN]))
+                        out.append(
+                            Candidate(
+                                derived,
+                                f"{where}, y/y on a CNY basis (derived from the USD rate "
+                                "with the total's CNY/USD growth ratio)",
+                                [_YUAN],
+                            )
+                        )
             for cur in ("USD", "CNY"):
                 a = now[(now.currency == cur) & now.value.notna()]
                 b = before[(before.currency == cur) & before.value.notna()]
                 if len(a) and len(b) and float(b.value.iloc[0]) != 0:
                     pct = _growth(float(a.value.iloc[0]), float(b.value.iloc[0]))
-                    out.append(Candidate(pct, f"{where}, {cur}: {_money(b.value.iloc[0], cur)} to "
-                                              f"{_money(a.value.iloc[0], cur)}", [_YUAN] if cur == "CNY" else []))
+                    out.append(
+                        Candidate(
+                            pct,
+                            f"{where}, {cur}: {_money(b.value.iloc[0], cur)} to {_money(a.value.iloc[0], cur)}",
+                            [_YUAN] if cur == "CNY" else [],
+                        )
+                    )
         return out
 
     def _cny_factor(self, reporter: str, period: Period) -> float | None:
@@ -176,6 +208,8 @@ class Verifier:
         rows = self._flows(claim.partner, claim.reporter, ["export", "import"], labels, claim.partner)
         swap = {"export": "import", "import": "export"}
         rows = rows.assign(flow=rows.flow.map(swap))
+        # sources that file the partner's declaration under the reporter (Comtrade mirror tables)
+        rows = pd.concat([rows, self._flows(claim.reporter, claim.partner, ["export", "import"], labels, claim.partner)])
         out = []
         for source, dataset, _ in _OWN_SOURCES:
             part = rows[(rows.source == source) & ((rows.dataset == dataset) if dataset else True)]
@@ -214,13 +248,26 @@ class Verifier:
             if groups is not None:
                 for r in groups[(groups.group == claim.partner) & (groups.flow == col[:-1])].itertuples():
                     if not pd.isna(r.growth_pct):
-                        out.append(Candidate(float(r.growth_pct), f"computed over matched members ({r.years}), "
-                                                                  f"coverage {r.coverage_pct:.0f}%"))
-            members_now = set(self.store.countries.members(claim.partner, claim.year)) if claim.partner != "BRI" else set()
-            members_then = (set(self.store.countries.members(claim.partner, claim.year - 1))
-                            if claim.partner != "BRI" else set())
+                        out.append(
+                            Candidate(
+                                float(r.growth_pct),
+                                f"computed over matched members ({r.years}), coverage {r.coverage_pct:.0f}%",
+                            )
+                        )
+            members_now = (
+                set(self.store.countries.members(claim.partner, claim.year)) if claim.partner != "BRI" else set()
+            )
+            members_then = (
+                set(self.store.countries.members(claim.partner, claim.year - 1)) if claim.partner != "BRI" else set()
+            )
+            changed = ", ".join(sorted(members_now ^ members_then))
+            partners = tables.get("partners")
+            if partners is not None and rep.mirror_years == (claim.year - 1, claim.year) and members_now:
+                both = partners[partners.partner.isin(members_now & members_then)].dropna(subset=[col, f"base_{col}"])
+                if not both.empty and both[f"base_{col}"].sum() > 0:
+                    pct = _growth(both[col].sum(), both[f"base_{col}"].sum())
+                    out.append(Candidate(pct, f"computed over the {len(both)} members of both years"))
             if members_now != members_then:
-                changed = ", ".join(sorted(members_now ^ members_then))
                 for c in out:
                     c.reasons.append(f"group definitions: {claim.partner}'s membership changed ({changed})")
         if claim.kind == "share" and claim.partner and col is None:
@@ -228,7 +275,9 @@ class Verifier:
             if partners is not None and rep.mirror_years and rep.mirror_years[1] == claim.year:
                 hit = partners[partners.partner == claim.partner]
                 if not hit.empty and not pd.isna(hit.iloc[0].share_pct):
-                    out.append(Candidate(float(hit.iloc[0].share_pct), f"share of exports ({hit.iloc[0].exports_basis})"))
+                    out.append(
+                        Candidate(float(hit.iloc[0].share_pct), f"share of exports ({hit.iloc[0].exports_basis})")
+                    )
         return out
 
     # ---- 5. tariffs --------------------------------------------------------------------------------
@@ -244,9 +293,10 @@ class Verifier:
             [imposing, target, claim.year],
         )
         if rows.empty:
-            return Check(claim, "not checkable",
-                         reasons=[f"the store holds no {imposing} tariff on {target} in {claim.year}"])
-        effective = rows[rows.rate_kind == "effective"].sort_values("date_from")
+            return Check(
+                claim, "not checkable", reasons=[f"the store holds no {imposing} tariff on {target} in {claim.year}"]
+            )
+        effective = rows[rows.dataset == "effective-by-country"].sort_values("date_from")
         statutory = rows[(rows.dataset == "milestones") & (rows.rate_kind == "additional")].sort_values("date_from")
         down = claim.direction == "down"
         candidates = []
@@ -254,19 +304,27 @@ class Verifier:
             layers: dict[str, float] = {}
             headline = []
             for r in statutory.itertuples():
-                layer = "fentanyl" if "fentanyl" in r.measure else ("reciprocal" if "reciprocal" in r.measure
-                                                                    else r.measure)
+                layer = (
+                    "fentanyl"
+                    if "fentanyl" in r.measure
+                    else ("reciprocal" if "reciprocal" in r.measure else r.measure)
+                )
                 layers[layer] = float(r.rate_pct)
                 headline.append((r.date_from, sum(layers.values()), dict(layers)))
             day, value, parts = headline[-1] if down else max(headline, key=lambda h: h[1])
             shown = " + ".join(f"{k} {v:g}%" for k, v in parts.items())
             when = "after the last change" if down else "at the peak"
-            candidates.append(Candidate(value, f"headline add-on rate {when} ({shown}, from {pd.Timestamp(day).date()})"))
+            candidates.append(
+                Candidate(value, f"headline add-on rate {when} ({shown}, from {pd.Timestamp(day).date()})")
+            )
         if not effective.empty:
             value = float(effective.rate_pct.iloc[-1]) if down else float(effective.rate_pct.max())
             candidates.append(
-                Candidate(value, "trade-weighted average add-on (effective)",
-                          ["headline versus effective tariff: the trade-weighted rate, not the statutory one"])
+                Candidate(
+                    value,
+                    "trade-weighted average add-on (effective)",
+                    ["headline versus effective tariff: the trade-weighted rate, not the statutory one"],
+                )
             )
         return _decide(claim, candidates)
 
@@ -332,8 +390,9 @@ def _candidate(claim: Claim, value: float | None, base: float | None, name: str)
     if claim.kind == "level" and value is not None:
         return Candidate(value, f"{name}, USD")
     if claim.kind == "change" and value is not None and base:
-        return Candidate(_growth(value, base), f"{name}, USD: {_money(base, 'USD')} to {_money(value, 'USD')}",
-                         near=1.0)
+        return Candidate(
+            _growth(value, base), f"{name}, USD: {_money(base, 'USD')} to {_money(value, 'USD')}", near=1.0
+        )
     return None
 
 
@@ -359,6 +418,12 @@ def _decide(claim: Claim, candidates: list[Candidate]) -> Check:
     first = candidates[0]
     reasons = [f"the store's figure is {_shown(claim, first.value)} ({first.basis})"]
     if claim.metric == "balance" and claim.kind == "level" and claim.value * first.value < 0:
-        reasons.append("the sign differs: " + ("a surplus is claimed where the data show a deficit"
-                                               if first.value < 0 else "a deficit is claimed where the data show a surplus"))
+        reasons.append(
+            "the sign differs: "
+            + (
+                "a surplus is claimed where the data show a deficit"
+                if first.value < 0
+                else "a deficit is claimed where the data show a surplus"
+            )
+        )
     return Check(claim, "inconsistent", first.value, first.basis, reasons, also(first))
