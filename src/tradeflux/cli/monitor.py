@@ -104,13 +104,20 @@ def check(
         Path | None, typer.Argument(help="a text file of trade news (or - or nothing: standard input)")
     ] = None,
     day: Annotated[
-        str | None, typer.Option("--date", help="the text's date (YYYY-MM-DD) for 'last year', months and 'year-on-year' (default: a dateline in the text, else today)")
+        str | None,
+        typer.Option(
+            "--date",
+            help="the text's date (YYYY-MM-DD) for 'last year', months and 'year-on-year' (default: a dateline in the text, else today)",
+        ),
     ] = None,
     subject: Annotated[
         str | None, typer.Option("--reporter", help="the country the text is about, where a sentence names none")
     ] = None,
     evaluate: Annotated[
-        bool, typer.Option("--evaluate", help="scores on the shipped corpus of real sentences: development and held-out parts")
+        bool,
+        typer.Option(
+            "--evaluate", help="scores on the shipped corpus of real sentences: development and held-out parts"
+        ),
     ] = False,
     out: Annotated[Path, typer.Option("--out", help="folder for the annotated HTML, CSV and JSON")] = Path("reports"),
     store: StoreOpt = None,

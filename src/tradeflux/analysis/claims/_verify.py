@@ -121,9 +121,13 @@ class Verifier:
             )
             for r in following.itertuples():
                 if r.currency == (claim.currency or "USD") and r.yoy_basis == r.currency:
-                    out.append(Candidate(r.value / (1 + r.yoy_pct / 100),
-                                         f"implied by the {period.year + 1} customs release "
-                                         f"({_money(r.value, r.currency)}, {r.yoy_pct:+.1f}%)"))
+                    out.append(
+                        Candidate(
+                            r.value / (1 + r.yoy_pct / 100),
+                            f"implied by the {period.year + 1} customs release "
+                            f"({_money(r.value, r.currency)}, {r.yoy_pct:+.1f}%)",
+                        )
+                    )
         if claim.kind in ("level", "share"):
             for r in now.itertuples():
                 if pd.isna(r.value):
@@ -209,7 +213,9 @@ class Verifier:
         swap = {"export": "import", "import": "export"}
         rows = rows.assign(flow=rows.flow.map(swap))
         # sources that file the partner's declaration under the reporter (Comtrade mirror tables)
-        rows = pd.concat([rows, self._flows(claim.reporter, claim.partner, ["export", "import"], labels, claim.partner)])
+        rows = pd.concat(
+            [rows, self._flows(claim.reporter, claim.partner, ["export", "import"], labels, claim.partner)]
+        )
         out = []
         for source, dataset, _ in _OWN_SOURCES:
             part = rows[(rows.source == source) & ((rows.dataset == dataset) if dataset else True)]
