@@ -84,15 +84,35 @@ def sentences(text: str) -> list[list[Token]]:
     return [s for s in out if any(t.kind in ("word", "num") for t in s)]
 
 
-def phrase_at(toks: list[Token], i: int, phrases, longest: int = 4) -> tuple[str, int] | None:
+_INDEXES: dict[int, tuple[object, dict[str, list[tuple[str, ...]]]]] = {}
+
+
+def _index(phrases) -> dict[str, list[tuple[str, ...]]]:
+    """Phrases by their first word, longest first (built once per phrase table)."""
+    cached = _INDEXES.get(id(phrases))
+    if cached is not None and cached[0] is phrases:
+        return cached[1]
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        words = tuple(phrase.split(" "))
+        index.setdefault(words[0], []).append(words)
+    for options in index.values():
+        options.sort(key=len, reverse=True)
+    _INDEXES[id(phrases)] = (phrases, index)
+    return index
+
+
+def phrase_at(toks: list[Token], i: int, phrases, longest: int = 5) -> tuple[str, int] | None:
     """The longest of ``phrases`` (lower-case, space separated) starting at token ``i``: (phrase, n tokens)."""
-    for n in range(min(longest, len(toks) - i), 0, -1):
-        words = toks[i : i + n]
-        if any(t.kind == "num" for t in words):
+    options = _index(phrases).get(toks[i].low)
+    if not options:
+        return None
+    for words in options:
+        n = len(words)
+        if n > longest or i + n > len(toks):
             continue
-        key = " ".join(t.low for t in words)
-        if key in phrases:
-            return key, n
+        if all(toks[i + k].low == words[k] and toks[i + k].kind != "num" for k in range(n)):
+            return " ".join(words), n
     return None
 
 
