@@ -82,6 +82,20 @@ _NOT_TRADE_AFTER = frozenset(
         "volumes",
     ]
 )
+_IDIOMS = (
+    "according to",
+    "regard to",
+    "due to",
+    "thanks to",
+    "owing to",
+    "related to",
+    "relative to",
+    "compared to",
+    "similar to",
+    "in addition to",
+    "respect to",
+)
+_FLOW_WORDS = frozenset({"exports", "imports", "shipments", "trade", "surplus", "deficit", "exporters", "importers"})
 _BREAKS = frozenset({"while", "whereas", "but", "although", "though", "meanwhile"})
 _DEFINING = (
     ("difference", "between"),
@@ -140,7 +154,12 @@ def _coordinated(toks: list[Token], a: Place, b: Place) -> bool:
     return any(t.low in (",", "and", "or") for t in between)
 
 
-def _owners(spans: list[PeriodMention], qs: list[Quantity]) -> list[int | None]:
+def _crosses(toks: list[Token], a: int, b: int) -> bool:
+    """A comma, semicolon or dash between two tokens: another clause."""
+    return any(t.text in (",", ";", "—", "–") for t in toks[a + 1 : b])
+
+
+def _owners(spans: list[PeriodMention], qs: list[Quantity], toks: list[Token]) -> list[int | None]:
     """The quantity each period mention belongs to: the nearest one ("$845.0 billion in 2021 to $945.3
     billion in 2022"), the one before it on a tie, the one after it for "November's 5.9%"."""
     out: list[int | None] = []
@@ -150,9 +169,9 @@ def _owners(spans: list[PeriodMention], qs: list[Quantity]) -> list[int | None]:
             if s.bound_to_next:
                 d = q.first - s.last if q.first > s.last else 10**9
             elif q.last < s.first:
-                d = s.first - q.last
+                d = s.first - q.last + (6 if _crosses(toks, q.last, s.first) else 0)
             else:
-                d = q.first - s.last + 0.5
+                d = q.first - s.last + 0.5 + (6 if _crosses(toks, s.last, q.first) else 0)
             if d < dist:
                 best, dist = k, d
         out.append(best if dist <= 8 else None)
@@ -167,8 +186,14 @@ def _respectively(out: list[Found], toks: list[Token], anchors, places: list[Pla
     k = len(out)
     first_q = min(f.first for f in out)
     first_tok = next(i for i, t in enumerate(toks) if t.start == first_q)
-    metrics = [a for a in anchors if a[0] < first_tok and a[1] is not None]
-    metrics = [m for m in metrics if m[1] != "total_trade" or toks[m[0]].low != "trade" or True]
+    metrics: list[tuple[int, str]] = []
+    for a in anchors:
+        if a[0] < first_tok and a[1] is not None:
+            pair = [toks[a[0]].low, toks[a[0] + 2].low if a[0] + 2 < len(toks) else ""]
+            if a[1] == "total_trade" and toks[a[0] + 1].low == "and" and set(pair) <= {"exports", "imports"}:
+                metrics += [(a[0], lex.METRIC_WORDS[pair[0]]), (a[0] + 2, lex.METRIC_WORDS[pair[1]])]
+            else:
+                metrics.append(a)
     if len(metrics) >= k:
         listed = metrics[-k:]
         if all(listed[j + 1][0] - listed[j][0] <= 6 for j in range(k - 1)):
@@ -303,6 +328,13 @@ class Reader:
             return "excluded"
         if ends_with(before, ("between",)):
             return "between_a"
+        if ends_with(before, _IDIOMS):
+            return "subject"  # "according to the U.S. Commerce Department", "with regard to Germany's"
+        nxt = [t.low for t in toks[(last if last is not None else i) + 1 : (last if last is not None else i) + 4]]
+        if ends_with(before, ("for", "of")) and any(w in _FLOW_WORDS for w in nxt[:3]):
+            return "subject"  # "a decline of 53% for U.S. agricultural exports"
+        if ends_with(before, ("for",)):
+            return "for"
         if ends_with(before, lex.TOWARD):
             return "to"
         if ends_with(before, ("from",)):
@@ -376,7 +408,7 @@ class Reader:
         sentence_subject = next((p.code for p in places if p.role == "subject"), None) or next(
             (p.code for p in places if p.role == "institution"), None
         )
-        owners = _owners(spans, qs)
+        owners = _owners(spans, qs, toks)
         trade_anchors = [a for a in anchors if a[1] is not None]
         for qi, q in enumerate(qs):
             start = prev.last + 1 if prev else 0
@@ -413,6 +445,9 @@ class Reader:
             new_anchor = [a for a in anchors if start <= a[0] < q.first]
             broke = any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(start, q.first))
             governing = new_anchor[-1] if new_anchor else None
+            post = [a for a in anchors if a[0] == q.last + 1 and a[1] is not None]
+            if post and not new_anchor:
+                governing = post[0]
             if governing is None and frame is None:
                 before = [a for a in anchors if a[0] < q.first]
                 governing = before[-1] if before else None
@@ -434,7 +469,7 @@ class Reader:
                     a
                     for a in anchors
                     if a[1] == "tariff"
-                    and q.first - 12 <= a[0] < q.first
+                    and q.first - 16 <= a[0] < q.first
                     and not any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(a[0], q.first))
                 ]
                 if near:  # "duties on Chinese imports to 145%": the rate of the tariff, not the imports
@@ -453,8 +488,10 @@ class Reader:
                 and p.role not in ("excluded", "institution")
                 and not any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(q.last, p.first))
             ]
-            reporter, partner = self._sides(metric, local, after, toks, q, anchor)
+            reporter, partner = self._sides(metric, local, after if fresh else [], toks, q, anchor)
             if not fresh:
+                if reporter is not None and partner is None and reporter == frame.partner:
+                    partner = frame.reporter  # "China raises tariffs on US goods ... after Trump's 145% levy"
                 reporter = reporter or frame.reporter
                 partner = partner or frame.partner
             if reporter is None:
@@ -464,8 +501,9 @@ class Reader:
             direction = self._direction(toks, lo, q)
             if direction is None and not fresh:
                 direction = frame.direction
-            owned = [spans[k].period for k, owner in enumerate(owners) if owner == qi and spans[k].period]
-            period = owned[-1] if owned else None
+            owned = [spans[k] for k, owner in enumerate(owners) if owner == qi and spans[k].period]
+            nearest = min(owned, key=lambda m: min(abs(m.first - q.last), abs(q.first - m.last)), default=None)
+            period = nearest.period if nearest else None
             if period is None and not fresh and frame.period is not None:
                 period = frame.period
             if period is None:
@@ -479,6 +517,12 @@ class Reader:
                 free = [spans[k].period for k, owner in enumerate(owners) if owner is None and spans[k].period]
                 stated = [m.period for m in spans if m.period is not None]
                 period = (opening or free or stated or [None])[-1] or self.recent or self.context
+            if self.date is not None and period is not None and period.year > self.date.year:
+                prev = q
+                continue  # "USD 500 billion by 2023" in a 2012 text: a target, not a fact
+            tail = lows[q.last + 1 : q.last + 6]
+            if metric == "exports" and "more" in tail and any(w in ("imported", "imports") for w in tail):
+                metric = "balance"  # "exported goods worth 253 billion euros more than it imported"
             kind, value, tolerance = self._kind(metric, q, toks, direction, lo)
             if kind is None:
                 prev = q
@@ -492,7 +536,8 @@ class Reader:
                 partner = None
             if metric == "balance" and kind == "level":
                 word = lows[anchor] if anchor < len(lows) else ""
-                deficit = word.startswith("deficit") or word in ("gap", "trade") or "deficit" in lows[lo : q.first]
+                gap = word == "gap" or lows[anchor : anchor + 2] == ["trade", "gap"]
+                deficit = word.startswith("deficit") or gap or "deficit" in lows[lo : q.first]
                 if deficit and word not in ("surplus", "surpluses") and "surplus" not in lows[anchor : q.first]:
                     value = -abs(value)
             approx = self._approx(toks, q)
@@ -617,6 +662,8 @@ class Reader:
                 return "reporter" if metric == "exports" else "partner"
             if p.role == "to":
                 return "reporter" if metric == "imports" else "partner"
+            if p.role == "for":  # "the trade deficit for the U.S."
+                return "reporter" if metric in ("balance", "total_trade") else "partner"
             return "partner"
 
         for p in reversed(local):
@@ -692,7 +739,8 @@ class Reader:
             of_trade = after.startswith("of ") and any(
                 w in lows[q.last + 1 : q.last + 6] for w in ("exports", "imports", "trade", "shipments", "total")
             )
-            if metric == "share" or of_trade or any(v in before for v in _SHARE_VERBS) or "share" in lows[lo : q.first]:
+            verb = " ".join(lows[max(lo, q.first - 3) : q.first])
+            if metric == "share" or of_trade or any(v in verb for v in _SHARE_VERBS) or "share" in lows[lo : q.first]:
                 return "share", q.value, q.step / 2
             if q.sign:
                 return "change", q.sign * q.value, q.step / 2
@@ -703,7 +751,9 @@ class Reader:
         before = words_before(toks, q.first, 2)
         last_word = before.split()[-1] if before else ""
         then = lows[q.last + 1] if q.last + 1 < len(lows) else ""
-        if last_word in ("up", "down") or ((last_word in lex.UP or last_word in lex.DOWN) and then in ("to", "from")):
+        if last_word in ("up", "down") or (
+            (last_word in lex.UP or last_word in lex.DOWN) and then in ("to", "from", "(", "over", "compared")
+        ):
             return None, 0.0, 0.0  # "down $10.9 billion from the previous year": a change in money
         if ends_with(before, ("by", "of")) and any(
             lows[k] in lex.UP or lows[k] in lex.DOWN for k in range(max(lo, q.first - 4), q.first)

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from tradeflux.analysis.claims import _lexicon as lex
 
 MAX_TOKENS = 400
+_BASE_WORDS = frozenset({"than", "compared", "versus", "vs", "against", "since"})
 
 _TOKEN = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)"
     r"|(?P<cur>US\$|U\.S\.\$|HK\$|NT\$|[RCAS]\$|\$|€|£|¥|₹|₩)"
     r"|(?P<abbr>(?:[A-Za-z]\.){2,})"
-    r"|(?P<word>[A-Za-z][A-Za-z'’\-&]*)"
+    r"|(?P<word>[^\W\d_](?:[^\W\d_]|['’´\-&])*)"
     r"|(?P<punct>[%(),;:—–−+\-\"“”‘’\[\]!?./])"
 )
 
@@ -42,7 +43,7 @@ def tokens(text: str, offset: int = 0) -> list[Token]:
         low = raw.lower()
         possessive = False
         if kind == "word":
-            low = low.replace("’", "'")
+            low = low.replace("’", "'").replace("´", "'")
             if low.endswith("'s"):
                 low, possessive = low[:-2], True
             elif low.endswith("'"):
@@ -182,7 +183,7 @@ def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
             sign = (
                 prev.low
                 if prev.kind == "cur"
-                else (prev.low if prev.low in ("usd", "rmb", "eur", "rs", "inr", "krw", "gbp", "cny") else None)
+                else (prev.low if prev.low in ("usd", "rmb", "eur", "rs", "inr", "krw", "gbp", "cny", "rm") else None)
             )
             if sign is not None and prev.end >= tok.start - 1:
                 currency = yen if sign == "¥" else lex.CURRENCY_SIGNS.get(sign)
@@ -297,7 +298,7 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
     while i < n:
         t = toks[i]
         before = words_before(toks, i, 3)
-        base = ends_with(before, lex.BASE_BEFORE) is not None
+        base = ends_with(before, lex.BASE_BEFORE) is not None or any(w in _BASE_WORDS for w in before.split()[-3:])
         # "the previous year", "a year earlier", "a year ago", "year-earlier"
         if t.low in ("previous", "prior") and i + 1 < n and toks[i + 1].low in ("year", "year's", "month"):
             out.append(PeriodMention(i, i + 1, None))
@@ -334,7 +335,11 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
             elif nxt.kind == "word" and nxt.low.endswith("-month") and nxt.low[:-6] in lex.ORDINALS:
                 span, last = (1, lex.ORDINALS[nxt.low[:-6]]), i + 1
             if span is not None:
-                year = _year_after(toks, last) or (_month_year(span[1], date, default_year) if date else default_year)
+                year = (
+                    _year_after(toks, last)
+                    or _relative_year_after(toks, last, date)
+                    or (_month_year(span[1], date, default_year) if date else default_year)
+                )
                 if year:
                     out.append(PeriodMention(i, last, Period(year, *span)))
                 i = last + 1
@@ -356,6 +361,12 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
             i += 1
             continue
         month = _month(t)
+        if month is not None and (
+            (i + 1 < n and toks[i + 1].kind == "num" and len(toks[i + 1].text) <= 2)
+            or (i > 0 and toks[i - 1].low in ("early", "late", "mid", "mid-", "end", "on"))
+        ):
+            i += 1  # "August 1", "in early September": a date, not the period of a figure
+            continue
         if month is not None:
             # "January-November", "January to November", "Jan-Nov"
             end_month, last = month, i
@@ -406,6 +417,18 @@ def _year_after(toks: list[Token], i: int) -> int | None:
     for j in (i + 1, i + 2):
         if j < len(toks) and is_year(toks[j]) and (j == i + 1 or toks[i + 1].low in ("of", ",", "in")):
             return int(toks[j].text)
+    return None
+
+
+def _relative_year_after(toks: list[Token], i: int, date: dt.date | None) -> int | None:
+    """ "first half of this year", "first five months of the year", "of last year"."""
+    words = [t.low for t in toks[i + 1 : i + 4]]
+    if date is None or not words or words[0] != "of":
+        return None
+    if words[1:3] in (["this", "year"], ["the", "year"]):
+        return date.year
+    if words[1:3] == ["last", "year"]:
+        return date.year - 1
     return None
 
 
