@@ -51,6 +51,7 @@ def browser_page():
 
         def open_page(path: Path, wait_for: str):
             page = browser.new_page(viewport={"width": 1200, "height": 1800})
+            page.set_default_timeout(0)  # no wall-clock deadline: a busy machine is slow, not broken
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(path if isinstance(path, str) else path.as_uri())
