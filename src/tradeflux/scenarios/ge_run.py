@@ -204,7 +204,11 @@ class _Model:
 
 def _schedule(shock: dict, model: _Model) -> str:
     """The US duties in force on a date, from the tracker's rules, as each partner's trade-weighted add-on
-    (2024 HTS10 weights) on top of the baseline's applied rate. Only on the goods baseline."""
+    (2024 HTS10 weights) on top of the baseline's applied rate. Only on the goods baseline.
+
+    Partners without 2024 HTS10 lines in the tracker's data (and the rest of the world) take the rules on the
+    US import mix of all partners; those with a country rate of 7 August 2025 that the rules lack (Laos 40%,
+    Myanmar 40%, Brunei 25% ...) take that rate in place of the 10% floor while it is in force."""
     from tradeflux.scenarios.pe_run import RULES
 
     if model.dataset != "goods2019" or shock.get("layers", RULES) != RULES:
@@ -215,23 +219,36 @@ def _schedule(shock: dict, model: _Model) -> str:
     us = model.baseline.countries.index("USA")
     day = str(shock["date"])
     averages = {p: rules.average(p, lines.reset_index(drop=True), day) for p, lines in weights.groupby("iso3")}
-    applied, left = [], []
+    mix = weights.groupby("hts10", as_index=False).imports_usd.sum()
+    country_rates = inputs.us_reciprocal_rates_2025_08(model.data_dir, day)
+    applied, mixed, own_rate = [], [], []
     for i, c in enumerate(model.baseline.countries):
         if i == us:
             continue
         code = c if c in averages else ("EUU" if c in eu else None)
-        if code is None:
-            left.append(c)
-            continue
-        model.tariffs[i, us, :] = model.baseline.tariffs[i, us, :] + averages[code] / 100
-        applied.append(c)
+        if code is not None:
+            add_on = averages[code]
+            applied.append(c)
+        else:
+            add_on = rules.average(c, mix, day)
+            if c in country_rates:
+                add_on += country_rates[c] - inputs.RECIPROCAL_FLOOR_PCT
+                own_rate.append(f"{c} {country_rates[c]:g}%")
+            else:
+                mixed.append(c)
+        model.tariffs[i, us, :] = model.baseline.tariffs[i, us, :] + add_on / 100
     share = model.baseline.X[[model.baseline.countries.index(c) for c in applied], us, :].sum() / (
         model.baseline.X[:, us, :].sum() - model.baseline.X[us, us, :].sum()
     )
     return (
         f"US add-on duties in force on {day} (the tracker's rules, each partner's 2024-weighted average) on "
         f"{len(applied)} economies ({share * 100:.1f}% of US goods imports in the baseline), on top of 2024 applied "
-        f"rates; no add-on for {', '.join(left) or 'none'} (not among the rules' partners)"
+        f"rates; the rules on the US import mix of all partners for {', '.join(mixed) or 'none'}"
+        + (
+            f"; with the country rate of 7 August 2025 in place of the 10% floor: {', '.join(own_rate)}"
+            if own_rate
+            else ""
+        )
     )
 
 
@@ -313,9 +330,11 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
         notes.append(APPLIERS[shock["type"]](shock, model))
     closure = scenario.model.get("closure", "additive")
     notes.append(
-        "trade imbalances held additively (fixed in USD)"
+        "closure: each economy's trade balance is held at its baseline value in USD (the model has no savings "
+        "or capital flows to move it), so an economy whose imports fall must export less by as much: the US "
+        "deficit cannot shrink, and US exports fall with US imports"
         if closure == "additive"
-        else "trade imbalances held multiplicatively (moving with each country's factory price)"
+        else "closure: trade imbalances held multiplicatively (moving with each country's factory price)"
     )
 
     def solve(elasticity: np.ndarray) -> ge.SectorResult:

@@ -354,54 +354,128 @@ def baseline(spec: dict, data_dir: PathLike | None = None) -> ge.SectorBaseline:
 # ---- a current goods-only baseline ------------------------------------------------------------------
 GOODS_THETA = 4.0  # trade elasticity for goods (Simonovska and Waugh 2014 estimate about 4)
 HUB_EXPORT_SHARE = 0.75  # exports above this share of goods output are treated as re-exports
+CIF_FOB = 1.06  # imports CIF / 1.06: the FOB value the exporter declares
+BALANCE_TOLERANCE = 0.01  # a baseline balance may differ from the data's by 1% of GDP
+ROW = "ROW"
+
+
+def _gdp(output: pd.DataFrame) -> pd.Series:
+    """GDP at basic prices by economy (USD mn): ICIO 2022 gross output minus intermediate inputs, all sectors."""
+    value_added = output.gross_output_usd_mn - output.intermediate_inputs_from_80_economies_usd_mn
+    return value_added.groupby(output.iso3).sum()
+
+
+def _fit_within_totals(X: np.ndarray, reporters: list[int], exports: np.ndarray, imports: np.ndarray) -> None:
+    """Scale bilateral flows down (in place) until no reporter's flows with the 80 exceed its total exports or
+    imports: the two sides of a flow are declared apart (an exporter's FOB exports to a partner can exceed what
+    the partner declares), and the rest of the world takes what the totals leave."""
+    for _ in range(200):
+        changed = False
+        for i, e in zip(reporters, exports, strict=True):
+            total = X[i, :].sum()
+            if total > e * (1 + 1e-9):
+                X[i, :] *= e / total
+                changed = True
+        for j, m in zip(reporters, imports, strict=True):
+            total = X[:, j].sum()
+            if total > m * (1 + 1e-9):
+                X[:, j] *= m / total
+                changed = True
+        if not changed:
+            return
+
+
+def _route_re_exports(X: np.ndarray, hub: int, re_exports: float) -> None:
+    """Take ``re_exports`` out of a hub's exports and, as the goods were imported first, out of its imports, and
+    send them from their origins straight to their destinations (in proportion to the hub's import and export
+    shares); every other economy's exports and imports stay as they were."""
+    amount = min(re_exports, X[:, hub].sum())
+    origins = X[:, hub] / X[:, hub].sum()
+    destinations = X[hub, :] / X[hub, :].sum()
+    X[hub, :] -= amount * destinations
+    X[:, hub] -= amount * origins
+    routed = amount * np.outer(origins, destinations)
+    np.fill_diagonal(routed, 0.0)  # goods re-exported to where they came from leave trade altogether
+    X += routed
 
 
 def goods_baseline(year: int = 2019, data_dir: PathLike | None = None) -> tuple[ge.SectorBaseline, list[str]]:
-    """Merchandise trade among the 80 OECD ICIO economies with domestic sales, and US tariffs in force.
+    """Merchandise trade of the 80 OECD ICIO economies and the rest of the world, with domestic sales, and US
+    tariffs in force. Millions of USD.
 
-    * Bilateral goods trade in ``year``: the exporter's IMF DOTS exports (FOB); where the exporter does
-      not report (Taiwan), the importer's CIF imports divided by 1.06. Millions of USD.
-    * Domestic sales: goods gross output (ICIO 2022, sectors A01-C33) minus exports. Output is 2022's and
-      trade ``year``'s: output is not rescaled, which the notes say. For re-export hubs whose exports
-      exceed 75% of their goods output (Hong Kong, Singapore, Belgium, the Netherlands, Slovenia), the
-      exports are scaled down to 75% of output: the excess is re-exports of goods made elsewhere, counted
-      again in their partners' imports. No domestic sale is negative.
+    * Bilateral goods trade in ``year``: the exporter's IMF DOTS exports (FOB); where the exporter does not
+      report (Taiwan), the importer's CIF imports / 1.06.
+    * The rest of the world (``ROW``): each reporter's total exports (DOTS totals, FOB) less its exports to the
+      80, and its total imports (CIF / 1.06) less its imports from the 80, so that every reporter's exports,
+      imports and balance are the data's. ROW's domestic sales are set so that it exports the median share
+      of output of the 80 (stated in the notes).
+    * Domestic sales: goods gross output (ICIO 2022, sectors A01-C33) minus exports (output not rescaled to
+      the trade year). Re-export hubs (exports above 75% of goods output: Hong Kong, Singapore, the
+      Netherlands ...) re-export goods made elsewhere: the excess is taken out of their exports and, by the
+      same amount, out of their imports, so that their balance stays the data's.
+    * Every reporter's baseline balance is checked against the data's (exports FOB - imports CIF / 1.06) and
+      must lie within 1% of its GDP (ICIO 2022 value added); otherwise the baseline is refused.
     * Tariffs: the US 2024 applied rate on each partner (duties collected / imports, 2024 HTS10 data; EU
-      members take the EU aggregate's rate; partners outside the 51 the rate on all other imports).
-      Other importers' tariffs are not in the shared data and are zero.
+      members take the EU aggregate's rate; other partners and ROW the rate on all other imports). Other
+      importers' tariffs are not in the shared data and are zero.
     """
     folder = settings.data_dir(data_dir)
     output = pd.read_csv(folder / "oecd-icio-2022-intermediates" / "icio2022_gross_output_by_country_sector.csv")
     goods = output[output.sector.str[0].isin(list("ABC"))].groupby("iso3").gross_output_usd_mn.sum()
-    countries = tuple(sorted(goods.index))
+    gdp = _gdp(output)
+    icio = tuple(sorted(goods.index))
+    countries = (*icio, ROW)
     index = {c: n for n, c in enumerate(countries)}
     dots = pd.read_csv(
         folder / "imf-dots-1960-2020" / "imf_dots_bilateral_1960_2020.csv.gz",
         dtype={"reporter_iso3": str, "partner_iso3": str},
     )
-    dots = dots[(dots.year == year) & dots.reporter_iso3.isin(index) & dots.partner_iso3.isin(index)]
+    dots = dots[(dots.year == year) & dots.reporter_iso3.isin(icio) & dots.partner_iso3.isin(icio)]
     if dots.empty:
         raise InputError(f"IMF DOTS has no bilateral trade among the ICIO economies in {year}")
+    totals = pd.read_csv(folder / "imf-dots-1960-2020" / "imf_dots_country_totals_1960_2020.csv")
+    totals = totals[(totals.year == year) & totals.reporter_iso3.isin(icio)].set_index("reporter_iso3")
     n = len(countries)
     X = np.zeros((n, n))
     exports = dots[dots.flow == "X_FOB"]
     X[exports.reporter_iso3.map(index), exports.partner_iso3.map(index)] = exports.value_usd_mn.to_numpy()
     imports = dots[dots.flow == "M_CIF"]
     fill = np.zeros((n, n))
-    fill[imports.partner_iso3.map(index), imports.reporter_iso3.map(index)] = imports.value_usd_mn.to_numpy() / 1.06
+    fill[imports.partner_iso3.map(index), imports.reporter_iso3.map(index)] = imports.value_usd_mn.to_numpy() / CIF_FOB
     reported = np.zeros((n, n), bool)
     reported[exports.reporter_iso3.map(index), exports.partner_iso3.map(index)] = True
     X = np.where(reported, X, fill)
     np.fill_diagonal(X, 0.0)
-    out = goods.reindex(countries).to_numpy(float)
+    row = index[ROW]
+    reporters = [index[c] for c in totals.index]
+    sold = totals.exports_fob_usd_mn.to_numpy(float)
+    bought = totals.imports_cif_usd_mn.to_numpy(float) / CIF_FOB
+    _fit_within_totals(X, reporters, sold, bought)
+    data_balance = {}
+    for c, i, e, m in zip(totals.index, reporters, sold, bought, strict=True):
+        X[i, row] = max(e - X[i, :].sum(), 0.0)
+        X[row, i] = max(m - X[:, i].sum(), 0.0)
+        data_balance[c] = e - m
+    out = np.append(goods.reindex(icio).to_numpy(float), np.nan)
     sold_abroad = X.sum(axis=1)
-    hubs = [c for c, y, x in zip(countries, out, sold_abroad, strict=True) if x > HUB_EXPORT_SHARE * y]
+    hubs = [c for c in icio if sold_abroad[index[c]] > HUB_EXPORT_SHARE * out[index[c]]]
     for c in hubs:
-        i = index[c]
-        X[i, :] *= HUB_EXPORT_SHARE * out[i] / sold_abroad[i]
+        _route_re_exports(X, index[c], sold_abroad[index[c]] - HUB_EXPORT_SHARE * out[index[c]])
+    share = np.median([X[index[c]].sum() / out[index[c]] for c in icio if c not in hubs])
+    out[row] = X[row].sum() / share
     np.fill_diagonal(X, out - X.sum(axis=1))
     if (np.diagonal(X) < 0).any():
         raise InputError("goods baseline: a domestic sale is negative")
+    gaps = []
+    for c, balance in data_balance.items():
+        i = index[c]
+        model = X[i].sum() - X[i, i] - (X[:, i].sum() - X[i, i])
+        if abs(model - balance) > BALANCE_TOLERANCE * gdp[c]:
+            gaps.append(f"{c} {model / 1e3:,.1f} bn against {balance / 1e3:,.1f} bn")
+    if gaps:
+        raise InputError(
+            "goods baseline refused: balances differ from the data's by more than 1% of GDP: " + "; ".join(gaps)
+        )
     tariffs = np.zeros((n, n))
     us = index["USA"]
     applied = us_applied_rates(data_dir)
@@ -410,15 +484,42 @@ def goods_baseline(year: int = 2019, data_dir: PathLike | None = None) -> tuple[
     for c, i in index.items():
         if i != us:
             tariffs[i, us] = applied.get(c, applied.get("EUU") if c in eu else other)
+    unreported = sorted(set(icio) - set(totals.index))
     notes = [
-        f"Baseline: merchandise trade {year} among the 80 OECD ICIO economies (IMF DOTS, exporters' FOB figures; "
-        "Taiwan from its partners' CIF imports / 1.06), with domestic sales = ICIO 2022 goods output minus exports "
-        "(output not rescaled to the trade year); one sector, goods only.",
-        f"Re-export hubs scaled to exports of 75% of goods output: {', '.join(hubs)}.",
+        f"Baseline: merchandise trade {year} of the 80 OECD ICIO economies and the rest of the world (IMF DOTS, "
+        "exporters' FOB figures; importers' CIF / 1.06 where the exporter does not report), with domestic sales = "
+        "ICIO 2022 goods output minus exports (output not rescaled to the trade year); one sector, goods only. "
+        f"The rest of the world (ROW) carries each reporter's trade with economies outside the 80, so that every "
+        f"reporter's exports, imports and balance are the data's; ROW exports {share * 100:.0f}% of its output "
+        "(the median of the 80).",
+        f"Re-export hubs (exports above 75% of goods output): {', '.join(hubs)}; the excess is re-exports, taken out "
+        "of their exports and of their imports alike, so their balances stay the data's.",
+        f"Baseline balances equal the data's (exports FOB - imports CIF / 1.06) within 1% of GDP for all "
+        f"{len(data_balance)} reporters"
+        + (
+            f"; {', '.join(unreported)} not a DOTS reporter (its flows are its partners' declarations)."
+            if unreported
+            else "."
+        ),
         "Tariffs in the baseline: the US 2024 applied rate on each partner (duties / imports); other importers' "
         "tariffs are not in the shared data and are zero. Shocks are added to these rates.",
     ]
     return ge.SectorBaseline(countries, ("goods",), X[:, :, None], tariffs[:, :, None]), notes
+
+
+RECIPROCAL_FLOOR_PCT = 10.0  # the reciprocal rate of every partner without a country rate (EO 14257)
+_RECIPROCAL_2025_08 = ("2025-08-07", "2026-02-19")  # in force from, to (the IEEPA rules end on 19 February 2026)
+
+
+def us_reciprocal_rates_2025_08(data_dir: PathLike | None = None, day: str | None = None) -> dict[str, float]:
+    """Country rates (percent) of 7 August 2025 that the tracker's rules do not carry (``engine_name_join`` 0),
+    by ISO3; empty when ``day`` is outside the time they were in force."""
+    if day is not None and not (_RECIPROCAL_2025_08[0] <= str(day)[:10] <= _RECIPROCAL_2025_08[1]):
+        return {}
+    path = settings.data_dir(data_dir) / "us-tariffs-tradewartracker" / "us_reciprocal_tariff_rates_2025-08-07.csv"
+    rates = pd.read_csv(path, dtype={"iso3": str})
+    missing = rates[(rates.engine_name_join == 0) & rates.iso3.notna()]
+    return dict(zip(missing.iso3, missing.reciprocal_tariff_pct.astype(float), strict=True))
 
 
 def _eu_members(folder: Path) -> list[str]:
