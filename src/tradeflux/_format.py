@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MONEY", "cell", "money", "number"]
+__all__ = ["MONEY", "cell", "money", "number", "possessive"]
 
 MONEY = frozenset(
     {
@@ -72,6 +72,11 @@ def money(value: float | None, unit: str = "") -> str:
     if size >= 1e6:
         return f"{value / 1e6:,.1f} mn{suffix}"
     return f"{value:,.0f}{suffix}"
+
+
+def possessive(name: str) -> str:
+    """``China's``, ``the United States'``: a name ending in s takes the apostrophe alone."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 def number(value: float) -> str:

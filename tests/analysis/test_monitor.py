@@ -159,7 +159,7 @@ def test_a_widening_deficit_is_worded_as_one(reports, dots_totals):
     d20, d19 = _total(dots_totals, "USA", 2020).balance_usd_mn, _total(dots_totals, "USA", 2019).balance_usd_mn
     assert rep.figure("balance").value == pytest.approx(d20 * MN)
     assert rep.headline[0] == (
-        "United States's merchandise trade deficit was USD 905 bn in 2020 (computed); the deficit widened by "
+        "United States' merchandise trade deficit was USD 905 bn in 2020 (computed); the deficit widened by "
         f"{(abs(d20) / abs(d19) - 1) * 100:.1f}% on 2019, the largest deficit in the data (1960-2020)."
     )
     assert rep.figure("balance_growth").note.startswith("The deficit widened from USD 857.3 bn to USD 905.0 bn")

@@ -139,23 +139,24 @@ def test_china_2026_outlook(china):
     # a partner whose figures switch to the partner's declaration at a level far from China's own
     # starts at the switch: Hong Kong's exports to China are not China's imports from Hong Kong
     hkg = china.row("import", "HKG")
-    assert "the partner's declaration" in hkg.note and "modelled from 2023" in hkg.note
+    assert "the partner's declaration" in hkg.note and "44.4-fold" in hkg.note and "modelled from 2023" in hkg.note
+    assert "exports: ASEAN: 8 of 10 members in 2024 (without LAO, VNM: no partner detail)" in china.notes
 
 
 def test_china_partner_backtest_meets_the_goals(china):
     ov = china.track["export"].overall
     h1 = ov[ov.h == 1].set_index("method").mase
     assert h1["combination"] <= h1["naive"] and h1["combination"] <= h1["drift"]
-    # regression values (statsforecast 2.x; 2026-12 store)
-    assert h1["combination"] == pytest.approx(4.305, abs=0.02)
-    assert h1["naive"] == pytest.approx(4.418, abs=0.02)
+    # regression values (statsforecast 2.x; 2026-12 store; series linked across sources at each switch)
+    assert h1["combination"] == pytest.approx(4.304, abs=0.02)
+    assert h1["naive"] == pytest.approx(4.539, abs=0.02)
     bt = china.track["export"]
     assert 70 <= bt.covered(80) <= 90 and 88 <= bt.covered(95) <= 98
     # imports: the naive forecast did better (China's imports were flat 2022-2025); the note says so
     imp = china.track["import"].overall
     i1 = imp[imp.h == 1].set_index("method").mase
-    assert i1["combination"] == pytest.approx(5.454, abs=0.02) and i1["naive"] == pytest.approx(5.359, abs=0.02)
-    assert any("naive forecast (MASE 5.36) did better than the default (5.45)" in n for n in china.notes)
+    assert i1["combination"] == pytest.approx(4.961, abs=0.02) and i1["naive"] == pytest.approx(4.937, abs=0.02)
+    assert any("naive forecast (MASE 4.94) did better than the default (4.96)" in n for n in china.notes)
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +210,22 @@ def test_outlook_command(full_store, data_dir, tmp_path):
     assert data["target_year"] == 2021 and data["reporter"] == "BRA"
     bad = runner.invoke(app, ["outlook", "BRA", "--flow", "sideways", *args])
     assert bad.exit_code == 2 and "--flow must be export, import or both, not 'sideways'" in bad.stderr
+
+
+def test_no_series_changes_source_without_a_level_adjustment(full_store):
+    """China's exports to the US: 2021-2024 are the US's declarations (CIF), 2025 China's customs release; the
+    2024 level is put on China's basis through the release's own y/y rate (420.05 bn / (1 - 20%) = 525.06 bn),
+    so the series falls 20.0% in 2025 as China reported (it showed -9.2% when spliced as it was)."""
+    rows, notes = outlook.canonical_series(full_store.connect(), "CHN", "export")
+    usa = rows[rows.partner == "USA"].set_index("year").value
+    assert usa[2025] == pytest.approx(420.05e9) and usa[2024] == pytest.approx(420.05e9 / 0.8)
+    assert (usa[2025] / usa[2024] - 1) * 100 == pytest.approx(-20.0)
+    # within the US's declarations the growth is the US's own: 2023 to 2024, 448.02 bn to 462.62 bn
+    assert usa[2024] / usa[2023] == pytest.approx(462.620340 / 448.017376, rel=1e-6)
+    assert notes["USA"].startswith(
+        "before 2025: comtrade-mirror (the partner's declaration) x 1.135 to continue gacc (2024 as implied by "
+        "gacc's y/y rate for 2025)"
+    )
+    # the total: 2024 on the 2025 release's basis (3,770 bn / 1.055)
+    wld = rows[rows.partner == "WLD"].set_index("year").value
+    assert wld[2024] == pytest.approx(3770e9 / 1.055) and (wld[2025] / wld[2024] - 1) * 100 == pytest.approx(5.5)

@@ -65,7 +65,7 @@ def test_balance_series_2014_2024(rep, data_dir):
 
 def test_missing_partners_are_flagged(rep):
     text = " ".join(rep.warnings)
-    assert "Vietnam (110.7 bn in 2023, 3.5% of exports)" in text and "United Arab Emirates (77.4 bn in 2023" in text
+    assert "Vietnam (110.7 bn in 2023, 3.3% of exports)" in text and "United Arab Emirates (77.4 bn in 2023" in text
     assert "not counted as zero" in text
 
 
@@ -135,7 +135,7 @@ def test_other_countries_use_one_dataset_per_year_and_say_deficit(full_store):
     assert series.loc[2019, "dataset"] == "totals"
     usa = report.build(full_store, "USA", 2020)
     assert usa.figure("balance").value < 0
-    assert usa.headline[0].startswith("United States's merchandise trade deficit was USD 905 bn in 2020")
+    assert usa.headline[0].startswith("United States' merchandise trade deficit was USD 905 bn in 2020")
 
 
 def test_yuan_and_dollar_growth_gap_is_computed_not_written_in(rep):
@@ -145,3 +145,19 @@ def test_yuan_and_dollar_growth_gap_is_computed_not_written_in(rep):
     assert gap.value == pytest.approx((1.061 / 1.055 - 1) * 100 * mean_factor, abs=1e-9)
     assert gap.formatted() == "+0.61 pts"
     assert rep.headline[2].endswith("(USD basis; growth in yuan is about 0.6 points higher).")
+
+
+def test_partner_shares_have_one_denominator_in_both_years(rep, data_dir):
+    """The US share of China's exports in the partner table: each year's US-declared value over China's own
+    total of that year, both read here from the Comtrade files (2023: 448.0 / 3,379.7 bn = 13.26%; 2024: 462.6 /
+    3,576.5 bn = 12.93%). It read 13.98% -> 12.93% when the base year was divided by the sum over partners."""
+    import pandas as pd
+
+    folder = data_dir / "china-trade-mirror-comtrade"
+    mirror = pd.read_csv(folder / "china_exports_by_partner_mirror.csv")
+    us = mirror[mirror.partner_iso3 == "USA"].set_index("year").value_usd
+    totals = pd.read_csv(folder / "china_totals_reported_vs_mirror.csv").set_index("year").exports_reported_by_china_usd
+    usa = rep.tables()["partners"].set_index("partner").loc["USA"]
+    assert usa.share_pct == pytest.approx(us[2024] / totals[2024] * 100, rel=1e-9)
+    assert usa.base_share_pct == pytest.approx(us[2023] / totals[2023] * 100, rel=1e-9)
+    assert round(usa.base_share_pct, 2) == 13.26 and round(usa.share_pct, 2) == 12.93

@@ -352,7 +352,9 @@ def tornqvist(flows: pd.DataFrame, year: int, base_year: int, *, trim: float = 0
 MIN_COVERAGE_PCT = 90.0
 
 
-def matched_partners(rows: pd.DataFrame, year: int, base_year: int, world: float | None = None) -> pd.DataFrame:
+def matched_partners(
+    rows: pd.DataFrame, year: int, base_year: int, world: float | None = None, base_world: float | None = None
+) -> pd.DataFrame:
     """Partners' values in ``year`` and ``base_year`` on one basis, growth and contributions over the matched set.
 
     ``rows``: one flow of one reporter, one row per partner and year (``partner, year, value`` and a
@@ -360,8 +362,8 @@ def matched_partners(rows: pd.DataFrame, year: int, base_year: int, world: float
     both years on the same basis; growth and ``contribution_pp`` are computed for matched partners
     only, and contributions add up to the growth of their total (``(sum value - sum base) / sum base``).
     A partner present in one year only is *missing* in the other: it keeps its value and share and
-    gets no growth, never a fall to zero. ``share_pct`` is of ``world`` (the reporter's total) when given,
-    else of the sum over partners.
+    gets no growth, never a fall to zero. Both years' shares have one denominator: the reporter's totals
+    ``world`` and ``base_world`` when both are given, else the sums over partners.
     """
     _require(rows, ["partner", "year", "value", "basis"])
     columns = [
@@ -393,9 +395,10 @@ def matched_partners(rows: pd.DataFrame, year: int, base_year: int, world: float
     out["contribution_pp"] = np.where(
         out.matched & (matched_base != 0), (out.value - out.base_value) / matched_base * 100, np.nan
     )
-    total = world if world else float(out.value.sum())
+    totals = bool(world) and bool(base_world)
+    total = world if totals else float(out.value.sum())
     out["share_pct"] = out.value / total * 100 if total else np.nan
-    base_total = float(out.base_value.sum())
+    base_total = base_world if totals else float(out.base_value.sum())
     out["base_share_pct"] = out.base_value / base_total * 100 if base_total else np.nan
     out["status"] = np.select(
         [out.matched, out.value.isna(), out.base_value.isna()],

@@ -34,7 +34,7 @@ from tradeflux.analysis.canonical import canonical
 from tradeflux.analysis.report import REPORT_GROUPS
 from tradeflux.errors import InputError, NotFound
 from tradeflux.models import forecast as fc
-from tradeflux.reference.countries import CountryTable
+from tradeflux.reference.countries import GROUP_NAMES, CountryTable
 
 __all__ = [
     "MIN_COVERAGE",
@@ -121,54 +121,108 @@ class Outlook(Result):
 
 
 # ---- series ------------------------------------------------------------------------------------
-SPLICE_TOLERANCE = 0.25  # a mirror figure may continue an own series if the two differ by less
+LINK_LIMIT = 2.0  # two sources further apart than 2-fold measure different things: the series restarts
 
 
 def canonical_series(con, reporter: str, flow: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """The reporter's canonical annual USD figures of ``flow`` by partner (``WLD`` the total):
-    ``partner, year, value, source, mirror``, and a note per partner whose basis changes.
+    ``partner, year, value, source, mirror``, and a note per partner whose source changes.
 
-    Where a partner's canonical figure switches from the reporter's own declaration to the
-    partner's (mirror) or back, the two are spliced only if, in the years both exist, they differ
-    by less than ``SPLICE_TOLERANCE`` (median ratio); otherwise the series starts at the switch: a
-    change of basis is a break, not a change (China's imports from Hong Kong are 8 bn in its own
-    statistics and 378 bn in Hong Kong's). Aggregates other than the world are left out."""
+    A series never changes source without a level adjustment: where a partner's canonical figure moves from
+    one source to another (the reporter's own declaration to the partner's, or one publication to the next),
+    the earlier years are put on the later source's level by the ratio of the two in the year that links
+    them: the year before the switch as implied by the later source's published y/y rate (China's 2024
+    exports to the US: 420.05 bn / (1 - 20%) = 525.1 bn, against 462.6 bn declared by the US), else the
+    latest year both sources hold. Growth within each stretch is its own source's. Where no year links two
+    sources, or they are more than ``LINK_LIMIT``-fold apart (China's imports from Hong Kong are 8 bn in its own
+    statistics and 378 bn in Hong Kong's), the series starts at the switch. Aggregates other than the world
+    are left out."""
     rows = queries.own_flows(con, reporter)
     rows = rows[(rows.flow == flow) & (rows.reporter == reporter)]
     rows = rows[~rows.partner.str.startswith("AGG:") & (rows.partner != "EUU") & (rows.partner != reporter)]
     rows = rows.assign(mirror=rows.mirror.astype(bool))[["partner", "year", "value", "source", "mirror"]]
     rows = rows.astype({"year": int}).sort_values(["partner", "year"]).reset_index(drop=True)
-    switching = rows.groupby("partner").mirror.nunique()
-    switching = switching.index[switching > 1]
+    key = rows.source + rows.mirror.map({True: "/mirror", False: ""})
+    changing = key.groupby(rows.partner).nunique()
+    changing = changing.index[changing > 1]
     notes: dict[str, str] = {}
-    if len(switching) == 0:
+    if len(changing) == 0:
         return rows, notes
     every = queries.annual_usd(canonical(con, all_sources=True, reporter=reporter, flow=flow, classification="TOTAL"))
-    every = every[every.partner.isin(switching)]
-    both = every.assign(mirror=every.mirror.astype(bool)).pivot_table(
-        index=["partner", "year"], columns="mirror", values="value", aggfunc="first"
-    )
-    keep = pd.Series(True, index=rows.index)
-    for partner in switching:
-        mine = rows[rows.partner == partner]
-        latest = mine.mirror.iloc[-1]
-        start = int(mine.year[mine.mirror != latest].max()) + 1
-        ratio = float("nan")
-        if partner in both.index.get_level_values(0) and {True, False} <= set(both.columns):
-            pair = both.loc[partner].dropna()
-            if len(pair):
-                ratio = float(np.median(pair[True] / pair[False]))
-        basis = "the partner's declaration" if latest else "its own declaration"
-        earlier = (rows.partner == partner) & (rows.year < start)
-        if np.isfinite(ratio) and abs(np.log(ratio)) <= np.log(1 + SPLICE_TOLERANCE):
-            notes[partner] = (
-                f"from {start} on {basis}, spliced (the two differ by {abs(ratio - 1):.0%} where both exist)"
-            )
-        else:
-            why = f"the two differ {ratio:.1f}-fold" if np.isfinite(ratio) else "no year has both"
-            notes[partner] = f"from {start} on {basis}; {why}: modelled from {start}"
-            keep &= ~earlier
-    return rows[keep].reset_index(drop=True), notes
+    every = every[every.partner.isin(changing)].assign(mirror=lambda f: f.mirror.astype(bool))
+    every = every.assign(key=every.source + every.mirror.map({True: "/mirror", False: ""}))
+    held = every.groupby(["partner", "key", "year"]).value.first()
+    implied = _implied_previous(con, reporter, flow)
+    out = []
+    for partner, mine in rows.groupby("partner", sort=False):
+        if partner not in changing:
+            out.append(mine)
+            continue
+        mine = mine.assign(key=key[mine.index])
+        runs = (mine.key != mine.key.shift()).cumsum()
+        stretches = [g for _, g in mine.groupby(runs, sort=True)]
+        kept, factor, said = [stretches[-1]], 1.0, []
+        for earlier, later in zip(stretches[-2::-1], stretches[:0:-1], strict=True):
+            first = int(later.year.iloc[0])
+            link = _link(partner, earlier, later, held, implied)
+            if link is None:
+                said.append(
+                    f"from {first} on {_basis(later)}; no year links it to {_basis(earlier)}: modelled from {first}"
+                )
+                break
+            ratio, how = link
+            if abs(np.log(ratio)) > np.log(LINK_LIMIT):
+                said.append(
+                    f"from {first} on {_basis(later)}, {ratio:.1f}-fold {_basis(earlier)} ({how}): two measures of "
+                    f"different things, modelled from {first}"
+                )
+                break
+            factor *= ratio
+            kept.append(earlier.assign(value=earlier.value * factor))
+            said.append(f"before {first}: {_basis(earlier)} x {factor:.3f} to continue {_basis(later)} ({how})")
+        notes[partner] = "; ".join(said)
+        out.append(pd.concat(kept[::-1]).drop(columns="key"))
+    return pd.concat(out, ignore_index=True), notes
+
+
+def _basis(stretch: pd.DataFrame) -> str:
+    source = stretch.source.iloc[0]
+    return f"{source} (the partner's declaration)" if stretch.mirror.iloc[0] else source
+
+
+def _implied_previous(con, reporter: str, flow: str) -> dict[tuple[str, str, int], float]:
+    """(partner, source, year) -> the year's USD value implied by the next year's published value and y/y rate."""
+    metrics = ["exports", "total_exports"] if flow == "export" else ["imports", "total_imports"]
+    rows = con.execute(
+        "SELECT partner, source, year, value, yoy_pct FROM indicators WHERE reporter = ? AND period_kind = 'year' "
+        "AND metric IN (?, ?) AND currency = 'USD' AND yoy_basis = 'USD' AND value IS NOT NULL "
+        "AND yoy_pct IS NOT NULL",
+        [reporter, *metrics],
+    ).df()
+    return {
+        (r.partner, r.source, int(r.year) - 1): float(r.value) / (1 + float(r.yoy_pct) / 100) for r in rows.itertuples()
+    }
+
+
+def _link(partner: str, earlier: pd.DataFrame, later: pd.DataFrame, held, implied) -> tuple[float, str] | None:
+    """The ratio (later source / earlier source) in the year that links two stretches, and how it was found."""
+    first = int(later.year.iloc[0])
+    before = earlier[earlier.year == first - 1]
+    source = later.source.iloc[0]
+    if not before.empty and (partner, source, first - 1) in implied and not later.mirror.iloc[0]:
+        value = implied[(partner, source, first - 1)]
+        return value / float(before.value.iloc[0]), f"{first - 1} as implied by {source}'s y/y rate for {first}"
+    old, new = earlier.key.iloc[0], later.key.iloc[0]
+    try:
+        a, b = held.loc[(partner, old)], held.loc[(partner, new)]
+    except KeyError:
+        return None
+    both = sorted(set(a.index) & set(b.index) & set(range(0, first + 1)))
+    both = [y for y in both if a[y] > 0 and b[y] > 0]
+    if not both:
+        return None
+    year = both[-1]
+    return float(b[year] / a[year]), f"both held in {year}"
 
 
 @dataclass(frozen=True)
@@ -221,9 +275,19 @@ def hierarchy(rows: pd.DataFrame, countries: CountryTable, groups: tuple[str, ..
         gid = countries.group_id(label)
         if gid is None:
             continue
-        members = [m for m in countries.members(gid, detail) if m in present]
+        every_member = countries.members(gid, detail)
+        members = [m for m in every_member if m in present]
         if not members:
             continue
+        missing = sorted(set(every_member) - set(members))
+        notes.append(
+            f"{GROUP_NAMES.get(gid, gid)}: {len(members)} of {len(every_member)} members in {detail}"
+            + (
+                f" (without {', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}: no partner detail)"
+                if missing
+                else ""
+            )
+        )
         key = _group_key(gid)
         g = _chained(wide.loc[wide.index <= detail, members])
         frames.append(pd.DataFrame({"unique_id": key, "year": g.index, "value": g.to_numpy()}))

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 import numpy as np
 import pandas as pd
 
-from tradeflux._format import money
+from tradeflux._format import money, possessive
 from tradeflux._results import Result, jsonable
 from tradeflux.analysis import metrics, queries
 from tradeflux.analysis.figures import Figure, Source, sources_of
@@ -504,7 +504,7 @@ def _reported_headlines(ctx: _Context) -> None:
     if ctx.get("exports_to_usa") and exp_usd:
         ctx.add(
             "us_share_of_exports",
-            f"US share of {ctx.name}'s exports {year}",
+            f"US share of {possessive(ctx.name)} exports {year}",
             ctx.get("exports_to_usa").value / exp_usd.value * 100,
             "percent",
             "derived",
@@ -571,7 +571,10 @@ def _partners(ctx: _Context) -> None:
     for flow in ("export", "import"):
         col = "exports" if flow == "export" else "imports"
         world = float(series.loc[last, col]) if last in series.index and not math.isnan(series.loc[last, col]) else None
-        frames[flow] = metrics.matched_partners(rows[rows.flow == flow], last, base, world)
+        base_world = (
+            float(series.loc[base, col]) if base in series.index and not math.isnan(series.loc[base, col]) else None
+        )
+        frames[flow] = metrics.matched_partners(rows[rows.flow == flow], last, base, world, base_world)
     x, m = frames["export"], frames["import"]
     table = x.merge(
         m[["partner", "value", "base_value", "growth_pct", "basis"]].rename(
@@ -891,7 +894,8 @@ def _headline(ctx: _Context) -> list[str]:
     bal = by.get("balance")
     if bal and bal.value is not None:
         kind = "surplus" if bal.value >= 0 else "deficit"
-        s = f"{name}'s merchandise trade {kind} was USD {abs(bal.value) / 1e9:,.0f} bn in {year} ({bal.status})"
+        size = f"{abs(bal.value) / 1e9:,.0f} bn" if abs(bal.value) >= 1e9 else money(abs(bal.value))  # not "0 bn"
+        s = f"{possessive(name)} merchandise trade {kind} was USD {size} in {year} ({bal.status})"
         g = by.get("balance_growth")
         if g is not None:
             if g.value is not None and bal.value >= 0:
@@ -908,7 +912,7 @@ def _headline(ctx: _Context) -> list[str]:
         g = by["exports_to_usa_growth"].value
         s = f"Exports to the United States {'fell' if g < 0 else 'rose'} {abs(g):.1f}% ({by['exports_to_usa_growth'].basis})"
         if "us_share_of_exports" in by:
-            s += f", leaving the US with {by['us_share_of_exports'].value:.1f}% of {name}'s exports"
+            s += f", leaving the US with {by['us_share_of_exports'].value:.1f}% of {possessive(name)} exports"
         lines.append(s + ".")
     rises = [f for f in ctx.figures if f.id.startswith("exports_growth_") and f.value is not None and f.value > 0]
     if rises:

@@ -8,7 +8,9 @@ looked at while tuning): a page's SHA-1 decides, so that the split does not chan
 
 A claim is found when one extracted from the sentence has the same metric, kind, value and unit;
 "with sides and year" also asks for the same reporter, partner, product and year of its period.
-``verdict`` holds the verdict checked by hand for claims the store can check.
+``verdict`` holds the verdict checked by hand against the raw files (``not checkable`` where the shared data
+hold no figure for the fact); verdict accuracy is measured on the claims a hand check found checkable
+(consistent or inconsistent) and extraction found with the right sides and year.
 """
 
 from __future__ import annotations
@@ -148,7 +150,7 @@ def score(countries: CountryTable, store=None) -> dict:
                         f"{row.product or ''} {row.period}, got {c.reporter}->{c.partner or '-'} "
                         f"{c.product or ''} {c.period}"
                     )
-                if verifier is not None and row.verdict and strict:
+                if verifier is not None and row.verdict in ("consistent", "inconsistent") and strict:
                     s["verdicts"] += 1
                     verdict = verifier.verify(got[hit]).verdict
                     if verdict == row.verdict:

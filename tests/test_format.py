@@ -1,0 +1,17 @@
+"""Numbers and names for people: no "United States's", no "USD 0 bn" for 452.7 mn."""
+
+from __future__ import annotations
+
+from tradeflux._format import money, possessive
+
+
+def test_possessive():
+    assert possessive("China") == "China's"
+    assert possessive("United States") == "United States'"
+    assert possessive("Netherlands") == "Netherlands'"
+
+
+def test_money_below_a_billion_in_millions():
+    assert money(452.7e6, "USD") == "452.7 mn USD"
+    assert money(1.189e12) == "1,189.0 bn"
+    assert money(2.3e13) == "23.00 tn"
