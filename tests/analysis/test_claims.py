@@ -15,10 +15,10 @@ from tradeflux.cli import app
 TODAY = pd.Timestamp("2026-01-14")
 # Scores on the corpus of real sentences (precision, recall, recall with reporter, partner, product and
 # year also right), measured when this corpus was frozen; see docs and the issue note.
-DEV_HELD_SENTENCES = (113, 70)
-DEV_SCORES = (0.905, 0.905, 0.547)
-HELD_SCORES = (0.754, 0.741, 0.371)
-DECOY_CLAIMS = (6, 11)
+DEV_HELD_SENTENCES = (168, 108)
+DEV_SCORES = (0.904, 0.898, 0.495)
+HELD_SCORES = (0.781, 0.802, 0.363)
+DECOY_CLAIMS = (8, 15)
 
 
 # The seed article (China's record 2025 surplus, GACC press conference of Wednesday 14 January 2026) as
@@ -76,7 +76,7 @@ def test_the_seed_article(full_store):
     assert all(c.reasons == ["yuan versus dollar basis: the release computed this rate in yuan"] for c in checks[4:10])
     assert checks[10].basis.startswith("headline add-on rate after the last change (fentanyl 10% + reciprocal 10%")
     assert checks[11].basis.startswith("headline add-on rate at the peak (fentanyl 20% + reciprocal 125%")
-    assert any(a.endswith("(trade-weighted average add-on (effective))") for a in checks[11].also)
+    assert any(a.endswith("(trade-weighted average tariff (effective))") for a in checks[11].also)
 
 
 def test_scores_on_real_sentences(data_dir):
@@ -93,6 +93,16 @@ def test_scores_on_real_sentences(data_dir):
     assert round(held["precision"], 3) == HELD_SCORES[0] and round(held["recall"], 3) == HELD_SCORES[1]
     assert round(held["recall_with_sides_and_year"], 3) == HELD_SCORES[2]
     assert (dev["decoy_claims"], held["decoy_claims"]) == DECOY_CLAIMS
+
+
+def test_verdicts_against_the_hand_checks(full_store):
+    """Verdicts on the corpus claims whose verdict was checked by hand from the raw files and found
+    checkable (regression values; the development misses are tariff steps the store does not hold:
+    China's 34% and 84% of April 2025, Viet Nam's 20% and India's 50% of August 2025)."""
+    result = claims.evaluate(full_store.countries, full_store)
+    dev, held = result["parts"]["development"], result["parts"]["held-out"]
+    assert (dev["verdicts"], dev["verdicts_right"]) == (25, 16)
+    assert (held["verdicts"], held["verdicts_right"]) == (11, 11)
 
 
 @pytest.mark.parametrize(

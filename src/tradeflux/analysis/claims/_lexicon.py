@@ -284,7 +284,20 @@ APPROX = (
     "approx",
     "near",
 )
-ABOVE = ("more than", "over", "above", "exceeding", "at least", "in excess of", "upwards of")
+ABOVE = (
+    "more than",
+    "over",
+    "above",
+    "exceeding",
+    "at least",
+    "in excess of",
+    "upwards of",
+    "exceeded",
+    "exceeding",
+    "topped",
+    "surpassed",
+    "crossed",
+)
 BELOW = ("less than", "under", "below", "not more than", "at most")
 RECORD = frozenset({"record", "all-time", "largest", "biggest", "highest", "unprecedented"})
 # Words before a number in a clause that make it a forecast or a plan, not a statement of fact.

@@ -23,6 +23,7 @@ import pandas as pd
 from tradeflux.analysis.claims import Check, Claim, _shown
 from tradeflux.analysis.claims._text import Period
 
+REVISED_BASE_PP = 0.5  # a growth rate this close to the store's is the same figure on a revised base
 _GROUP_SLUGS = {
     "EU27": "AGG:eu27",
     "ASEAN": "AGG:asean",
@@ -32,6 +33,7 @@ _GROUP_SLUGS = {
 }
 _OWN_SOURCES = (  # (source, dataset, what a reader calls it)
     ("gacc", None, "customs tables"),
+    ("us-census", "hs6-partners", "US Census imports for consumption (HS6 lines summed)"),
     ("imf-china", "by-partner", "the reporter's figures in IMF DOTS"),
     ("comtrade-mirror", "totals", "the reporter's totals in UN Comtrade"),
     ("imf-dots", None, "IMF DOTS"),
@@ -178,12 +180,16 @@ class Verifier:
 
     # ---- 2. the reporter's own declarations; 3. the partner's -------------------------------------
     def _flows(self, reporter: str, partner: str, flows: list[str], periods: list[str], declarant: str):
+        """Totals by source; US Census's imports by partner are the sum of its HS6 lines (customs value)."""
         return self._sql(
             "SELECT source, dataset, period, flow, value, currency, valuation FROM flows "
             "WHERE reporter = ? AND partner = ? AND flow IN (SELECT unnest(?)) AND period IN (SELECT unnest(?)) "
             "AND product = 'TOTAL' AND classification = 'TOTAL' AND declarant = ? AND currency = 'USD' "
-            "AND source IN ('gacc', 'imf-china', 'comtrade-mirror', 'imf-dots')",
-            [reporter, partner, flows, periods, declarant],
+            "AND source IN ('gacc', 'imf-china', 'comtrade-mirror', 'imf-dots') "
+            "UNION ALL SELECT source, dataset, period, flow, sum(value), 'USD', 'CUSTOMS' FROM flows "
+            "WHERE reporter = ? AND partner = ? AND flow IN (SELECT unnest(?)) AND period IN (SELECT unnest(?)) "
+            "AND source = 'us-census' AND dataset = 'hs6-partners' AND declarant = ? GROUP BY ALL",
+            [reporter, partner, flows, periods, declarant] * 2,
         )
 
     def _own(self, claim: Claim, period: Period) -> list[Candidate]:
@@ -295,43 +301,33 @@ class Verifier:
             return Check(claim, "not checkable", reasons=["the claim names no economy the tariff applies to"])
         rows = self._sql(
             "SELECT date_from, measure, rate_pct, rate_kind, dataset FROM tariffs WHERE imposing = ? AND target = ? "
-            "AND year = ? AND dataset IN ('milestones', 'effective-by-country')",
+            "AND year = ? AND dataset IN ('milestones', 'effective-by-country', 'engine-rules', 'annex-i')",
             [imposing, target, claim.year],
         )
         if rows.empty:
             return Check(
                 claim, "not checkable", reasons=[f"the store holds no {imposing} tariff on {target} in {claim.year}"]
             )
-        effective = rows[rows.dataset == "effective-by-country"].sort_values("date_from")
-        statutory = rows[(rows.dataset == "milestones") & (rows.rate_kind == "additional")].sort_values("date_from")
         down = claim.direction == "down"
-        candidates = []
-        if not statutory.empty:
-            layers: dict[str, float] = {}
-            headline = []
-            for r in statutory.itertuples():
-                layer = (
-                    "fentanyl"
-                    if "fentanyl" in r.measure
-                    else ("reciprocal" if "reciprocal" in r.measure else r.measure)
-                )
-                layers[layer] = float(r.rate_pct)
-                headline.append((r.date_from, sum(layers.values()), dict(layers)))
-            day, value, parts = headline[-1] if down else max(headline, key=lambda h: h[1])
-            shown = " + ".join(f"{k} {v:g}%" for k, v in parts.items())
-            when = "after the last change" if down else "at the peak"
+        candidates = _headline_rates(rows[(rows.dataset == "milestones") & (rows.rate_kind == "additional")], down)
+        for r in rows[rows.dataset == "annex-i"].itertuples():
+            candidates.append(Candidate(float(r.rate_pct), f"country rate announced on 2 April 2025 ({r.measure})"))
+        for r in rows[rows.dataset == "engine-rules"].sort_values("date_from").itertuples():
             candidates.append(
-                Candidate(value, f"headline add-on rate {when} ({shown}, from {pd.Timestamp(day).date()})")
+                Candidate(float(r.rate_pct), f"add-on in force from {pd.Timestamp(r.date_from).date()} ({r.measure})")
             )
+        effective = rows[rows.rate_kind == "effective"].sort_values("date_from")
         if not effective.empty:
-            value = float(effective.rate_pct.iloc[-1]) if down else float(effective.rate_pct.max())
-            candidates.append(
-                Candidate(
-                    value,
-                    "trade-weighted average add-on (effective)",
-                    ["headline versus effective tariff: the trade-weighted rate, not the statutory one"],
+            first = float(effective.rate_pct.iloc[-1]) if down else float(effective.rate_pct.max())
+            values = [first, *(float(v) for v in effective.rate_pct if float(v) != first)]
+            for value in values:
+                candidates.append(
+                    Candidate(
+                        value,
+                        "trade-weighted average tariff (effective)",
+                        ["headline versus effective tariff: the trade-weighted rate, not the statutory one"],
+                    )
                 )
-            )
         return _decide(claim, candidates)
 
     def _sql(self, sql: str, params: list) -> pd.DataFrame:
@@ -343,6 +339,27 @@ class Verifier:
 
 
 # ---- helpers -------------------------------------------------------------------------------------
+def _headline_rates(statutory: pd.DataFrame, down: bool) -> list[Candidate]:
+    """The headline add-on at each change of the statutory layers (fentanyl + reciprocal for the US on China;
+    one retaliatory layer for China): the peak first (the last one for a claim of a cut), then the others."""
+    layers: dict[str, float] = {}
+    headline = []
+    for r in statutory.sort_values("date_from").itertuples():
+        measure = r.measure.lower()
+        layer = "fentanyl" if "fentanyl" in measure else ("reciprocal" if "reciprocal" in measure else "retaliatory")
+        layers[layer] = float(r.rate_pct)
+        headline.append((pd.Timestamp(r.date_from).date(), sum(layers.values()), dict(layers)))
+    if not headline:
+        return []
+    first = headline[-1] if down else max(headline, key=lambda h: h[1])
+    out = []
+    for day, value, parts in [first, *(h for h in headline if h is not first)]:
+        shown = " + ".join(f"{k} {v:g}%" for k, v in parts.items())
+        when = ("after the last change" if down else "at the peak") if (day, value) == first[:2] else "in force"
+        out.append(Candidate(value, f"headline add-on rate {when} ({shown}, from {day})"))
+    return out
+
+
 def _slug(partner: str | None) -> str:
     if partner is None:
         return "WLD"
@@ -397,7 +414,7 @@ def _candidate(claim: Claim, value: float | None, base: float | None, name: str)
         return Candidate(value, f"{name}, USD")
     if claim.kind == "change" and value is not None and base:
         return Candidate(
-            _growth(value, base), f"{name}, USD: {_money(base, 'USD')} to {_money(value, 'USD')}", near=1.0
+            _growth(value, base), f"{name}, USD: {_money(base, 'USD')} to {_money(value, 'USD')}", near=REVISED_BASE_PP
         )
     return None
 
