@@ -661,28 +661,6 @@ MONTHS: dict[str, int] = {
     "december": 12,
     "dec": 12,
 }
-ORDINALS: dict[str, int] = {
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "2": 2,
-    "3": 3,
-    "4": 4,
-    "5": 5,
-    "6": 6,
-    "7": 7,
-    "8": 8,
-    "9": 9,
-    "10": 10,
-    "11": 11,
-}
 # Words before a year that make it the base of a comparison, not the period of the figure.
 BASE_BEFORE = (
     "same period",
@@ -763,6 +741,11 @@ NUMBER_WORDS: dict[str, float] = {
     "thirty": 30,
     "forty": 40,
     "fifty": 50,
+}
+# "the first eleven months", "first 11 months"
+ORDINALS: dict[str, int] = {
+    **{word: int(n) for word, n in NUMBER_WORDS.items() if 2 <= n <= 11},
+    **{str(n): n for n in range(2, 12)},
 }
 # A bare "$" is the reporter's own dollar for these reporters' releases.
 OWN_DOLLARS = {"CAN": "CAD", "AUS": "AUD", "NZL": "NZD", "SGP": "SGD", "HKG": "HKD", "TWN": "TWD"}
