@@ -59,6 +59,36 @@ def _rows(con, reporter: str, partner: str, year: int) -> pd.DataFrame:
     return rows[(rows.period_kind == "year") & (rows.currency == "USD") & (rows.reporter != rows.partner)]
 
 
+def _implied(con, reporter: str, partner: str, year: int) -> list[dict]:
+    """The reporter's figure for ``year`` as implied by its next release (value and y/y rate, both USD): China's
+    2024 exports to the US are 420.05 bn / (1 - 20%) = 525.06 bn by the 2025 release. Shown only where the
+    store holds no figure of the reporter's own for that year."""
+    rows = con.execute(
+        "SELECT metric, flow, value, yoy_pct, source FROM indicators WHERE reporter = ? AND partner = ? "
+        "AND period = ? AND currency = 'USD' AND yoy_basis = 'USD' AND value IS NOT NULL AND yoy_pct IS NOT NULL",
+        [reporter, partner, str(year + 1)],
+    ).df()
+    out = []
+    for r in rows.itertuples():
+        direction = {"export": "exports", "import": "imports"}.get(r.flow)
+        if direction is None:
+            continue
+        out.append(
+            {
+                "direction": direction,
+                "side": f"{reporter}'s {direction}",
+                "declared_by": reporter,
+                "source": r.source,
+                "dataset": f"implied by the {year + 1} release",
+                "value": float(r.value) / (1 + float(r.yoy_pct) / 100),
+                "valuation": "FOB" if r.flow == "export" else "CIF",
+                "canonical": False,
+                "why": f"{year + 1} value / (1 {float(r.yoy_pct):+.1f}%): the reporter's own figure for {year}",
+            }
+        )
+    return out
+
+
 def reconcile(con, reporter: str, partner: str, year: int) -> Reconciliation:
     """Every source's USD figure for ``reporter``'s trade with ``partner`` in ``year``, both directions."""
     rows = _rows(con, reporter, partner, year)
@@ -66,9 +96,11 @@ def reconcile(con, reporter: str, partner: str, year: int) -> Reconciliation:
     for flow, direction, partner_flow in (("export", "exports", "import"), ("import", "imports", "export")):
         own = rows[(rows.reporter == reporter) & (rows.flow == flow)]
         theirs = rows[(rows.reporter == partner) & (rows.flow == partner_flow)]
-        for frame, side in ((own, f"{reporter}'s {direction}"), (theirs, f"{partner}'s {partner_flow}s")):
+        for frame in (own, theirs):
             for r in frame.itertuples(index=False):
                 declared_by = r.declarant if isinstance(r.declarant, str) else r.reporter
+                # a side is named by who declares the figure, not by where a source files it
+                side = f"{reporter}'s {direction}" if declared_by == reporter else f"{partner}'s {partner_flow}s"
                 out.append(
                     {
                         "direction": direction,
@@ -82,18 +114,13 @@ def reconcile(con, reporter: str, partner: str, year: int) -> Reconciliation:
                         "why": r.why,
                     }
                 )
+    out += _implied(con, reporter, partner, year)
     figures = pd.DataFrame(out, columns=_COLUMNS)
     gaps, notes = [], []
     for direction in ("exports", "imports"):
-        sub = figures[(figures.direction == direction) & figures.canonical]
-        mine = sub[sub.side.str.startswith(f"{reporter}'s") & (sub.declared_by == reporter)]
-        other = sub[sub.side.str.startswith(f"{partner}'s")]
-        if other.empty:  # the partner's own statistics are missing: a mirror row stored under the reporter
-            other = figures[
-                (figures.direction == direction)
-                & (figures.declared_by == partner)
-                & figures.side.str.startswith(reporter)
-            ]
+        sub = figures[figures.direction == direction]
+        mine = sub[sub.declared_by == reporter].sort_values("canonical", ascending=False, kind="stable")
+        other = sub[sub.declared_by == partner].sort_values("canonical", ascending=False, kind="stable")
         if mine.empty or other.empty:
             notes.append(f"{direction}: only one side's figure is in the store; no gap")
             continue

@@ -523,7 +523,7 @@ def _partner_rows(ctx: _Context) -> pd.DataFrame:
     return rows
 
 
-def _pick_pair(ctx: _Context, rows: pd.DataFrame) -> tuple[int, int] | None:
+def _pick_pair(ctx: _Context, rows: pd.DataFrame, quiet: bool = False) -> tuple[int, int] | None:
     """The two years the partner tables compare: the report's year and the one before when partner detail
     is broad in both (partners add up to at least 80% of the world total, or, without a world total, as
     many partners as in the best-covered year), else the latest consecutive broad years before it."""
@@ -548,19 +548,48 @@ def _pick_pair(ctx: _Context, rows: pd.DataFrame) -> tuple[int, int] | None:
     if pairs:
         base, last = pairs[-1]
         covered = sums.get(year, 0.0) / world[year] * 100 if year in world.index and world[year] > 0 else 0.0
-        ctx.warnings.append(
-            f"Partner detail for {year} covers {counts.get(year, 0)} partners ({covered:.0f}% of exports): "
-            f"the partner tables use {base}-{last}, the latest consecutive years with broad partner coverage."
-        )
+        if not quiet:
+            ctx.warnings.append(
+                f"Partner detail for {year} covers {counts.get(year, 0)} partners ({covered:.0f}% of exports): "
+                f"the partner tables use {base}-{last}, the latest consecutive years with broad partner coverage."
+            )
         return base, last
     if counts.get(year, 0) and counts.get(year - 1, 0):
         return year - 1, year
     return None
 
 
+def _declared_rows(ctx: _Context) -> pd.DataFrame:
+    """The reporter's trade by partner as its partners declare it: a partner's imports from the reporter are
+    the reporter's exports to it (CIF), its exports to the reporter the reporter's imports (FOB)."""
+    d = ctx.declared
+    d = d[~d.reporter.str.startswith("AGG:") & ~d.reporter.isin(["WLD", "EUU", ctx.country])]
+    d = d.assign(
+        partner=d.reporter,
+        reporter=ctx.country,
+        flow=d.flow.map({"import": "export", "export": "import"}),
+        basis=d.source + "/" + d.dataset + " (partner-declared)",
+    )
+    return d[d.flow.notna()]
+
+
 def _partners(ctx: _Context) -> None:
     rows = _partner_rows(ctx)
-    pair = _pick_pair(ctx, rows)
+    pair = _pick_pair(ctx, rows, quiet=True)
+    if pair != (ctx.year - 1, ctx.year):
+        declared = _declared_rows(ctx)
+        if _pick_pair(ctx, declared, quiet=True) == (ctx.year - 1, ctx.year):
+            world = ctx.tables["balance_series"].set_index("year").exports
+            own = rows[(rows.flow == "export") & (rows.year.isin([ctx.year - 1, ctx.year]))].groupby("year").value.sum()
+            cover = ", ".join(f"{v / world[y] * 100:.0f}% in {y}" for y, v in own.items() if world.get(y, 0) > 0)
+            ctx.warnings.append(
+                f"{possessive(ctx.name)} own partner figures cover little of its exports ({cover or 'none'}): the partner "
+                f"tables use what its partners declare (their imports from {ctx.name}, CIF, as its exports; their "
+                "exports to it, FOB, as its imports), marked partner-declared."
+            )
+            rows, pair = declared, (ctx.year - 1, ctx.year)
+    if pair is not None and pair != (ctx.year - 1, ctx.year):
+        pair = _pick_pair(ctx, rows)
     if pair is None:
         ctx.warnings.append(f"No partner breakdown for {ctx.name} around {ctx.year} in the store.")
         return
