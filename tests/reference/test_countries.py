@@ -107,3 +107,24 @@ def test_aggregate_codes():
     assert countries.aggregate_code("Advanced Economies") == "AGG:advanced-economies"
     assert countries.is_aggregate("AGG:eu27")
     assert not countries.is_aggregate("CHN")
+
+
+def test_groups_are_the_same_with_and_without_the_data_directory(data_dir, tmp_path):
+    """UN M49 Africa, Latin America and Northern America come with the package: without the data directory
+    a report had Africa and Latin America with no member. Checked against the UN M49 columns of the shared
+    reference file, read here."""
+    import csv
+
+    from tradeflux.reference import countries
+
+    with_data, without = countries.load(data_dir), countries.load(tmp_path)
+    with (data_dir / "country-codes-regions" / "country_codes_regions.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for group, column in (
+        ("AFRICA", "africa"),
+        ("LATAM", "latin_america_caribbean"),
+        ("NORTHERN_AMERICA", "northern_america"),
+    ):
+        expected = sorted(r["iso3"] for r in rows if r[column] == "1")
+        assert without.members(group, 2020) == with_data.members(group, 2020) == expected
+    assert len(without.members("AFRICA", 2020)) == 60 and len(without.members("LATAM", 2020)) == 52

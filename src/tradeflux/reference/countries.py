@@ -365,6 +365,27 @@ def aggregate_code(label: str) -> str:
     return "AGG:" + slug.strip("-")
 
 
+_LATAM_REGIONS = ("South America", "Central America", "Caribbean")
+
+
+def _m49_regions() -> list[Membership]:
+    """UN M49 Africa, Latin America and the Caribbean, and Northern America, from the regions that
+    country_converter ships (the same 60, 52 and 5 economies as the UN's M49 table), so that groups never
+    depend on the data directory."""
+    import country_converter
+
+    data = country_converter.CountryConverter().data
+    out = []
+    for iso3, continent, region in zip(data.ISO3, data.continent, data.UNregion, strict=True):
+        if continent == "Africa":
+            out.append(Membership("AFRICA", iso3))
+        if region in _LATAM_REGIONS:
+            out.append(Membership("LATAM", iso3))
+        if region == "Northern America":
+            out.append(Membership("NORTHERN_AMERICA", iso3))
+    return out
+
+
 def _build(reference_csv: Path | None) -> CountryTable:
     countries: dict[str, Country] = {}
     names: dict[str, str] = {}
@@ -383,6 +404,7 @@ def _build(reference_csv: Path | None) -> CountryTable:
     countries[WORLD] = Country(WORLD, "World")
     countries[EUROPEAN_UNION] = Country(EUROPEAN_UNION, "European Union")
     memberships = _dated("EU27", _EU_ACCESSIONS, _EU_EXITS) + _dated("ASEAN", _ASEAN_ACCESSIONS, {})
+    memberships += _m49_regions()
 
     if reference_csv is not None and reference_csv.exists():
         with reference_csv.open(newline="", encoding="utf-8") as handle:
@@ -392,13 +414,7 @@ def _build(reference_csv: Path | None) -> CountryTable:
                     countries[code] = Country(code, row["name_short"], row["iso2"], row["iso_numeric"])
                 for col in ("name_short", "name_unterm_en", "name_official_en"):
                     add_name(row.get(col), code)
-                for col, group in (
-                    ("africa", "AFRICA"),
-                    ("latin_america_caribbean", "LATAM"),
-                    ("northern_america", "NORTHERN_AMERICA"),
-                ):
-                    if row.get(col) == "1":
-                        memberships.append(Membership(group, code))
+
     for label, code in SOURCE_LABELS.items():
         names.setdefault(normalise_name(label), code)
     return CountryTable(countries, names, memberships)
