@@ -24,8 +24,11 @@ td.num { text-align: right; white-space: nowrap; }
 """
 
 
-def table(frame: pd.DataFrame, *, limit: int | None = None, table_id: str | None = None) -> str:
-    """A frame as an HTML table, numbers formatted by :func:`tradeflux.render.format.cell`."""
+def table(
+    frame: pd.DataFrame, *, limit: int | None = None, table_id: str | None = None, whole: str | None = None
+) -> str:
+    """A frame as an HTML table, numbers formatted by :func:`tradeflux.render.format.cell`; a table cut at
+    ``limit`` rows says so, and where the whole table is (``whole``, a file name)."""
     shown = frame.head(limit) if limit else frame
     numeric = {c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])}
     head = "".join(f"<th>{esc(str(c))}</th>" for c in shown.columns)
@@ -37,7 +40,11 @@ def table(frame: pd.DataFrame, *, limit: int | None = None, table_id: str | None
             cells.append(f"<td{klass}>{esc(cell(str(column), value))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     ident = f' id="{esc(table_id)}"' if table_id else ""
-    return f'<table class="data"{ident}><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    cut = ""
+    if len(shown) < len(frame):
+        where = f"; all rows in {esc(whole)}" if whole else ""
+        cut = f'<p class="cut">The first {len(shown):,} of {len(frame):,} rows{where}.</p>'
+    return f'<table class="data"{ident}><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{cut}'
 
 
 def page(title: str, body: Iterable[str], *, plotly: bool = True) -> str:

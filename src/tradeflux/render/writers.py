@@ -73,7 +73,8 @@ def report_html(report) -> str:
         for name, fig in charts.country_report(report)
     )
     tables = "".join(
-        f"<h3>{esc(name.replace('_', ' '))}</h3>" + table(t, limit=25)
+        f"<h3>{esc(name.replace('_', ' '))}</h3>"
+        + table(t, limit=25, whole=f"{report.country}_{report.year}_{name}.csv")
         for name, t in report.tables().items()
         if not t.empty
     )
