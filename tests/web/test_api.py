@@ -223,3 +223,13 @@ def test_dashboard_end_to_end(server, full_store, data_dir, tmp_path, browser_pa
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     assert (tmp_path / "dashboard.png").stat().st_size > 50_000
     assert errors == []
+
+
+def test_check_survives_inputs_that_froze_the_server(client):
+    """300 digits froze the server for 33 s and a long sentence for minutes (quantulum3's backtracking);
+    the claims' tokeniser is linear. Not timed: a regression shows as a suite that does not finish."""
+    for text in ("1" * 300 + " percent", "exports rose " * 4_500 + "5%."):  # under the 64 KB body limit
+        response = client.post("/api/check", json={"text": text, "date": "2026-01-14"})
+        assert response.status_code == 200, response.text[:200]
+    bad_date = client.post("/api/check", json={"text": "China's exports rose 5%.", "date": "2025-02-30"})
+    assert bad_date.status_code == 400 and "not a date" in bad_date.json()["error"]
