@@ -200,7 +200,9 @@ def _implied_previous(con, reporter: str, flow: str) -> dict[tuple[str, str, int
         [reporter, *metrics],
     ).df()
     return {
-        (r.partner, r.source, int(r.year) - 1): float(r.value) / (1 + float(r.yoy_pct) / 100) for r in rows.itertuples()
+        (r.partner, r.source, int(r.year) - 1): float(r.value) / (1 + float(r.yoy_pct) / 100)
+        for r in rows.itertuples()
+        if float(r.yoy_pct) > -100
     }
 
 

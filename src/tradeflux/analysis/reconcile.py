@@ -61,8 +61,8 @@ def _rows(con, reporter: str, partner: str, year: int) -> pd.DataFrame:
 
 def _implied(con, reporter: str, partner: str, year: int) -> list[dict]:
     """The reporter's figure for ``year`` as implied by its next release (value and y/y rate, both USD): China's
-    2024 exports to the US are 420.05 bn / (1 - 20%) = 525.06 bn by the 2025 release. Shown only where the
-    store holds no figure of the reporter's own for that year."""
+    2024 exports to the US are 420.05 bn / (1 - 20%) = 525.06 bn by the 2025 release. Not canonical: the gap
+    uses it only where the store holds no canonical figure of the reporter's own for that year."""
     rows = con.execute(
         "SELECT metric, flow, value, yoy_pct, source FROM indicators WHERE reporter = ? AND partner = ? "
         "AND period = ? AND currency = 'USD' AND yoy_basis = 'USD' AND value IS NOT NULL AND yoy_pct IS NOT NULL",
@@ -71,7 +71,7 @@ def _implied(con, reporter: str, partner: str, year: int) -> list[dict]:
     out = []
     for r in rows.itertuples():
         direction = {"export": "exports", "import": "imports"}.get(r.flow)
-        if direction is None:
+        if direction is None or float(r.yoy_pct) <= -100 or r.metric not in ("exports", "imports"):
             continue
         out.append(
             {

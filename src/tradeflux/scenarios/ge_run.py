@@ -232,7 +232,11 @@ def _schedule(shock: dict, model: _Model) -> str:
         else:
             add_on = rules.average(c, mix, day)
             if c in country_rates:
-                add_on += country_rates[c] - inputs.RECIPROCAL_FLOOR_PCT
+                # the country rate replaces the floor only on the lines that pay the floor (not on exempt or
+                # Section 232 lines)
+                rates = rules.rates(c, mix.hts10, day)
+                floor = mix.imports_usd.to_numpy(float)[rates == inputs.RECIPROCAL_FLOOR_PCT].sum()
+                add_on += (country_rates[c] - inputs.RECIPROCAL_FLOOR_PCT) * floor / mix.imports_usd.sum()
                 own_rate.append(f"{c} {country_rates[c]:g}%")
             else:
                 mixed.append(c)

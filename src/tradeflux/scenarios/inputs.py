@@ -389,8 +389,11 @@ def _route_re_exports(X: np.ndarray, hub: int, re_exports: float) -> None:
     """Take ``re_exports`` out of a hub's exports and, as the goods were imported first, out of its imports, and
     send them from their origins straight to their destinations (in proportion to the hub's import and export
     shares); every other economy's exports and imports stay as they were."""
-    amount = min(re_exports, X[:, hub].sum())
-    origins = X[:, hub] / X[:, hub].sum()
+    bought = X[:, hub].sum()
+    if bought <= 0 or X[hub, :].sum() <= 0:
+        return  # nothing to route: the hub imports (or exports) nothing
+    amount = min(re_exports, bought)
+    origins = X[:, hub] / bought
     destinations = X[hub, :] / X[hub, :].sum()
     X[hub, :] -= amount * destinations
     X[:, hub] -= amount * origins
@@ -464,13 +467,13 @@ def goods_baseline(year: int = 2019, data_dir: PathLike | None = None) -> tuple[
     share = np.median([X[index[c]].sum() / out[index[c]] for c in icio if c not in hubs])
     out[row] = X[row].sum() / share
     np.fill_diagonal(X, out - X.sum(axis=1))
-    if (np.diagonal(X) < 0).any():
+    if (np.diagonal(X) < 0).any() or not np.isfinite(X).all():
         raise InputError("goods baseline: a domestic sale is negative")
     gaps = []
     for c, balance in data_balance.items():
         i = index[c]
         model = X[i].sum() - X[i, i] - (X[:, i].sum() - X[i, i])
-        if abs(model - balance) > BALANCE_TOLERANCE * gdp[c]:
+        if not abs(model - balance) <= BALANCE_TOLERANCE * gdp[c]:  # NaN is refused too
             gaps.append(f"{c} {model / 1e3:,.1f} bn against {balance / 1e3:,.1f} bn")
     if gaps:
         raise InputError(

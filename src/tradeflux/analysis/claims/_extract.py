@@ -14,6 +14,7 @@ difference between what it exports and what it imports") do not start frames. A 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
@@ -154,24 +155,30 @@ def _coordinated(toks: list[Token], a: Place, b: Place) -> bool:
     return any(t.low in (",", "and", "or") for t in between)
 
 
-def _crosses(toks: list[Token], a: int, b: int) -> bool:
-    """A comma, semicolon or dash between two tokens: another clause."""
-    return any(t.text in (",", ";", "—", "–") for t in toks[a + 1 : b])
-
-
 def _owners(spans: list[PeriodMention], qs: list[Quantity], toks: list[Token]) -> list[int | None]:
-    """The quantity each period mention belongs to: the nearest one ("$845.0 billion in 2021 to $945.3
-    billion in 2022"), the one before it on a tie, the one after it for "November's 5.9%"."""
+    """The quantity each period mention belongs to: the nearest one within 8 tokens ("$845.0 billion in 2021
+    to $945.3 billion in 2022"), one in another clause 6 tokens further, the one before it on a tie, the one
+    after it for "November's 5.9%". Linear in the sentence: separators are counted once."""
+    breaks = [0]
+    for t in toks:
+        breaks.append(breaks[-1] + (t.text in (",", ";", "—", "–")))
+
+    def crosses(a: int, b: int) -> bool:  # a separator strictly between tokens a and b
+        return b > a + 1 and breaks[b] - breaks[a + 1] > 0
+
+    starts = [q.first for q in qs]
     out: list[int | None] = []
     for s in spans:
         best, dist = None, 10**9
-        for k, q in enumerate(qs):
+        lo, hi = bisect.bisect_left(starts, s.first - 40), bisect.bisect_right(starts, s.last + 9)
+        for k in range(max(lo - 1, 0), min(hi + 1, len(qs))):
+            q = qs[k]
             if s.bound_to_next:
                 d = q.first - s.last if q.first > s.last else 10**9
             elif q.last < s.first:
-                d = s.first - q.last + (6 if _crosses(toks, q.last, s.first) else 0)
+                d = s.first - q.last + (6 if crosses(q.last, s.first) else 0)
             else:
-                d = q.first - s.last + 0.5 + (6 if _crosses(toks, s.last, q.first) else 0)
+                d = q.first - s.last + 0.5 + (6 if crosses(s.last, q.first) else 0)
             if d < dist:
                 best, dist = k, d
         out.append(best if dist <= 8 else None)
@@ -404,6 +411,7 @@ class Reader:
         frame: Frame | None = None
         prev: Quantity | None = None
         prev_found: Found | None = None
+        prev_found_q: Quantity | None = None
         lows = [t.low for t in toks]
         sentence_subject = next((p.code for p in places if p.role == "subject"), None) or next(
             (p.code for p in places if p.role == "institution"), None
@@ -416,6 +424,7 @@ class Reader:
             conversion = (
                 prev is not None
                 and prev_found is not None
+                and prev_found_q is prev
                 and q.unit not in ("pct", "pp")
                 and prev.unit not in ("pct", "pp")
                 and q.unit != prev.unit
@@ -477,7 +486,7 @@ class Reader:
             anchor = governing[0] if governing is not None else frame.anchor
             lo = min(start, anchor) if fresh and not new_anchor else start
             # a forecast or a plan is not a claim of fact
-            if any(lows[k] in lex.MODAL for k in range(max(lo, anchor - 4), q.first)):
+            if any(lows[k] in lex.MODAL and toks[k].text != "May" for k in range(max(lo, anchor - 4), q.first)):
                 prev = q
                 continue
             local = [p for p in places if lo <= p.first < q.first and p.role not in ("excluded", "institution")]
@@ -527,6 +536,10 @@ class Reader:
             if kind is None:
                 prev = q
                 continue
+            earlier = [s for k, s in enumerate(spans) if owners[k] == qi and s.year_before]
+            if kind == "level" and earlier and not owned and period is not None:
+                # "up from $823 billion a year earlier": the figure of the year before
+                period = Period(period.year - 1, period.first_month, period.last_month)
             if kind == "share":
                 metric = "share"
                 reporter, partner = self._share_sides(toks, q, places, reporter, partner)
@@ -537,12 +550,20 @@ class Reader:
             if metric == "balance" and kind == "level":
                 word = lows[anchor] if anchor < len(lows) else ""
                 gap = word == "gap" or lows[anchor : anchor + 2] == ["trade", "gap"]
-                deficit = word.startswith("deficit") or gap or "deficit" in lows[lo : q.first]
+                deficit = (
+                    word.startswith("deficit")
+                    or gap
+                    or "deficit" in lows[lo : q.first]
+                    or "deficit" in lows[q.last + 1 : q.last + 3]  # "a $50 billion deficit"
+                    or q.sign < 0  # "-$50 billion"
+                )
                 if deficit and word not in ("surplus", "surpluses") and "surplus" not in lows[anchor : q.first]:
                     value = -abs(value)
             approx = self._approx(toks, q)
             bound = self._bound(toks, q)
-            if metric == "balance" and kind == "level" and value < 0:
+            if value < 0 and kind in ("level", "change"):
+                # "fell more than 10%" is a change below -10%; "a deficit of more than $850 billion" a
+                # balance below -850 billion
                 bound = {"above": "below", "below": "above"}.get(bound)
             if approx:
                 tolerance *= 2  # "about 1.2 trillion": looser than its last digit
@@ -581,7 +602,7 @@ class Reader:
                 direction,
                 anchor,
             )
-            prev, prev_found = q, found
+            prev, prev_found, prev_found_q = q, found, q
         if "respectively" in lows:
             _respectively(out, toks, anchors, places, qs)
         out.extend(self._multiples(toks, anchors, places, spans))

@@ -190,6 +190,8 @@ def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
                 first = i - 1
                 if i > 1 and toks[i - 2].low in ("us", "u.s.") and sign == "$":
                     first = i - 2
+        if j + 1 < n and toks[j].text in ("-", "–") and toks[j + 1].kind == "num":
+            continue  # a range "$400-450 billion": neither end is a claim
         scale = 1.0
         hit = phrase_at(toks, j, lex.SCALES, 2) if j < n else None
         if hit:
@@ -227,7 +229,11 @@ def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
         else:
             bare = first == i - 1 and toks[i - 1].text == "$"
             step = scale if spelled else _step(tok.text, scale)
-            out.append(Quantity(first, j - 1, i, number * scale, unit, step, bare_dollar=bare))
+            sign = 0
+            minus = first > 0 and toks[first - 1].text in ("-", "−") and toks[first - 1].end == toks[first].start
+            if minus and not (first > 1 and toks[first - 2].kind == "num"):
+                sign, first = -1, first - 1  # "-$50 billion"
+            out.append(Quantity(first, j - 1, i, number * scale, unit, step, sign, bare_dollar=bare))
     return out
 
 
@@ -280,6 +286,7 @@ class PeriodMention:
     last: int
     period: Period | None  # None: a base of comparison ("from the previous year")
     bound_to_next: bool = False  # "November's 5.9%": the period of the quantity that follows
+    year_before: bool = False  # "a year earlier", "the previous year": a figure of the year before the frame's
 
 
 def _month_year(month: int, date: dt.date | None, context: int | None) -> int:
@@ -301,11 +308,11 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
         base = ends_with(before, lex.BASE_BEFORE) is not None or any(w in _BASE_WORDS for w in before.split()[-3:])
         # "the previous year", "a year earlier", "a year ago", "year-earlier"
         if t.low in ("previous", "prior") and i + 1 < n and toks[i + 1].low in ("year", "year's", "month"):
-            out.append(PeriodMention(i, i + 1, None))
+            out.append(PeriodMention(i, i + 1, None, year_before=toks[i + 1].low != "month"))
             i += 2
             continue
         if t.low == "year" and i + 1 < n and toks[i + 1].low in ("earlier", "ago", "before"):
-            out.append(PeriodMention(i, i + 1, None))
+            out.append(PeriodMention(i, i + 1, None, year_before=True))
             i += 2
             continue
         if t.low in ("last", "this", "past") and i + 1 < n and toks[i + 1].low in ("year", "month"):
@@ -321,37 +328,41 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
                 out.append(PeriodMention(i, i + 1, None if base else period, toks[i + 1].possessive))
             i += 2
             continue
-        if t.low in ("first", "second") and i + 1 < n:
+        if t.low in ("first", "second", "third", "fourth") and i + 1 < n:
             nxt = toks[i + 1]
             span = None
-            if nxt.low in ("half", "quarter"):
-                if nxt.low == "half":
-                    span = (1, 6) if t.low == "first" else (7, 12)
-                else:
-                    span = (1, 3) if t.low == "first" else (4, 6)
-                last = i + 1
-            elif nxt.low in lex.ORDINALS and i + 2 < n and toks[i + 2].low == "months":
+            k = ("first", "second", "third", "fourth").index(t.low) + 1
+            if nxt.low == "half" and k <= 2:
+                span, last = (6 * k - 5, 6 * k), i + 1
+            elif nxt.low == "quarter":
+                span, last = (3 * k - 2, 3 * k), i + 1
+            elif t.low == "first" and nxt.low in lex.ORDINALS and i + 2 < n and toks[i + 2].low == "months":
                 span, last = (1, lex.ORDINALS[nxt.low]), i + 2
-            elif nxt.kind == "word" and nxt.low.endswith("-month") and nxt.low[:-6] in lex.ORDINALS:
+            elif t.low == "first" and nxt.low.endswith("-month") and nxt.low[:-6] in lex.ORDINALS:
                 span, last = (1, lex.ORDINALS[nxt.low[:-6]]), i + 1
             if span is not None:
+                stated = _year_after(toks, last)
                 year = (
-                    _year_after(toks, last)
+                    stated
                     or _relative_year_after(toks, last, date)
                     or (_month_year(span[1], date, default_year) if date else default_year)
                 )
+                end = _year_index(toks, last) if stated else last
                 if year:
-                    out.append(PeriodMention(i, last, Period(year, *span)))
-                i = last + 1
+                    out.append(PeriodMention(i, end, Period(year, *span)))
+                i = end + 1
                 continue
-        if t.low in ("h1", "h2", "q1", "q2", "q3", "q4"):
-            k = int(t.low[1])
-            span = (6 * k - 5, 6 * k) if t.low[0] == "h" else (3 * k - 2, 3 * k)
-            year = _year_after(toks, i) or default_year
-            if year:
-                out.append(PeriodMention(i, i, Period(year, *span)))
-            i += 1
-            continue
+        if t.low in ("h", "q") and t.text.isupper() and i + 1 < n and toks[i + 1].text in ("1", "2", "3", "4"):
+            k = int(toks[i + 1].text)  # "Q3 2024", "H1"
+            if t.low == "q" or k <= 2:
+                span = (6 * k - 5, 6 * k) if t.low == "h" else (3 * k - 2, 3 * k)
+                stated = _year_after(toks, i + 1)
+                year = stated or (_month_year(span[1], date, default_year) if date else default_year)
+                end = _year_index(toks, i + 1) if stated else i + 1
+                if year:
+                    out.append(PeriodMention(i, end, Period(year, *span)))
+                i = end + 1
+                continue
         if t.low in ("year-to-date", "ytd") or (
             t.low == "so" and i + 2 < n and toks[i + 1].low == "far" and toks[i + 2].low == "this"
         ):
@@ -418,6 +429,11 @@ def _year_after(toks: list[Token], i: int) -> int | None:
         if j < len(toks) and is_year(toks[j]) and (j == i + 1 or toks[i + 1].low in ("of", ",", "in")):
             return int(toks[j].text)
     return None
+
+
+def _year_index(toks: list[Token], i: int) -> int:
+    """The index of the year that :func:`_year_after` read after token ``i``."""
+    return i + 1 if is_year(toks[i + 1]) else i + 2
 
 
 def _relative_year_after(toks: list[Token], i: int, date: dt.date | None) -> int | None:

@@ -105,7 +105,7 @@ class Verifier:
                 "imports": ["imports", "total_imports", "imports_growth"],
                 "balance": ["trade_balance"],
                 "total_trade": ["total_trade"],
-                "share": [f"{(claim.partner or '').lower()}_share_of_exports"],
+                "share": [_share_id(claim.partner)],
             }[claim.metric]
         rows = self._sql(
             "SELECT period, metric, value, currency, yoy_pct, yoy_basis, source_url FROM indicators "
@@ -252,8 +252,8 @@ class Verifier:
         figures = {f.id: f for f in rep.figures}
         out: list[Candidate] = []
         col = {"exports": "exports", "imports": "imports"}.get(claim.metric)
-        if claim.kind == "share" and claim.partner and f"{claim.partner.lower()}_share_of_exports" in figures:
-            f = figures[f"{claim.partner.lower()}_share_of_exports"]
+        if claim.kind == "share" and claim.partner and _share_id(claim.partner) in figures:
+            f = figures[_share_id(claim.partner)]
             out.append(Candidate(f.value, f.basis))
         if claim.partner in _GROUP_SLUGS and col and claim.kind == "change":
             groups = tables.get("groups")
@@ -339,6 +339,11 @@ class Verifier:
 
 
 # ---- helpers -------------------------------------------------------------------------------------
+def _share_id(partner: str | None) -> str:
+    """The metric and figure id of a partner's share of exports (``us_share_of_exports`` for the USA)."""
+    return f"{'us' if partner == 'USA' else (partner or '').lower()}_share_of_exports"
+
+
 def _headline_rates(statutory: pd.DataFrame, down: bool) -> list[Candidate]:
     """The headline add-on at each change of the statutory layers (fentanyl + reciprocal for the US on China;
     one retaliatory layer for China): the peak first (the last one for a claim of a cut), then the others."""
