@@ -202,7 +202,10 @@ def check(text: str, store, *, today: dt.date | pd.Timestamp | None = None, subj
 
     claims = extract(text, store.countries, today=today, subject=subject)
     verifier = Verifier(store)
-    checks = [verifier.verify(c) for c in claims]
+    try:
+        checks = [verifier.verify(c) for c in claims]
+    finally:
+        verifier.close()
     notes = [
         f"{len(claims)} claims found; each is checked against every figure the store holds for it: the "
         "reporter's customs figures, then IMF DOTS, then the partner's declaration"

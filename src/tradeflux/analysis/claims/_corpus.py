@@ -167,6 +167,8 @@ def score(countries: CountryTable, store=None) -> dict:
         s["recall_with_sides_and_year"] = s["strict"] / s["expected"] if s["expected"] else 0.0
         s["verdict_accuracy"] = s["verdicts_right"] / s["verdicts"] if s["verdicts"] else None
         parts[part] = s
+    if verifier is not None:
+        verifier.close()
     return {"parts": parts, "held_out_share": HELD_OUT_SHARE}
 
 

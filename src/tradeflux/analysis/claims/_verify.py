@@ -63,6 +63,7 @@ class Verifier:
     def __init__(self, store):
         self.store = store
         self._reports: dict[tuple[str, int], object] = {}
+        self._con = None
 
     # ---- dispatch -------------------------------------------------------------------------------
     def verify(self, claim: Claim) -> Check:
@@ -82,7 +83,10 @@ class Verifier:
         candidates = self._published(claim, period)
         if claim.product is None and claim.metric != "share":
             candidates += self._own(claim, period) + self._mirror(claim, period)
-        if period.annual and claim.product is None:
+        settled = any(_within(claim, c.value) for c in candidates if c.value is not None and not math.isnan(c.value))
+        derivable = claim.kind == "share" or claim.partner in _GROUP_SLUGS  # what the report adds
+        if period.annual and claim.product is None and derivable and not settled:
+            # the monitor's derived figures (a report per reporter and year) only where nothing above agrees
             candidates += self._derived(claim)
         if not candidates:
             return Check(claim, "not checkable", reasons=[self._missing(claim, period)])
@@ -331,11 +335,14 @@ class Verifier:
         return _decide(claim, candidates)
 
     def _sql(self, sql: str, params: list) -> pd.DataFrame:
-        con = self.store.connect()
-        try:
-            return con.execute(sql, params).df()
-        finally:
-            con.close()
+        if self._con is None:
+            self._con = self.store.connect()  # one connection for all the claims of a text
+        return self._con.execute(sql, params).df()
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
 
 # ---- helpers -------------------------------------------------------------------------------------
