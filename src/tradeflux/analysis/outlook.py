@@ -193,17 +193,8 @@ def _basis(stretch: pd.DataFrame) -> str:
 def _implied_previous(con, reporter: str, flow: str) -> dict[tuple[str, str, int], float]:
     """(partner, source, year) -> the year's USD value implied by the next year's published value and y/y rate."""
     metrics = ["exports", "total_exports"] if flow == "export" else ["imports", "total_imports"]
-    rows = con.execute(
-        "SELECT partner, source, year, value, yoy_pct FROM indicators WHERE reporter = ? AND period_kind = 'year' "
-        "AND metric IN (?, ?) AND currency = 'USD' AND yoy_basis = 'USD' AND value IS NOT NULL "
-        "AND yoy_pct IS NOT NULL",
-        [reporter, *metrics],
-    ).df()
-    return {
-        (r.partner, r.source, int(r.year) - 1): float(r.value) / (1 + float(r.yoy_pct) / 100)
-        for r in rows.itertuples()
-        if float(r.yoy_pct) > -100
-    }
+    rows = queries.implied_previous(con, reporter, metrics)
+    return {(r.partner, r.source, int(r.year)): float(r.implied) for r in rows.itertuples()}
 
 
 def _link(partner: str, earlier: pd.DataFrame, later: pd.DataFrame, held, implied) -> tuple[float, str] | None:

@@ -6,6 +6,8 @@ value per fact, with the source that won and why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from tradeflux.analysis.canonical import canonical
@@ -14,6 +16,7 @@ __all__ = [
     "PRODUCT_TOTALS_SQL",
     "annual_usd",
     "declared_by_partners",
+    "implied_previous",
     "indicators",
     "own_flows",
     "product_totals",
@@ -103,3 +106,25 @@ def product_totals(con, country: str) -> pd.DataFrame:
 def indicators(con, country: str) -> pd.DataFrame:
     """Officially reported figures about the country, as reported (money in base units)."""
     return con.execute("SELECT * FROM indicators WHERE reporter = ?", [country]).df()
+
+
+def implied_previous(
+    con, reporter: str, metrics: Sequence[str], *, partner: str | None = None, currency: str = "USD"
+) -> pd.DataFrame:
+    """The year before each published annual value, as its own y/y rate implies: ``value / (1 + yoy_pct/100)``
+    (China's 2024 exports to the US: 420.05 bn / (1 - 20%) = 525.06 bn by the 2025 release). Rate and value
+    in ``currency``. Columns ``partner, source, metric, flow, year`` (the year before), ``implied, value,
+    yoy_pct``."""
+    marks = ", ".join("?" for _ in metrics)
+    sql = (
+        "SELECT partner, source, metric, flow, year, value, yoy_pct FROM indicators WHERE reporter = ? "
+        f"AND period_kind = 'year' AND metric IN ({marks}) AND currency = ? AND yoy_basis = ? "
+        "AND value IS NOT NULL AND yoy_pct IS NOT NULL AND yoy_pct > -100"
+    )
+    params = [reporter, *metrics, currency, currency]
+    if partner is not None:
+        sql += " AND partner = ?"
+        params.append(partner)
+    rows = con.execute(sql, params).df()
+    rows = rows.assign(year=rows.year.astype(int) - 1)
+    return rows.assign(implied=rows.value / (1 + rows.yoy_pct / 100))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from tradeflux._results import Result, jsonable
-from tradeflux.analysis import metrics
+from tradeflux.analysis import metrics, queries
 from tradeflux.analysis.canonical import canonical
 
 __all__ = ["Reconciliation", "reconcile"]
@@ -63,15 +63,11 @@ def _implied(con, reporter: str, partner: str, year: int) -> list[dict]:
     """The reporter's figure for ``year`` as implied by its next release (value and y/y rate, both USD): China's
     2024 exports to the US are 420.05 bn / (1 - 20%) = 525.06 bn by the 2025 release. Not canonical: the gap
     uses it only where the store holds no canonical figure of the reporter's own for that year."""
-    rows = con.execute(
-        "SELECT metric, flow, value, yoy_pct, source FROM indicators WHERE reporter = ? AND partner = ? "
-        "AND period = ? AND currency = 'USD' AND yoy_basis = 'USD' AND value IS NOT NULL AND yoy_pct IS NOT NULL",
-        [reporter, partner, str(year + 1)],
-    ).df()
+    rows = queries.implied_previous(con, reporter, ["exports", "imports"], partner=partner)
     out = []
-    for r in rows.itertuples():
+    for r in rows[rows.year == year].itertuples():
         direction = {"export": "exports", "import": "imports"}.get(r.flow)
-        if direction is None or float(r.yoy_pct) <= -100 or r.metric not in ("exports", "imports"):
+        if direction is None:
             continue
         out.append(
             {
@@ -80,7 +76,7 @@ def _implied(con, reporter: str, partner: str, year: int) -> list[dict]:
                 "declared_by": reporter,
                 "source": r.source,
                 "dataset": f"implied by the {year + 1} release",
-                "value": float(r.value) / (1 + float(r.yoy_pct) / 100),
+                "value": float(r.implied),
                 "valuation": "FOB" if r.flow == "export" else "CIF",
                 "canonical": False,
                 "why": f"{year + 1} value / (1 {float(r.yoy_pct):+.1f}%): the reporter's own figure for {year}",

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from tradeflux.analysis import metrics, queries
 from tradeflux.analysis.claims import Check, Claim, _shown
 from tradeflux.analysis.claims._text import Period
 
@@ -119,21 +120,18 @@ class Verifier:
         out: list[Candidate] = []
         now, before = rows[rows.period == period.label], rows[rows.period == _previous(period).label]
         where = "customs release"
-        if claim.kind == "level" and claim.partner not in (None, "WLD"):
-            following = self._sql(
-                "SELECT value, currency, yoy_pct, yoy_basis FROM indicators WHERE reporter = ? AND partner = ? "
-                "AND metric IN (SELECT unnest(?)) AND period = ? AND value IS NOT NULL AND yoy_pct IS NOT NULL",
-                [claim.reporter, partner, metrics, str(period.year + 1)] if period.annual else [None, None, [], ""],
+        if claim.kind == "level" and claim.partner not in (None, "WLD") and period.annual:
+            following = queries.implied_previous(
+                self._connection(), claim.reporter, metrics, partner=partner, currency=claim.currency or "USD"
             )
-            for r in following.itertuples():
-                if r.currency == (claim.currency or "USD") and r.yoy_basis == r.currency:
-                    out.append(
-                        Candidate(
-                            r.value / (1 + r.yoy_pct / 100),
-                            f"implied by the {period.year + 1} customs release "
-                            f"({_money(r.value, r.currency)}, {r.yoy_pct:+.1f}%)",
-                        )
+            for r in following[following.year == period.year].itertuples():
+                out.append(
+                    Candidate(
+                        r.implied,
+                        f"implied by the {period.year + 1} customs release "
+                        f"({_money(r.value, claim.currency or 'USD')}, {r.yoy_pct:+.1f}%)",
                     )
+                )
         if claim.kind in ("level", "share"):
             for r in now.itertuples():
                 if pd.isna(r.value):
@@ -334,10 +332,13 @@ class Verifier:
                 )
         return _decide(claim, candidates)
 
-    def _sql(self, sql: str, params: list) -> pd.DataFrame:
+    def _connection(self):
         if self._con is None:
             self._con = self.store.connect()  # one connection for all the claims of a text
-        return self._con.execute(sql, params).df()
+        return self._con
+
+    def _sql(self, sql: str, params: list) -> pd.DataFrame:
+        return self._connection().execute(sql, params).df()
 
     def close(self) -> None:
         if self._con is not None:
@@ -411,8 +412,8 @@ def _value(rows: pd.DataFrame, metric: str, period: Period) -> float | None:
 def _growth(now: float, before: float) -> float:
     """y/y in percent; for two deficits, the change in the deficit's size."""
     if before < 0 and now < 0:
-        return (abs(now) / abs(before) - 1) * 100
-    return (now / before - 1) * 100
+        now, before = abs(now), abs(before)
+    return metrics.growth_pct(now, before)[0]
 
 
 def _money(value, currency: str) -> str:
