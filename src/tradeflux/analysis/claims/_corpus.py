@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from importlib import resources
+from urllib.parse import urlparse
 
 import pandas as pd
 
@@ -59,7 +61,51 @@ def load() -> pd.DataFrame:
     return frame
 
 
+def slug_headline(url: str, countries: CountryTable) -> str:
+    """The headline a page's address spells ("/chinas-trade-surplus-hit-a-record" -> "China's Trade
+    Surplus Hit A Record"): the path segment with the most words."""
+    segments = [seg for seg in urlparse(url).path.split("/") if seg]
+    words_of = [[w for w in re.split(r"[-_+]+", re.sub(r"\.\w+$", "", seg)) if w.isalpha()] for seg in segments]
+    words = max(words_of, key=len, default=[])
+    if len(words) < 3:
+        return ""
+    out: list[str] = []
+    for word in words:
+        low = word.lower()
+        if low in ("us", "uk", "eu"):
+            out.append(low.upper())
+        elif low == "s" and out and out[-1] == "U":
+            out[-1] = "U.S."  # "u-s-trade-deficit"
+        elif low == "s" and out:
+            out[-1] += "'s"  # "china-s-foreign-trade"
+        elif len(low) > 3 and low.endswith("s") and countries.match(low[:-1]) not in (None, "WLD"):
+            out.append(low[:-1].title() + "'s")  # "malaysias-exports"
+        else:
+            out.append(low.title())
+    return " ".join(out)
+
+
+def page_subject(url: str, countries: CountryTable) -> str | None:
+    """Who a page is about, as its reader knows from the headline or the site: an official statistics
+    site's country, else the first country its address's headline names."""
+    from tradeflux.analysis.claims import _lexicon as lex
+    from tradeflux.analysis.claims._extract import headline_subject
+
+    host = urlparse(url).netloc.lower()
+    for site, code in lex.OFFICIAL_SITES.items():
+        if host == site or host.endswith("." + site):
+            return code
+    headline = slug_headline(url, countries)
+    return headline_subject(headline, countries) if headline else None
+
+
+# the labellers' names for products the lexicon calls otherwise
+_PRODUCT_LABELS = {"solar_pv": "solar", "mechanical_electrical": "machinery"}
+_AREA_LABELS = {"EA19": "EUZ", "EA20": "EUZ"}  # the euro area of that year
+
+
 def _same(a, b) -> bool:
+    a, b = _AREA_LABELS.get(a, a), _AREA_LABELS.get(b, b)
     a = None if a in (None, "", "WLD") or (isinstance(a, float) and math.isnan(a)) else a
     b = None if b in (None, "", "WLD") or (isinstance(b, float) and math.isnan(b)) else b
     return a == b
@@ -103,7 +149,8 @@ def score(countries: CountryTable, store=None) -> dict:
             text = f"{context}\n{first.sentence}" if context else first.sentence
             offset = len(context) + 1 if context else 0
             day = dt.date.fromisoformat(first.published)
-            got = [c for c in extract(text, countries, today=day) if c.start >= offset]
+            subject = page_subject(first.url, countries)
+            got = [c for c in extract(text, countries, today=day, subject=subject) if c.start >= offset]
             labelled = rows[rows.metric != ""]
             s["sentences"] += 1
             s["extracted"] += len(got)
@@ -129,7 +176,7 @@ def score(countries: CountryTable, store=None) -> dict:
                     for i in loose
                     if _same(got[i].reporter, row.reporter)
                     and _same(got[i].partner, row.partner)
-                    and _same(got[i].product, row.product or None)
+                    and _same(got[i].product, _PRODUCT_LABELS.get(row.product, row.product) or None)
                     and got[i].year == _year(row.period)
                 ]
                 hit = (strict or loose or [None])[0]

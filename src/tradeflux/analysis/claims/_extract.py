@@ -109,6 +109,8 @@ _DEFINING = (
     ("exports", "minus"),
     ("imports", "minus"),
     ("i.e.", "exports"),
+    ("amount", "by"),  # "the amount by which imports are greater than exports"
+    ("value", "by"),
 )
 _SHARE_VERBS = (
     "accounted for",
@@ -127,7 +129,7 @@ _SHARE_VERBS = (
 _PRODUCT_INDEX: dict[str, list[tuple[list[str], str]]] = {}
 for _pid, _phrases in lex.PRODUCTS.items():
     for _ph in _phrases:
-        _words = _ph.replace('"', "").split()
+        _words = [t.low for toks in sentences(_ph.replace('"', "")) for t in toks]  # "food, feeds and ..."
         _PRODUCT_INDEX.setdefault(_words[0], []).append((_words, _pid))
 
 
@@ -185,28 +187,121 @@ def _owners(spans: list[PeriodMention], qs: list[Quantity], toks: list[Token]) -
     return out
 
 
-def _respectively(out: list[Found], toks: list[Token], anchors, places: list[Place], qs: list[Quantity]) -> None:
-    """ "exports and imports fell 11.8% and 9.9%, respectively": the i-th number goes with the i-th metric
-    (or place) of the list before the numbers."""
-    if len(out) < 2:
-        return
-    k = len(out)
-    first_q = min(f.first for f in out)
-    first_tok = next(i for i, t in enumerate(toks) if t.start == first_q)
+_APPOSITION_OPENERS = frozenset({"one", "which", "who", "a", "an", "the", "long", "once", "itself"})
+_LEVEL_VERBS = frozenset({"reached", "stood", "totaled", "totalled", "hit", "was", "amounted", "came"})
+_CHANGE_NOUNS = frozenset(
+    {"surge", "rise", "increase", "jump", "drop", "fall", "decline", "plunge", "growth", "gain", "slump", "widening"}
+)
+
+
+_VOLUME_UNITS = frozenset(
+    {"tons", "tonnes", "ton", "tonne", "barrels", "units", "vehicles", "containers", "teu", "teus"}
+)
+
+
+def _of_volume(toks: list[Token], q: Quantity) -> bool:
+    """ "fell 7.8% to 88 million tons": the percent is that of a volume."""
+    k = q.last + 1
+    if k + 1 >= len(toks) or toks[k].low not in ("to", "from") or toks[k + 1].kind != "num":
+        return False
+    return any(t.low in _VOLUME_UNITS for t in toks[k + 2 : k + 5])
+
+
+def _noun_after(toks: list[Token], last: int) -> int:
+    """Where a figure's noun is when it follows the figure: "20% exports" (last + 1), "a one-fifth surge
+    in its trade surplus" (past the change and "in its")."""
+    k = last + 1
+    if k < len(toks) and toks[k].low in _CHANGE_NOUNS:
+        k += 1
+        while k < len(toks) and k - last <= 5 and toks[k].low in ("in", "its", "the", "of", "their", "trade"):
+            k += 1
+    return k
+
+
+def _names_a_place(toks: list[Token], i: int, word: str) -> bool:
+    """ "the trade surplus for the world's second largest economy": "economy" names the country of a
+    trade figure, not a figure of its own."""
+    if word not in ("economy", "economies"):
+        return False
+    before = [t.low for t in toks[max(0, i - 6) : i]]
+    return any(w in ("for", "of", "from", "to", "with") for w in before) and not any(
+        t.kind == "num" for t in toks[max(0, i - 6) : i]
+    )
+
+
+_PREPOSITIONAL = ("to", "from", "with", "of", "for", "listed")
+
+
+def _tight(toks: list[Token], a: int, b: int) -> bool:
+    """Token b follows token a with at most a preposition and an article between."""
+    return 0 < b - a <= 3 and all(t.low in ("to", "from", "with", "in", "the", "for") for t in toks[a + 1 : b])
+
+
+def _products(toks: list[Token], lo: int, hi: int) -> list[str]:
+    """The products named in toks[lo:hi], in order."""
+    found: list[str] = []
+    i = lo
+    while i < hi:
+        hit = None
+        for words, pid in _PRODUCT_INDEX.get(toks[i].low, ()):
+            if [t.low for t in toks[i : i + len(words)]] == words and (hit is None or len(words) > hit[1]):
+                hit = (pid, len(words))
+        if hit:
+            found.append(hit[0])
+            i += hit[1]
+        else:
+            i += 1
+    return found
+
+
+def _listed_metrics(toks: list[Token], anchors, lo: int, hi: int) -> list[tuple[int, str]]:
+    """The trade metrics named in toks[lo:hi], "exports and imports" counted as two."""
     metrics: list[tuple[int, str]] = []
     for a in anchors:
-        if a[0] < first_tok and a[1] is not None:
+        if lo <= a[0] < hi and a[1] is not None:
             pair = [toks[a[0]].low, toks[a[0] + 2].low if a[0] + 2 < len(toks) else ""]
             if a[1] == "total_trade" and toks[a[0] + 1].low == "and" and set(pair) <= {"exports", "imports"}:
                 metrics += [(a[0], lex.METRIC_WORDS[pair[0]]), (a[0] + 2, lex.METRIC_WORDS[pair[1]])]
             else:
                 metrics.append(a)
-    if len(metrics) >= k:
-        listed = metrics[-k:]
-        if all(listed[j + 1][0] - listed[j][0] <= 6 for j in range(k - 1)):
-            for f, (_, metric) in zip(out, listed, strict=True):
-                f.metric = metric
-            return
+    return metrics
+
+
+def _respectively(out: list[Found], toks: list[Token], anchors, places: list[Place], qs: list[Quantity]) -> None:
+    """ "exports and imports fell 11.8% and 9.9%, respectively": the i-th number goes with the i-th metric
+    (or product, or place) of the list before the numbers. A sentence may hold several such lists ("imports
+    and total trade grew by 3.9% and 0.4%, while exports and the surplus contracted by 2.5% and 37.7%")."""
+    if len(out) < 2:
+        return
+    index = {t.start: i for i, t in enumerate(toks)}
+    firsts = [index[f.first] for f in out]
+    # runs of figures with no trade word between them, each with the metrics named before it
+    runs: list[list[int]] = [[0]]
+    for k in range(1, len(out)):
+        if _listed_metrics(toks, anchors, firsts[k - 1], firsts[k]):
+            runs.append([k])
+        else:
+            runs[-1].append(k)
+    assigned = False
+    for r, run in enumerate(runs):
+        if len(run) < 2:
+            continue
+        lo = firsts[runs[r - 1][-1]] + 1 if r else 0
+        listed = _listed_metrics(toks, anchors, lo, firsts[run[0]])[-len(run) :]
+        if len(listed) == len(run) and all(listed[j + 1][0] - listed[j][0] <= 6 for j in range(len(run) - 1)):
+            for k, (_, metric) in zip(run, listed, strict=True):
+                if out[k].metric != "share":  # "accounted for 12.8% and 14.2% of the world's total"
+                    out[k].metric = metric
+            assigned = True
+    if assigned:
+        return
+    k = len(out)
+    first_tok = min(firsts)
+    products = _products(toks, 0, first_tok)
+    if len(products) == k and len(set(products)) == k:
+        for f, product in zip(out, products, strict=True):
+            f.product = product  # "exports of electric vehicles, 3D printers and robots jumped 13%, 33% and 45%"
+        return
     listed_places = [p for p in places if p.last < first_tok and p.role not in ("excluded", "institution")]
     if len(listed_places) >= k:
         for f, p in zip(out, listed_places[-k:], strict=True):
@@ -285,7 +380,7 @@ class Reader:
                 continue
             code, size = None, 0
             hit = phrase_at(toks, i, lex.GROUP_WORDS, 5) or phrase_at(toks, i, lex.DEMONYMS, 3)
-            if hit and t.text[:1].isupper():
+            if hit and (t.text[:1].isupper() or hit[0] in ("euro area", "eurozone", "euro zone")):
                 key, size = hit
                 if key in ("us", "u.s") and t.text not in ("US", "U.S"):
                     hit = None
@@ -330,6 +425,8 @@ class Reader:
             or (after[0].text == "-" and len(after) > 1 and after[1].low.startswith("bound"))
         ):
             return "to"  # "U.S.-bound shipments"
+        if len(after) > 1 and after[0].text == "(" and (after[1].kind == "num" or after[1].text in "+-−"):
+            return "listed"  # "the Philippines (-45.5%), India (-37.9%)": partners listed with their figures
         before = words_before(toks, i, 3)
         if ends_with(before, lex.EXCLUDING):
             return "excluded"
@@ -353,9 +450,9 @@ class Reader:
         return "subject"
 
     # ---- anchors ----------------------------------------------------------------------------------
-    def anchors(self, toks: list[Token]) -> list[tuple[int, str | None]]:
+    def anchors(self, toks: list[Token], masked: set[int] | None = None) -> list[tuple[int, str | None]]:
         """Trade words (index, metric) and other words (index, None), defining clauses left out."""
-        masked = self._defining(toks)
+        masked = self._defining(toks) if masked is None else masked
         out: list[tuple[int, str | None]] = []
         i, n = 0, len(toks)
         while i < n:
@@ -364,8 +461,8 @@ class Reader:
                 i += 1
                 continue
             hit = phrase_at(toks, i, lex.METRIC_WORDS, 5)
-            other = phrase_at(toks, i, lex.OTHER_WORDS, 2)
-            if other and (not hit or other[1] >= hit[1]):
+            other = phrase_at(toks, i, lex.OTHER_WORDS, 3)
+            if other and (not hit or other[1] >= hit[1]) and not _names_a_place(toks, i, other[0]):
                 out.append((i, None))
                 i += other[1]
                 continue
@@ -385,6 +482,29 @@ class Reader:
     @staticmethod
     def _defining(toks: list[Token]) -> set[int]:
         masked: set[int] = set()
+        for i in range(1, len(toks) - 1):
+            # "China's surplus, the value of goods it sold abroad versus its imports, reached ..."
+            if toks[i].text == "," and toks[i - 1].low in ("surplus", "deficit", "balance", "gap"):
+                j = i + 1
+                while j < len(toks) and j - i <= 25 and toks[j].text not in (",", ";", ")", "—", "–"):
+                    j += 1
+                if any(t.low in ("versus", "minus", "than", "between", "difference") for t in toks[i + 1 : j]):
+                    masked.update(range(i + 1, j))
+        for i, t in enumerate(toks):
+            # "China's surplus with the US, one of the irritants that prompted Trump to hike tariffs, widened":
+            # an apposition without a figure, closed by a comma and the verb of the figure
+            if t.text != "," or i + 1 >= len(toks) or toks[i + 1].low not in _APPOSITION_OPENERS:
+                continue
+            j = i + 1
+            while j < len(toks) and j - i <= 25 and toks[j].text not in (",", ";", "(", ")", "—", "–", "."):
+                j += 1
+            if (
+                j + 1 < len(toks)
+                and toks[j].text == ","
+                and not any(k.kind == "num" for k in toks[i + 1 : j])
+                and (toks[j + 1].low in lex.UP or toks[j + 1].low in lex.DOWN or toks[j + 1].low in _LEVEL_VERBS)
+            ):
+                masked.update(range(i + 1, j))
         for i in range(len(toks) - 1):
             if (toks[i].low, toks[i + 1].low) in _DEFINING:
                 j = i
@@ -404,8 +524,9 @@ class Reader:
 
     def sentence(self, toks: list[Token]) -> list[Found]:
         qs = quantities(toks, self.yen)
-        places = self.places(toks)
-        anchors = self.anchors(toks)
+        masked = self._defining(toks)
+        places = [p for p in self.places(toks) if p.first not in masked]
+        anchors = self.anchors(toks, masked)
         spans = periods(toks, self.date, self.context.year if self.context else None)
         out: list[Found] = []
         frame: Frame | None = None
@@ -417,6 +538,9 @@ class Reader:
             (p.code for p in places if p.role == "institution"), None
         )
         owners = _owners(spans, qs, toks)
+        conditional_end = -1
+        if lows and lows[0] in ("if", "unless", "should"):
+            conditional_end = next((k for k, t in enumerate(toks) if t.text == ","), len(toks))
         trade_anchors = [a for a in anchors if a[1] is not None]
         for qi, q in enumerate(qs):
             start = prev.last + 1 if prev else 0
@@ -454,7 +578,7 @@ class Reader:
             new_anchor = [a for a in anchors if start <= a[0] < q.first]
             broke = any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(start, q.first))
             governing = new_anchor[-1] if new_anchor else None
-            post = [a for a in anchors if a[0] == q.last + 1 and a[1] is not None]
+            post = [a for a in anchors if q.last < a[0] <= _noun_after(toks, q.last) and a[1] is not None]
             if post and not new_anchor:
                 governing = post[0]
             if governing is None and frame is None:
@@ -479,17 +603,42 @@ class Reader:
                     for a in anchors
                     if a[1] == "tariff"
                     and q.first - 16 <= a[0] < q.first
-                    and not any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(a[0], q.first))
+                    and not any(lows[k] in _BREAKS or toks[k].text in (";", ",") for k in range(a[0], q.first))
+                    and (governing is None or any(lows[k] in ("on", "against") for k in range(a[0], governing[0])))
                 ]
                 if near:  # "duties on Chinese imports to 145%": the rate of the tariff, not the imports
                     governing, metric = near[-1], "tariff"
             anchor = governing[0] if governing is not None else frame.anchor
             lo = min(start, anchor) if fresh and not new_anchor else start
             # a forecast or a plan is not a claim of fact
-            if any(lows[k] in lex.MODAL and toks[k].text != "May" for k in range(max(lo, anchor - 4), q.first)):
+            if any(
+                lows[k] in lex.MODAL and toks[k].text != "May"
+                for k in range(max(lo, min(anchor, q.first) - 4), q.first)
+            ) or (q.last < conditional_end):  # "If Trump decides on tariffs of 25 percent, ..."
+                prev = q
+                continue
+            if q.unit in ("pct", "pp") and _of_volume(toks, q):
+                prev = q
+                continue  # "fell 7.8% to 88 million tons": a change in volume
+            if any(a[1] is None and q.last < a[0] <= q.last + 2 for a in anchors):
                 prev = q
                 continue
             local = [p for p in places if lo <= p.first < q.first and p.role not in ("excluded", "institution")]
+            # "22% from Taiwan, 17% from South Korea": a place right after a figure is that figure's;
+            # "exported $136.6 billion to the US and imported $13.1 billion": so is one before a new verb
+            own_after = any(
+                _tight(toks, q.last, p.first) for p in places if p.first > q.last and p.role in _PREPOSITIONAL
+            )
+            if prev_found is not None and prev is not None:
+                cut = new_anchor[-1][0] if new_anchor else None
+                local = [
+                    p
+                    for p in local
+                    if not (
+                        p.role in _PREPOSITIONAL
+                        and ((own_after and _tight(toks, prev.last, p.first)) or (cut is not None and p.first < cut))
+                    )
+                ]
             after = [
                 p
                 for p in places
@@ -497,7 +646,13 @@ class Reader:
                 and p.role not in ("excluded", "institution")
                 and not any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(q.last, p.first))
             ]
-            reporter, partner = self._sides(metric, local, after if fresh else [], toks, q, anchor)
+            reporter, partner = self._sides(metric, local, after if fresh or own_after else [], toks, q, anchor)
+            pair = [p.code for p in local + after if p.role in ("between_a", "between_b")]
+            if len(pair) >= 2 and (reporter, partner) == (pair[0], pair[1]):
+                source = next((p.code for p in places if p.role == "institution"), None)
+                speaker = source if source in pair else self.subject
+                if speaker == partner:  # "trade between Russia and China ..., Chinese customs data showed"
+                    reporter, partner = partner, reporter
             if not fresh:
                 if reporter is not None and partner is None and reporter == frame.partner:
                     partner = frame.reporter  # "China raises tariffs on US goods ... after Trump's 145% levy"
@@ -506,7 +661,13 @@ class Reader:
             if reporter is None:
                 reporter = sentence_subject if sentence_subject != partner else None
                 reporter = reporter or self.subject
-            product = self._product(toks, lo, q.first) or (frame.product if not fresh else None)
+            if reporter is None and lex.OWN_CURRENCY.get(q.unit) != partner:
+                reporter = lex.OWN_CURRENCY.get(q.unit)
+            product = (
+                self._product(toks, lo, q.first)
+                or self._product_after(toks, q, nxt_first)
+                or (frame.product if not fresh else None)
+            )
             direction = self._direction(toks, lo, q)
             if direction is None and not fresh:
                 direction = frame.direction
@@ -524,20 +685,28 @@ class Reader:
                     and (not anchors or s.first < anchors[0][0] or s.first == 0 or lows[s.first - 1] == "in")
                 ]
                 free = [spans[k].period for k, owner in enumerate(owners) if owner is None and spans[k].period]
-                stated = [m.period for m in spans if m.period is not None]
-                period = (opening or free or stated or [None])[-1] or self.recent or self.context
+                stated = [
+                    m.period
+                    for k, m in enumerate(spans)
+                    if m.period is not None and not (m.bound_to_next and owners[k] not in (None, qi))
+                ]  # "2021's explosive 29.9% gain" is that figure's year only
+                in_force = (
+                    Period(self.date.year) if metric == "tariff" and self.date else None
+                )  # "maintains 25% tariffs"
+                period = (opening or free or stated or [None])[-1] or self.recent or in_force or self.context
             if self.date is not None and period is not None and period.year > self.date.year:
                 prev = q
                 continue  # "USD 500 billion by 2023" in a 2012 text: a target, not a fact
-            tail = lows[q.last + 1 : q.last + 6]
-            if metric == "exports" and "more" in tail and any(w in ("imported", "imports") for w in tail):
+            tail = lows[q.last + 1 : q.last + 10]  # past a conversion "($270 billion)"
+            than = [k for k in range(len(tail) - 1) if tail[k : k + 2] == ["more", "than"]]
+            if metric == "exports" and than and any(w in ("imported", "imports") for w in tail[than[0] :]):
                 metric = "balance"  # "exported goods worth 253 billion euros more than it imported"
             kind, value, tolerance = self._kind(metric, q, toks, direction, lo)
             if kind is None:
                 prev = q
                 continue
             earlier = [s for k, s in enumerate(spans) if owners[k] == qi and s.year_before]
-            if kind == "level" and earlier and not owned and period is not None:
+            if kind == "level" and earlier and not owned and period is not None and lows[q.first - 1] != "to":
                 # "up from $823 billion a year earlier": the figure of the year before
                 period = Period(period.year - 1, period.first_month, period.last_month)
             if kind == "share":
@@ -618,8 +787,8 @@ class Reader:
         reporters = [f.reporter for f in out if f.reporter]
         if reporters:
             self.subject = reporters[-1]
-        elif sentence_subject and trade_anchors:
-            self.subject = sentence_subject
+        elif sentence_subject and (trade_anchors or self.subject is None):
+            self.subject = sentence_subject  # "In 2025, China surpassed this milestone ...": who it is about
         self.others.extend(p.code for p in places if p.role != "excluded")
         return out
 
@@ -683,6 +852,8 @@ class Reader:
                 return "reporter" if metric == "exports" else "partner"
             if p.role == "to":
                 return "reporter" if metric == "imports" else "partner"
+            if p.role == "listed":
+                return "partner"
             if p.role == "for":  # "the trade deficit for the U.S."
                 return "reporter" if metric in ("balance", "total_trade") else "partner"
             return "partner"
@@ -711,23 +882,23 @@ class Reader:
 
     @staticmethod
     def _product(toks, lo: int, hi: int) -> str | None:
-        found: list[str] = []
-        i = lo
-        while i < hi:
-            hit = None
-            for words, pid in _PRODUCT_INDEX.get(toks[i].low, ()):
-                if [t.low for t in toks[i : i + len(words)]] == words and (hit is None or len(words) > hit[1]):
-                    hit = (pid, len(words))
-            if hit:
-                found.append(hit[0])
-                i += hit[1]
-            else:
-                i += 1
+        found = _products(toks, lo, hi)
         if {"electric_vehicles", "lithium_batteries", "solar"} <= set(found) or (
             len({"electric_vehicles", "lithium_batteries", "solar"} & set(found)) >= 2
         ):
             return "new_three"
         return found[-1] if found else None
+
+    @classmethod
+    def _product_after(cls, toks, q: Quantity, hi: int) -> str | None:
+        """A product named just after its amount: "$9.1 billion of U.S. farm produce", "$12.4 billion in
+        soybeans", "$147.4 billion worth of food, feeds and beverages"."""
+        k = q.last + 1
+        if k < len(toks) and toks[k].low == "worth":
+            k += 1
+        if k >= len(toks) or toks[k].low not in ("of", "in"):
+            return None
+        return cls._product(toks, k + 1, min(hi, k + 6))
 
     @staticmethod
     def _direction(toks, lo: int, q: Quantity) -> str | None:
@@ -754,8 +925,8 @@ class Reader:
             after = " ".join(lows[q.last + 1 : q.last + 5])
             if any(after.startswith("of " + w) or after.startswith("of the " + w) for w in lex.SHARE_OF_OTHER):
                 return None, 0.0, 0.0
-            if metric == "tariff":
-                return "rate", q.value, q.step / 2
+            if metric == "tariff":  # "an increase of 15.4 percentage points" in a tariff rate is a change
+                return ("change" if q.unit == "pp" else "rate"), q.value, q.step / 2
             before = " ".join(lows[max(lo, q.first - 6) : q.first])
             of_trade = after.startswith("of ") and any(
                 w in lows[q.last + 1 : q.last + 6] for w in ("exports", "imports", "trade", "shipments", "total")
@@ -773,7 +944,8 @@ class Reader:
         last_word = before.split()[-1] if before else ""
         then = lows[q.last + 1] if q.last + 1 < len(lows) else ""
         if last_word in ("up", "down") or (
-            (last_word in lex.UP or last_word in lex.DOWN) and then in ("to", "from", "(", "over", "compared")
+            (last_word in lex.UP or last_word in lex.DOWN)
+            and (then in ("to", "from", "(", "over", "compared") or lows[q.last + 1 : q.last + 3] == [",", "or"])
         ):
             return None, 0.0, 0.0  # "down $10.9 billion from the previous year": a change in money
         if ends_with(before, ("by", "of")) and any(
@@ -857,3 +1029,14 @@ class Reader:
                 )
             )
         return out
+
+
+def headline_subject(headline: str, countries: CountryTable) -> str | None:
+    """The country a headline is about: its first place that is not a partner ("China's trade surplus
+    hits record" -> CHN), else None."""
+    reader = Reader(countries, None, None, headline)
+    for toks in sentences(headline):
+        for place in reader.places(toks):
+            if place.role in ("subject", "institution", "of", "for"):
+                return place.code
+    return None

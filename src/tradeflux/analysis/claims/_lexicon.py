@@ -40,6 +40,9 @@ METRIC_WORDS: dict[str, str] = {
     "total value of imports and exports": "total_trade",
     "exports": "exports",
     "export": "exports",
+    "export revenue": "exports",
+    "export revenues": "exports",
+    "export earnings": "exports",
     "exported": "exports",
     "exporting": "exports",
     "shipments": "exports",
@@ -137,6 +140,10 @@ OTHER_WORDS = frozenset(
         "firms",
         "services surplus",
         "surplus in services",
+        "export volumes",
+        "import volumes",
+        "export volume",
+        "import volume",
         "deficit in services",
         "current account surplus",
         "current account deficit",
@@ -334,6 +341,9 @@ MODAL = frozenset(
         "proposes",
         "anticipate",
         "anticipated",
+        "considering",
+        "considers",
+        "mulling",
     ]
 )
 
@@ -389,6 +399,7 @@ CURRENCY_SIGNS: dict[str, str] = {
     "rmb": "CNY",
     "cny": "CNY",
     "rm": "MYR",
+    "sr": "SAR",
     "₹": "INR",
     "rs": "INR",
     "inr": "INR",
@@ -605,7 +616,7 @@ PRODUCTS: dict[str, tuple[str, ...]] = {
     "soybeans": ("soybeans", "soybean", "soya beans", "soy"),
     "steel": ("steel",),
     "aluminium": ("aluminium", "aluminum"),
-    "semiconductors": ("semiconductors", "chips", "integrated circuits", "semiconductor"),
+    "semiconductors": ("semiconductors", "chips", "integrated circuits", "semiconductor", "ic", "ics"),
     "cars": ("cars", "autos", "automobiles", "vehicles", "auto"),
     "crude_oil": ("crude oil", "crude", "oil"),
     "rare_earths": ("rare earths", "rare-earth", "rare earth"),
@@ -634,6 +645,11 @@ PRODUCTS: dict[str, tuple[str, ...]] = {
     "pharmaceuticals": ("pharmaceuticals", "medicines", "drugs"),
     "electronics": ("electronics", "electronic products", "electronic goods"),
     "computers": ("computers", "laptops"),
+    "industrial_robots": ("industrial robots",),
+    "3d_printers": ("3d printers", "3-d printers"),
+    "manufactured_goods": ("manufactured goods", "manufactured products", "manufactures"),
+    "non_oil": ("non-oil", "non oil"),
+    "food_feeds_beverages": ("food, feeds and beverages", "foods, feeds, and beverages"),
 }
 MONTHS: dict[str, int] = {
     "january": 1,
@@ -749,3 +765,39 @@ ORDINALS: dict[str, int] = {
 }
 # A bare "$" is the reporter's own dollar for these reporters' releases.
 OWN_DOLLARS = {"CAN": "CAD", "AUS": "AUD", "NZL": "NZD", "SGP": "SGD", "HKG": "HKD", "TWN": "TWD"}
+
+# a currency only one reporter states its trade in: "climbed 8 percent to CNY7.55 trillion"
+OWN_CURRENCY = {"CNY": "CHN", "GBP": "GBR", "JPY": "JPN", "KRW": "KOR", "INR": "IND", "VND": "VNM", "BRL": "BRA"}
+
+# official statistics sites: a page there is about its country's trade
+OFFICIAL_SITES = {
+    "bea.gov": "USA",
+    "census.gov": "USA",
+    "ustr.gov": "USA",
+    "customs.gov.cn": "CHN",
+    "stats.gov.cn": "CHN",
+    "ons.gov.uk": "GBR",
+    "destatis.de": "DEU",
+    "singstat.gov.sg": "SGP",
+    "enterprisesg.gov.sg": "SGP",
+    "customs.go.jp": "JPN",
+    "statcan.gc.ca": "CAN",
+    "abs.gov.au": "AUS",
+    "customs.gov.vn": "VNM",
+}
+
+# fractions written in words, as percent: "by more than a fifth", "dropped by more than two-fifths"
+FRACTIONS = {
+    "half": 50.0,
+    "one-half": 50.0,
+    "third": 100 / 3,
+    "one-third": 100 / 3,
+    "two-thirds": 200 / 3,
+    "quarter": 25.0,
+    "one-quarter": 25.0,
+    "three-quarters": 75.0,
+    "fifth": 20.0,
+    "one-fifth": 20.0,
+    "two-fifths": 40.0,
+    "three-fifths": 60.0,
+}

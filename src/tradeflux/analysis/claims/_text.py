@@ -20,6 +20,7 @@ _TOKEN = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)"
     r"|(?P<cur>US\$|U\.S\.\$|HK\$|NT\$|[RCAS]\$|\$|€|£|¥|₹|₩)"
     r"|(?P<abbr>(?:[A-Za-z]\.){2,})"
+    r"|(?P<poss>['’]s\b)"
     r"|(?P<word>[^\W\d_](?:[^\W\d_]|['’´\-&])*)"
     r"|(?P<punct>[%(),;:—–−+\-\"“”‘’\[\]!?./])"
 )
@@ -42,6 +43,10 @@ def tokens(text: str, offset: int = 0) -> list[Token]:
         raw = m.group(0)
         low = raw.lower()
         possessive = False
+        if kind == "poss":
+            if out:
+                out[-1].possessive = True  # "2019's 0.5 per cent gain"
+            continue
         if kind == "word":
             low = low.replace("’", "'").replace("´", "'")
             if low.endswith("'s"):
@@ -174,16 +179,34 @@ def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
                 or (toks[i + 1].low == "per" and i + 2 < n and toks[i + 2].low == "cent")
             )
         )
+        fraction = _fraction(toks, i)
+        if fraction is not None:
+            out.append(fraction)
+            continue
         if tok.kind != "num" and not spelled:
             continue
         first, j = i, i + 1
+        grouped = (  # "€1 741.9 bn": thousands grouped by a space
+            j + 1 < n
+            and len(tok.text) <= 3
+            and tok.text.isdigit()
+            and toks[j].kind == "num"
+            and toks[j].start == tok.end + 1
+            and len(toks[j].text.split(".")[0]) == 3
+            and "," not in toks[j].text
+            and phrase_at(toks, j + 1, lex.SCALES, 2) is not None
+            and i > 0
+            and toks[i - 1].kind == "cur"
+        )
+        if grouped:
+            j += 1
         currency = None
         if i > 0:
             prev = toks[i - 1]
             sign = (
                 prev.low
                 if prev.kind == "cur"
-                else (prev.low if prev.low in ("usd", "rmb", "eur", "rs", "inr", "krw", "gbp", "cny", "rm") else None)
+                else (prev.low if prev.low in lex.CURRENCY_SIGNS and prev.kind == "word" else None)
             )
             if sign is not None and prev.end >= tok.start - 1:
                 currency = yen if sign == "¥" else lex.CURRENCY_SIGNS.get(sign)
@@ -217,6 +240,8 @@ def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
             continue
         try:
             number = lex.NUMBER_WORDS[tok.low] if spelled else float(tok.text.replace(",", ""))
+            if grouped:
+                number = number * 1000 + float(toks[i + 1].text)
         except ValueError:
             continue
         if unit in ("pct", "pp"):
@@ -228,13 +253,33 @@ def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
             out.append(Quantity(first, j - 1, i, number, unit, 1.0 if spelled else _step(tok.text, 1.0), sign))
         else:
             bare = first == i - 1 and toks[i - 1].text == "$"
-            step = scale if spelled else _step(tok.text, scale)
+            step = scale if spelled else _step(toks[i + 1].text if grouped else tok.text, scale)
             sign = 0
             minus = first > 0 and toks[first - 1].text in ("-", "−") and toks[first - 1].end == toks[first].start
             if minus and not (first > 1 and toks[first - 2].kind == "num"):
                 sign, first = -1, first - 1  # "-$50 billion"
             out.append(Quantity(first, j - 1, i, number * scale, unit, step, sign, bare_dollar=bare))
     return out
+
+
+_FRACTION_VERBS = frozenset(
+    {"surge", "rise", "increase", "jump", "drop", "fall", "decline", "plunge", "slump", "growth", "gain"}
+)
+
+
+def _fraction(toks: list[Token], i: int) -> Quantity | None:
+    """ "cut ... by more than a fifth", "a one-fifth surge": a fraction written in words, as percent."""
+    tok = toks[i]
+    if tok.kind != "word" or tok.low not in lex.FRACTIONS:
+        return None
+    first = i - 1 if i > 0 and toks[i - 1].low in ("a", "one") and "-" not in tok.low else i
+    if first == i and tok.low in ("fifth", "third", "quarter", "half") and tok.low != "half":
+        return None  # "fifth" alone is an ordinal
+    before = [t.low for t in toks[max(0, first - 3) : first]]
+    after = toks[i + 1].low if i + 1 < len(toks) else ""
+    if "by" not in before and after not in _FRACTION_VERBS:
+        return None
+    return Quantity(first, i, i, lex.FRACTIONS[tok.low], "pct", 5.0)
 
 
 def is_year(tok: Token) -> bool:
@@ -325,14 +370,23 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
                     year = date.year if month >= 1 else date.year - 1
                     month = month if month >= 1 else 12
                     period = Period(year, month, month)
-                out.append(PeriodMention(i, i + 1, None if base else period, toks[i + 1].possessive))
+                same = ends_with(before, ("same period", "same month", "same quarter")) is not None
+                out.append(
+                    PeriodMention(
+                        i,
+                        i + 1,
+                        None if base else period,
+                        toks[i + 1].possessive,
+                        year_before=same and toks[i + 1].low == "year",  # "in the same period last year"
+                    )
+                )
             i += 2
             continue
         if t.low in ("first", "second", "third", "fourth") and i + 1 < n:
             nxt = toks[i + 1]
             span = None
             k = ("first", "second", "third", "fourth").index(t.low) + 1
-            if nxt.low == "half" and k <= 2:
+            if nxt.low in ("half", "semester") and k <= 2:
                 span, last = (6 * k - 5, 6 * k), i + 1
             elif nxt.low == "quarter":
                 span, last = (3 * k - 2, 3 * k), i + 1
@@ -349,7 +403,7 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
                 )
                 end = _year_index(toks, last) if stated else last
                 if year:
-                    out.append(PeriodMention(i, end, Period(year, *span)))
+                    out.append(PeriodMention(i, end, None if base else Period(year, *span)))
                 i = end + 1
                 continue
         if t.low in ("h", "q") and t.text.isupper() and i + 1 < n and toks[i + 1].text in ("1", "2", "3", "4"):
@@ -374,6 +428,7 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
         month = _month(t)
         if month is not None and (
             (i + 1 < n and toks[i + 1].kind == "num" and len(toks[i + 1].text) <= 2)
+            or (i + 2 < n and toks[i + 1].text == "." and toks[i + 2].kind == "num" and len(toks[i + 2].text) <= 2)
             or (i > 0 and toks[i - 1].low in ("early", "late", "mid", "mid-", "end", "on"))
         ):
             i += 1  # "August 1", "in early September": a date, not the period of a figure
@@ -387,6 +442,8 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
                     month, end_month = lex.MONTHS[parts[0]], lex.MONTHS[parts[1]]
             elif i + 2 < n and toks[i + 1].text in ("-", "–", "to", "through", "and") and _month(toks[i + 2]):
                 end_month, last = _month(toks[i + 2]), i + 2
+                if before.endswith("from"):
+                    base = False  # "trade from January to May 2018": a span, not a base
             year = _year_after(toks, last)
             if year is not None:
                 last += 1 if toks[last + 1].kind == "num" else 2
