@@ -229,6 +229,7 @@ def _names_a_place(toks: list[Token], i: int, word: str) -> bool:
     )
 
 
+_OVERALL = frozenset({"total", "overall", "aggregate"})
 _PREPOSITIONAL = ("to", "from", "with", "of", "for", "listed")
 
 
@@ -267,7 +268,9 @@ def _listed_metrics(toks: list[Token], anchors, lo: int, hi: int) -> list[tuple[
     return metrics
 
 
-def _respectively(out: list[Found], toks: list[Token], anchors, places: list[Place], qs: list[Quantity]) -> None:
+def _respectively(
+    out: list[Found], toks: list[Token], anchors, places: list[Place], subject: str | None = None
+) -> None:
     """ "exports and imports fell 11.8% and 9.9%, respectively": the i-th number goes with the i-th metric
     (or product, or place) of the list before the numbers. A sentence may hold several such lists ("imports
     and total trade grew by 3.9% and 0.4%, while exports and the surplus contracted by 2.5% and 37.7%")."""
@@ -304,8 +307,27 @@ def _respectively(out: list[Found], toks: list[Token], anchors, places: list[Pla
         return
     listed_places = [p for p in places if p.last < first_tok and p.role not in ("excluded", "institution")]
     if len(listed_places) >= k:
+        codes = {p.code for p in listed_places[-k:]}
         for f, p in zip(out, listed_places[-k:], strict=True):
             f.partner = p.code
+            if f.reporter in codes:  # "my country's exports to ASEAN, Latin America and Africa"
+                f.reporter = subject
+        return
+    # "that with Latin America and Africa grew 6.5 percent and 18 percent to CNY3.93 trillion and CNY2.49
+    # trillion, respectively": each group of figures after a list of places follows the list's order
+    for r in range(len(firsts) - 1, -1, -1):
+        lo = firsts[r - 1] + 1 if r else 0
+        listed = [p for p in places if lo <= p.first < firsts[r] and p.role not in ("excluded", "institution")]
+        if len(listed) >= 2:
+            tail = out[r:]
+            m = len(listed)
+            if len(tail) % m == 0:
+                codes = {p.code for p in listed}
+                for j, f in enumerate(tail):
+                    f.partner = listed[j % m].code
+                    if f.reporter in codes:
+                        f.reporter = subject
+            return
 
 
 @dataclass(slots=True)
@@ -400,6 +422,26 @@ class Reader:
                     if found and found != "WLD":
                         code, size = ("EU27" if found == "EUU" else found), k
                         break
+            if code is None and "-" in t.low and t.text[:1].isupper():
+                pair = [self._place_word(w) for w in t.low.split("-")]
+                if len(pair) == 2 and all(pair) and pair[0] != pair[1]:
+                    # "China-Africa trade", "US-China trade": the two sides of one trade
+                    out.append(Place(i, i, pair[0], "between_a"))
+                    out.append(Place(i, i, pair[1], "between_b"))
+                    i += 1
+                    continue
+            if (
+                code is None
+                and t.low == "the"
+                and 0 < i < n - 1
+                and toks[i + 1].low == "country"
+                and toks[i - 1].low in ("from", "to", "with")
+            ):
+                named = [p.code for p in out] or self.others
+                if named:  # "imports from the country": the economy named last
+                    out.append(Place(i, i + 1, named[-1], self._role(toks, i, i + 1)))
+                i += 2
+                continue
             if code is None:
                 inst = phrase_at(toks, i, lex.INSTITUTIONS, 5)
                 if inst and t.text[:1].isupper():
@@ -416,6 +458,14 @@ class Reader:
             elif b.role == "subject" and a.role not in ("institution", "excluded") and _coordinated(toks, a, b):
                 b.role = a.role  # "from Canada (-10%), the EU (-11%)": the list keeps its preposition
         return out
+
+    def _place_word(self, word: str) -> str | None:
+        """The economy one word names ("china", "us", "africa"), or None."""
+        code = lex.GROUP_WORDS.get(word) or lex.DEMONYMS.get(word)
+        if code is None and word not in lex.NOT_PLACES:
+            found = self._name(word)
+            code = None if found in (None, "WLD") else ("EU27" if found == "EUU" else found)
+        return code
 
     @staticmethod
     def _role(toks: list[Token], i: int, last: int | None = None) -> str:
@@ -660,6 +710,8 @@ class Reader:
                 partner = partner or frame.partner
             if reporter is None:
                 reporter = sentence_subject if sentence_subject != partner else None
+                if reporter is None and prev_found is not None and prev_found.reporter != partner:
+                    reporter = prev_found.reporter  # "China-Africa trade rose 14.4%, with exports to Africa ..."
                 reporter = reporter or self.subject
             if reporter is None and lex.OWN_CURRENCY.get(q.unit) != partner:
                 reporter = lex.OWN_CURRENCY.get(q.unit)
@@ -714,6 +766,12 @@ class Reader:
                 reporter, partner = self._share_sides(toks, q, places, reporter, partner)
             if metric == "tariff":
                 reporter, partner = self._tariff_sides(reporter, partner, local + after, places, q)
+                named_partner = any(p.code == partner for p in local + after)
+                if not named_partner and any(w in _OVERALL for w in lows[max(0, anchor - 5) : anchor + 1]):
+                    partner = None  # "the total U.S. average effective tariff rate": on all imports
+                owner = next((p for p in places if p.last == q.first - 1 and toks[p.last].possessive), None)
+                if owner is not None and owner.code != reporter:  # "after Trump's 145% levy"
+                    reporter, partner = owner.code, (reporter if reporter != owner.code else partner)
             if reporter == partner:
                 partner = None
             if metric == "balance" and kind == "level":
@@ -773,7 +831,7 @@ class Reader:
             )
             prev, prev_found, prev_found_q = q, found, q
         if "respectively" in lows:
-            _respectively(out, toks, anchors, places, qs)
+            _respectively(out, toks, anchors, places, self.subject)
         out.extend(self._multiples(toks, anchors, places, spans))
         # what carries to the next sentence
         explicit = [s.period for s in spans if s.period is not None and s.period.annual and not s.bound_to_next]
@@ -1037,6 +1095,7 @@ def headline_subject(headline: str, countries: CountryTable) -> str | None:
     reader = Reader(countries, None, None, headline)
     for toks in sentences(headline):
         for place in reader.places(toks):
-            if place.role in ("subject", "institution", "of", "for"):
+            circumstance = place.first > 0 and toks[place.first - 1].low in ("after", "despite", "amid", "before", "since")
+            if place.role in ("subject", "institution", "of", "for") and not circumstance:
                 return place.code
     return None
