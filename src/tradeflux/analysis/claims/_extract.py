@@ -1095,7 +1095,13 @@ def headline_subject(headline: str, countries: CountryTable) -> str | None:
     reader = Reader(countries, None, None, headline)
     for toks in sentences(headline):
         for place in reader.places(toks):
-            circumstance = place.first > 0 and toks[place.first - 1].low in ("after", "despite", "amid", "before", "since")
+            circumstance = place.first > 0 and toks[place.first - 1].low in (
+                "after",
+                "despite",
+                "amid",
+                "before",
+                "since",
+            )
             if place.role in ("subject", "institution", "of", "for") and not circumstance:
                 return place.code
     return None
