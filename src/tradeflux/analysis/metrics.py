@@ -427,31 +427,40 @@ def group_growth(
     *,
     min_coverage_pct: float = MIN_COVERAGE_PCT,
 ) -> dict:
-    """A group's value and growth over its members matched in both years (each year's membership).
+    """A group's value and growth on the members of both years (constant membership: the EU's growth over
+    2019-2020 is that of the 27 members that stayed, the United Kingdom named as the change).
 
-    ``coverage_pct`` is the share of the group's base-year value (members present in the base year)
-    that is matched; below ``min_coverage_pct`` no growth is given. ``missing`` lists members with
-    no matched value, the largest first.
+    ``value`` and ``base_value`` are over the members matched in both years; ``coverage_pct`` is their share
+    of the base-year value of the members of both years; below ``min_coverage_pct`` no growth is given.
+    ``missing`` lists members with no matched value, the largest first; ``left`` and ``joined`` the
+    membership changes between the two years.
     """
-    base_rows = partners[partners.partner.isin(base_members)]
-    base_all = float(base_rows.base_value.sum())
-    both = partners[partners.partner.isin(set(members) & set(base_members)) & partners.matched]
+    constant = set(members) & set(base_members)
+    base_all = float(partners[partners.partner.isin(constant)].base_value.sum())
+    both = partners[partners.partner.isin(constant) & partners.matched]
     value, base = float(both.value.sum()), float(both.base_value.sum())
     coverage = base / base_all * 100 if base_all else float("nan")
     growth = (value / base - 1) * 100 if base and coverage >= min_coverage_pct else float("nan")
     known = set(partners.partner)
-    unmatched = [m for m in sorted(set(members) | set(base_members)) if m not in set(both.partner)]
+    unmatched = [m for m in sorted(constant) if m not in set(both.partner)]
     weights = partners.set_index("partner").base_value.reindex(unmatched).fillna(0.0)
     missing = [m for m in weights.sort_values(ascending=False).index]
-    note = (
-        None
-        if not math.isnan(growth)
-        else (
+    left, joined = sorted(set(base_members) - set(members)), sorted(set(members) - set(base_members))
+    if math.isnan(growth):
+        note = (
             f"no growth: matched members cover {coverage:.1f}% of the group's base (below {min_coverage_pct:.0f}%)"
             if base_all
             else "no member has data in the base year"
         )
-    )
+    elif left or joined:
+        change = "; ".join(
+            part
+            for part in (f"left: {', '.join(left)}" if left else "", f"joined: {', '.join(joined)}" if joined else "")
+            if part
+        )
+        note = f"on the {len(constant)} members of both years ({change})"
+    else:
+        note = None
     return {
         "value": value,
         "base_value": base,
@@ -461,6 +470,8 @@ def group_growth(
         "matched": len(both),
         "missing": missing,
         "missing_without_data": sorted(set(missing) - known),
+        "left": left,
+        "joined": joined,
         "note": note,
     }
 

@@ -337,21 +337,32 @@ def _balance(ctx: _Context) -> None:
     _others(ctx)
 
 
+_OWN_TOTALS = "((source = 'comtrade-mirror' AND dataset = 'totals') OR (source = 'gacc' AND dataset = 'headlines'))"
+
+
 def _others(ctx: _Context) -> None:
-    """The largest surplus any other economy reported in IMF DOTS, with the caveat the data carry."""
-    world = ctx.con.execute(
-        "SELECT reporter, year, sum(CASE WHEN flow = 'export' THEN value END) - sum(CASE WHEN flow = 'import' THEN value END) "
-        "AS balance FROM flows WHERE source = 'imf-dots' AND dataset = 'totals' AND partner = 'WLD' AND NOT mirror "
-        "AND reporter NOT LIKE 'AGG:%' AND reporter NOT IN ('WLD', 'EUU', ?) AND year <= ? GROUP BY reporter, year",
-        [ctx.country, ctx.year],
+    """The largest surplus any other economy reported: its customs totals where the store holds them (China's
+    15 years of Comtrade and customs totals), else IMF DOTS, with the caveat the data carry."""
+    balances = (
+        "SELECT reporter, year, '{basis}' AS basis, sum(CASE WHEN flow = 'export' THEN value END) - "
+        "sum(CASE WHEN flow = 'import' THEN value END) AS balance FROM flows WHERE {where} AND partner = 'WLD' "
+        "AND NOT mirror AND reporter NOT LIKE 'AGG:%' AND reporter NOT IN ('WLD', 'EUU', ?) AND year <= ? "
+        "GROUP BY reporter, year"
+    )
+    own = ctx.con.execute(balances.format(basis="customs", where=_OWN_TOTALS), [ctx.country, ctx.year]).df()
+    dots = ctx.con.execute(
+        balances.format(basis="imf-dots", where="source = 'imf-dots' AND dataset = 'totals'"), [ctx.country, ctx.year]
     ).df()
-    world = world.dropna(subset=["balance"])
+    own = own.dropna(subset=["balance"])
+    dots = dots[~dots.set_index(["reporter", "year"]).index.isin(own.set_index(["reporter", "year"]).index)]
+    world = pd.concat([own, dots.dropna(subset=["balance"])], ignore_index=True)
     if world.empty:
         return
     top = world.loc[world.balance.idxmax()]
+    where = _OWN_TOTALS if top.basis == "customs" else "source = 'imf-dots' AND dataset = 'totals'"
     rows = ctx.con.execute(
-        "SELECT source, dataset, file, vintage, line FROM flows WHERE source = 'imf-dots' AND dataset = 'totals' "
-        "AND partner = 'WLD' AND reporter = ? AND year = ?",
+        f"SELECT source, dataset, file, vintage, line FROM flows WHERE {where} AND partner = 'WLD' AND NOT mirror "
+        "AND reporter = ? AND year = ?",
         [top.reporter, int(top.year)],
     ).df()
     note = f"{ctx.countries.name(top.reporter)} {int(top.year)}"
@@ -359,11 +370,11 @@ def _others(ctx: _Context) -> None:
         note += "; IMF DOTS overstates Saudi Arabia's 2008-2014 exports (2012: 520 bn against about 388 bn nationally)"
     ctx.add(
         "world_record_other",
-        f"Largest annual surplus of any other economy, IMF DOTS 1960-{min(ctx.year, 2020)}",
+        f"Largest annual surplus of any other economy, 1960-{ctx.year}",
         top.balance,
         "USD",
         "computed",
-        "IMF DOTS reporter totals, USD",
+        "customs totals where the store holds them (China), else IMF DOTS reporter totals (to 2020), USD",
         rows,
         note,
     )
@@ -631,15 +642,29 @@ def _partners(ctx: _Context) -> None:
     ctx.tables["partners_mirror"] = x.assign(name=x.partner.map(ctx.countries.name))
     basis = ", ".join(sorted(set(x.basis.dropna())))
     total = metrics.matched_growth(x)
+    declared = set(x.basis[x.matched].dropna().map(lambda b: "partner-declared" in b))
+    whose = {
+        frozenset({True}): f"as they declared their imports from {ctx.name}",
+        frozenset({False}): f"as {ctx.name} declared them",
+    }.get(frozenset(declared), f"as {ctx.name} declared them, or its partners where it did not")
+    note = (
+        f"{total['partners']} partners, {_bn(total['base_value'])} to {_bn(total['value'])}, {whose}; "
+        "contributions add up to this"
+    )
+    ex_last, ex_base = (series.exports.get(y, float("nan")) for y in (last, base))
+    if ex_base > 0 and ex_last > 0:
+        own = (ex_last / ex_base - 1) * 100
+        cover = total["value"] / ex_last * 100
+        note += f"; they take {cover:.0f}% of the {last} total, whose growth was {own:+.1f}%"
     ctx.add(
         "exports_matched_growth",
-        f"Exports to partners reporting in both {base} and {last}",
+        f"Exports to the {total['partners']} partners with figures in both {base} and {last}",
         total["growth_pct"],
         "percent",
         "computed",
         basis,
         rows[(rows.flow == "export") & rows.year.isin(pair) & rows.partner.isin(x.partner[x.matched])],
-        f"{total['partners']} partners, {_bn(total['base_value'])} to {_bn(total['value'])}; contributions add up to this",
+        note,
     )
     gone = x[(x.status == f"missing in {last}")].sort_values("base_value", ascending=False)
     if not gone.empty:
@@ -670,7 +695,9 @@ def _groups(ctx: _Context, frames: dict[str, pd.DataFrame], pair: tuple[int, int
         if gid is None:
             unknown.append(group)
             continue
-        members, base_members = ctx.countries.members(gid, last), ctx.countries.members(gid, base)
+        members, base_members = (
+            [m for m in ctx.countries.members(gid, y) if m != ctx.country] for y in (last, base)
+        )  # a country is not its own partner
         for flow, frame in frames.items():
             g = metrics.group_growth(frame, members, base_members)
             out.append(
@@ -731,12 +758,12 @@ def _bilateral(ctx: _Context, table: pd.DataFrame, pair: tuple[int, int], rows: 
                     str(r.get(f"{col}_basis", r.exports_basis)),
                     src,
                 )
-    eu = ctx.countries.members("EU27", last)
+    eu = [m for m in ctx.countries.members("EU27", last) if m != ctx.country]
     sub = table[table.partner.isin(eu)]
     if not sub.empty:
         picture.append(
             {
-                "partner": f"EU27 ({len(sub)} of {len(eu)} members with data)",
+                "partner": f"EU ({len(sub)} of its {len(eu)} members in {last} with data)",
                 "exports": sub.exports.sum(min_count=1),
                 "imports": sub.imports.sum(min_count=1),
                 "balance": sub.balance.sum(min_count=1),
@@ -969,9 +996,7 @@ def _headline(ctx: _Context) -> list[str]:
         )
     mg = by.get("exports_matched_growth")
     if mg and mg.value is not None and not math.isnan(mg.value) and ctx.pair:
-        lines.append(
-            f"Exports to the partners reporting in both {ctx.pair[0]} and {ctx.pair[1]} changed {mg.value:+.1f}%."
-        )
+        lines.append(f"{mg.label} changed {mg.value:+.1f}% ({mg.note.replace('; contributions add up to this', '')}).")
     return lines
 
 

@@ -69,7 +69,7 @@ def country_report(report) -> list[tuple[str, object]]:
         )
         fig = go.Figure(go.Bar(x=top.contribution_pp, y=top["name"], orientation="h", marker_color=GREY))
         fig.update_layout(
-            title=f"Contributions to export growth {years[0]}-{years[1]}, pp (partners reporting in both years)",
+            title=f"Contributions to export growth {years[0]}-{years[1]}, pp (partners with figures in both years)",
             height=420,
         )
         charts.append(("contributions", fig))
