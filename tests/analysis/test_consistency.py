@@ -109,3 +109,23 @@ def test_a_country_is_not_a_missing_member_of_its_own_group(full_store, country,
     groups = report.build(full_store, country, 2020).tables()["groups"].set_index(["group", "flow"])
     row = groups.loc[(group, "export")]
     assert country not in row.missing.split(", ") and row.members == (26 if group == "EU27" else 9)
+
+
+def test_pro_rata_partner_figures_are_flagged(full_store, data_dir):
+    """SAU 2015: every partner's imports from Saudi Arabia -44.76% in DOTS (a pro-rata estimate), on a 2014
+    base the DOTS provenance calls overstated; the report said nothing. By hand from the DOTS file."""
+    dots = pd.read_csv(
+        data_dir / "imf-dots-1960-2020" / "imf_dots_bilateral_1960_2020.csv.gz",
+        dtype={"reporter_iso3": str, "partner_iso3": str},
+    )
+    sau = dots[(dots.reporter_iso3 == "SAU") & (dots.flow == "X_FOB") & dots.year.isin([2014, 2015])]
+    wide = sau.pivot_table(index="partner_iso3", columns="year", values="value_usd_mn", aggfunc="sum")
+    wide = wide[(wide[2014] > 0) & wide[2015].notna()]
+    growth = ((wide[2015] / wide[2014] - 1) * 100).round(1)
+    assert growth.value_counts().index[0] == -44.8
+    rep = report.build(full_store, "SAU", 2015)
+    warning = next(w for w in rep.warnings if "allocated pro rata" in w)
+    assert "changed by the same -44.8% in 2014-2015" in warning and "overstates Saudi Arabia" in warning
+    # and no "share of the fall offset elsewhere" of -973%: exports fell everywhere
+    assert "diversion_offset" not in {f.id for f in rep.figures}
+    assert rep.figure("exports_elsewhere_change").value < 0

@@ -174,3 +174,15 @@ def test_tornqvist_without_quantities_says_so():
         {"product": ["a"], "year": [2024], "value": [1.0], "quantity": [float("nan")], "quantity_unit": [None]}
     )
     assert metrics.tornqvist(f, 2024, 2023)["note"] == "no quantities: a price/volume split is not possible"
+
+
+def test_no_growth_across_a_gap_or_a_change_of_sign():
+    """A balance series with a gap (1961, then 1978) and a change of sign: the report printed +483.5% for
+    1978 on 1961 and -1,978.6% across a sign change."""
+    series = pd.DataFrame({"year": [1961, 1978, 1979, 1980, 1981], "balance": [10.0, 58.35, -1.0, -3.0, 2.0]})
+    out = metrics.add_growth(series, "balance", order="year").set_index("year")
+    assert out.balance_growth_note[1978] == "undefined: no value for the period before (1977)"
+    assert out.balance_growth_note[1979] == "undefined: the balance changed sign"
+    assert out.balance_growth_pct[1980] == pytest.approx(200.0)  # a deficit that tripled in size
+    assert out.balance_growth_note[1981] == "undefined: the balance changed sign"
+    assert out.balance_growth_pct.isna().sum() == 4

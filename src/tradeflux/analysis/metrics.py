@@ -108,10 +108,24 @@ def totals(flows: pd.DataFrame, reporter: str) -> pd.DataFrame:
 
 
 def add_growth(series: pd.DataFrame, value: str, *, order: str = "period", by: Sequence[str] = ()) -> pd.DataFrame:
-    """Add ``<value>_growth_pct`` (change on the previous row of the same ``by`` group) and a note."""
+    """Add ``<value>_growth_pct`` (change on the previous period of the same ``by`` group) and a note.
+
+    The previous row counts only when it is the previous period (a numeric ``order`` one step before, such
+    as the year before): no growth across a gap (1961 to 1978). A balance's growth across a change of sign
+    is undefined (a deficit of 50 after a surplus of 100 is no "-150%")."""
     frame = series.sort_values([*by, order]).copy()
-    prev = frame.groupby(list(by))[value].shift(1) if by else frame[value].shift(1)
-    results = [growth_pct(c, b) for c, b in zip(frame[value], prev, strict=True)]
+    group = frame.groupby(list(by)) if by else None
+    prev = group[value].shift(1) if group is not None else frame[value].shift(1)
+    prev_order = group[order].shift(1) if group is not None else frame[order].shift(1)
+    numeric = pd.api.types.is_numeric_dtype(frame[order])
+    results = []
+    for c, b, at, before in zip(frame[value], prev, frame[order], prev_order, strict=True):
+        if numeric and not pd.isna(before) and at - before != 1:
+            results.append((float("nan"), f"undefined: no value for the period before ({at - 1:g})"))
+        elif value == "balance" and not pd.isna(b) and not pd.isna(c) and b * c < 0:
+            results.append((float("nan"), "undefined: the balance changed sign"))
+        else:
+            results.append(growth_pct(c, b))
     frame[f"{value}_growth_pct"] = [r[0] for r in results]
     frame[f"{value}_growth_note"] = [r[1] for r in results]
     return frame

@@ -340,6 +340,15 @@ def _balance(ctx: _Context) -> None:
 _OWN_TOTALS = "((source = 'comtrade-mirror' AND dataset = 'totals') OR (source = 'gacc' AND dataset = 'headlines'))"
 
 
+def _dots_quirk(reporter: str, year: int) -> str | None:
+    """What the IMF DOTS provenance says is wrong with a reporter's totals in a year, or None."""
+    if reporter == "SAU" and 2008 <= year <= 2014:
+        return "IMF DOTS overstates Saudi Arabia's 2008-2014 exports (2012: 520 bn against about 388 bn nationally)"
+    if reporter == "CHN" and year == 2015:
+        return "IMF DOTS understates China's 2015 imports (1,601.8 bn against 1,679.6 bn in customs data)"
+    return None
+
+
 def _others(ctx: _Context) -> None:
     """The largest surplus any other economy reported: its customs totals where the store holds them (China's
     15 years of Comtrade and customs totals), else IMF DOTS, with the caveat the data carry."""
@@ -366,8 +375,9 @@ def _others(ctx: _Context) -> None:
         [top.reporter, int(top.year)],
     ).df()
     note = f"{ctx.countries.name(top.reporter)} {int(top.year)}"
-    if top.reporter == "SAU" and 2008 <= int(top.year) <= 2014:
-        note += "; IMF DOTS overstates Saudi Arabia's 2008-2014 exports (2012: 520 bn against about 388 bn nationally)"
+    quirk = _dots_quirk(top.reporter, int(top.year)) if top.basis == "imf-dots" else None
+    if quirk:
+        note += f"; {quirk}"
     ctx.add(
         "world_record_other",
         f"Largest annual surplus of any other economy, 1960-{ctx.year}",
@@ -681,9 +691,29 @@ def _partners(ctx: _Context) -> None:
         ctx.tables["missing_partners"] = gone[["partner", "base_value", "base_share_pct", "basis"]].assign(
             name=lambda d: d.partner.map(ctx.countries.name), last_year=base
         )
+    _pro_rata(ctx, x, pair)
     _groups(ctx, frames, pair)
     _bilateral(ctx, table, pair, rows)
     _diversion(ctx, x, pair, basis)
+
+
+def _pro_rata(ctx: _Context, x: pd.DataFrame, pair: tuple[int, int]) -> None:
+    """Warn when most partners show one growth rate: partner figures allocated pro rata from a total (IMF
+    DOTS estimates for weak reporters), so partner growth says nothing about partners."""
+    base, last = pair
+    m = x[x.matched & (x.base_value > 0)]
+    if len(m) < 10:
+        return
+    growth = ((m.value / m.base_value - 1) * 100).round(1)
+    rate, count = growth.value_counts().index[0], int(growth.value_counts().iloc[0])
+    if count / len(m) < 0.5:
+        return
+    quirk = _dots_quirk(ctx.country, base) or _dots_quirk(ctx.country, last)
+    ctx.warnings.append(
+        f"{count} of {len(m)} partners' exports from {ctx.name} changed by the same {rate:+.1f}% in {base}-{last}: "
+        "the partner figures look allocated pro rata from a total (an estimate, not declarations), so growth by "
+        "partner, groups and contributions carry no information about partners" + (f". {quirk}." if quirk else ".")
+    )
 
 
 def _groups(ctx: _Context, frames: dict[str, pd.DataFrame], pair: tuple[int, int]) -> None:
@@ -786,6 +816,18 @@ def _diversion(ctx: _Context, x: pd.DataFrame, pair: tuple[int, int], basis: str
     if not us.value < us.base_value * 0.95:
         return  # no material fall (5% or more) in exports to the US to offset
     div = metrics.diversion(matched, "USA")
+    if div["net_elsewhere"] <= 0:
+        ctx.add(
+            "exports_elsewhere_change",
+            f"Net change of exports to partners other than the US, {base}-{last}",
+            div["net_elsewhere"],
+            "USD",
+            "computed",
+            basis,
+            ctx.get("exports_matched_growth").sources,
+            f"exports to the US fell {_bn(-div['market_change'])} and fell elsewhere too: nothing was offset",
+        )
+        return
     note = f"US change {_bn(div['market_change'])}; net change elsewhere {_bn(div['net_elsewhere'])} (partners in both years)"
     ctx.add(
         "diversion_offset",
