@@ -129,3 +129,21 @@ def test_pro_rata_partner_figures_are_flagged(full_store, data_dir):
     # and no "share of the fall offset elsewhere" of -973%: exports fell everywhere
     assert "diversion_offset" not in {f.id for f in rep.figures}
     assert rep.figure("exports_elsewhere_change").value < 0
+
+
+def test_a_re_export_hubs_declarations_are_not_the_reporters_balance(full_store, data_dir):
+    """CHN 2025 (partner tables 2023-2024, partner-declared): Hong Kong's exports to China, mostly re-exports,
+    gave China a -92.2 bn balance with Hong Kong where China's own figures show a surplus. By hand: Comtrade
+    mirror rows for 2024, and China's own 2020 figures in the IMF China-by-partner file."""
+    folder = data_dir / "china-trade-mirror-comtrade"
+    x = pd.read_csv(folder / "china_exports_by_partner_mirror.csv").set_index(["year", "partner_iso3"]).value_usd
+    m = pd.read_csv(folder / "china_imports_by_partner_mirror.csv").set_index(["year", "partner_iso3"]).value_usd
+    own = pd.read_csv(data_dir / "china-reported-by-partner" / "china_reported_trade_by_partner_2000_2022.csv")
+    own = own[(own.year == 2020) & (own.partner_iso3 == "HKG")].iloc[0]
+    own_balance = (own.exports_fob_usd_mn - own.imports_cif_usd_mn) / 1e3
+    rep = report.build(full_store, "CHN", 2025)
+    row = rep.tables()["partners"].set_index("partner").loc["HKG"]
+    assert row.balance == pytest.approx(x[(2024, "HKG")] - m[(2024, "HKG")])
+    assert row.note == "partner-declared; Hong Kong re-exports included"
+    warning = next(w for w in rep.warnings if w.startswith("Hong Kong re-exports"))
+    assert "(-92.2 bn)" in warning and f"a balance of {own_balance:,.1f} bn with it in 2020" in warning

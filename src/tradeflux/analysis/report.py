@@ -692,9 +692,50 @@ def _partners(ctx: _Context) -> None:
             name=lambda d: d.partner.map(ctx.countries.name), last_year=base
         )
     _pro_rata(ctx, x, pair)
+    _re_export_hubs(ctx, pair)
     _groups(ctx, frames, pair)
     _bilateral(ctx, table, pair, rows)
     _diversion(ctx, x, pair, basis)
+
+
+# economies whose declared exports are mostly re-exports of goods made elsewhere
+_RE_EXPORT_HUBS = ("HKG",)
+
+
+def _re_export_hubs(ctx: _Context, pair: tuple[int, int]) -> None:
+    """A hub's partner-declared exports to the country are mostly other economies' goods, which the country
+    records as imports from their origins: the balance with the hub on that basis is not the country's own."""
+    table = ctx.tables["partners"]
+    _base, last = pair
+    for hub in _RE_EXPORT_HUBS:
+        hit = table[(table.partner == hub) & table.imports_basis.fillna("").str.contains("partner-declared")]
+        if hit.empty or hub == ctx.country:
+            continue
+        r = hit.iloc[0]
+        own = ctx.con.execute(
+            "SELECT year, sum(CASE WHEN flow = 'export' THEN value END) AS x, "
+            "sum(CASE WHEN flow = 'import' THEN value END) AS m FROM flows WHERE reporter = ? AND partner = ? "
+            "AND NOT mirror AND classification = 'TOTAL' AND period_kind = 'year' AND year <= ? "
+            "GROUP BY year, source, dataset HAVING x IS NOT NULL AND m IS NOT NULL ORDER BY year DESC, source LIMIT 1",
+            [ctx.country, hub, last],
+        ).df()
+        hub_name = ctx.countries.name(hub)
+        said = (
+            f"; {possessive(ctx.name)} own figures give a balance of {_bn(own.x.iloc[0] - own.m.iloc[0])} "
+            f"with it in {int(own.year.iloc[0])}, the latest year they are held"
+            if not own.empty
+            else ""
+        )
+        text = (
+            f"{hub_name} re-exports: the imports from {hub_name} in the partner table ({_bn(r.imports)} in {last}) "
+            f"are what {hub_name} declares as exports to {ctx.name}, mostly other economies' goods that {ctx.name} "
+            f"records as imports from where they were made; the balance on this basis ({_bn(r.balance)}) is not "
+            f"{possessive(ctx.name)} balance with {hub_name}" + said + "."
+        )
+        ctx.warnings.append(text)
+        notes = table.get("note", pd.Series([None] * len(table), index=table.index))
+        notes.loc[hit.index] = f"partner-declared; {hub_name} re-exports included"
+        table["note"] = notes
 
 
 def _pro_rata(ctx: _Context, x: pd.DataFrame, pair: tuple[int, int]) -> None:
