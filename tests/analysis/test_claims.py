@@ -15,10 +15,10 @@ from tradeflux.cli import app
 TODAY = pd.Timestamp("2026-01-14")
 # Scores on the corpus of real sentences (precision, recall, recall with reporter, partner, product and
 # year also right), measured when this corpus was frozen; see docs and the issue note.
-DEV_HELD_SENTENCES = (168, 108)
-DEV_SCORES = (0.971, 0.968, 0.77)
-HELD_SCORES = (0.813, 0.835, 0.478)
-DECOY_CLAIMS = (2, 14)
+DEV_HELD_SENTENCES = (280, 189)
+DEV_SCORES = (0.945, 0.931, 0.738)
+HELD_SCORES = (0.855, 0.87, 0.586)
+DECOY_CLAIMS = (7, 18)
 
 
 # The seed article (China's record 2025 surplus, GACC press conference of Wednesday 14 January 2026) as
@@ -103,7 +103,7 @@ def test_verdicts_against_the_hand_checks(scores):
     China's 34% and 84% of April 2025, Viet Nam's 20% and India's 50% of August 2025)."""
     dev, held = scores["parts"]["development"], scores["parts"]["held-out"]
     assert (dev["verdicts"], dev["verdicts_right"]) == (30, 19)
-    assert (held["verdicts"], held["verdicts_right"]) == (11, 10)
+    assert (held["verdicts"], held["verdicts_right"]) == (12, 11)
 
 
 @pytest.mark.parametrize(

@@ -207,6 +207,37 @@ def _of_volume(toks: list[Token], q: Quantity) -> bool:
     return any(t.low in _VOLUME_UNITS for t in toks[k + 2 : k + 5])
 
 
+def _is_base(lows: list[str], q: Quantity) -> bool:
+    """A figure of comparison: "from $43 billion", "compared with $50 billion", "versus 5%"."""
+    k = q.first
+    return (k > 0 and lows[k - 1] in ("from", "versus", "vs", "against")) or (
+        k > 1 and lows[k - 2] in ("compared", "relative") and lows[k - 1] in ("with", "to")
+    )
+
+
+def _is_country(code: str) -> bool:
+    return len(code) == 3 and code not in ("EUZ", "WLD")
+
+
+def _after_balance(toks: list[Token], i: int) -> bool:
+    """ "a surplus in trade in goods", "the deficit in the trade of goods": trade names the balance's field."""
+    j = i - 1
+    if j >= 0 and toks[j].low == "the":
+        j -= 1
+    return (
+        j >= 1 and toks[j].low == "in" and toks[j - 1].low in ("surplus", "deficit", "balance", "surpluses", "deficits")
+    )
+
+
+def _forecast_after(lows: list[str], q: Quantity) -> bool:
+    """ "a 4.2% decrease expected by economists": a forecast named after its figure."""
+    tail = lows[q.last + 1 : q.last + 4]
+    return (
+        any(w in ("expected", "forecast", "predicted", "estimated") for w in tail)
+        and "by" in lows[q.last + 1 : q.last + 5]
+    )
+
+
 def _noun_after(toks: list[Token], last: int) -> int:
     """Where a figure's noun is when it follows the figure: "20% exports" (last + 1), "a one-fifth surge
     in its trade surplus" (past the change and "in its")."""
@@ -424,23 +455,35 @@ class Reader:
                         break
             if code is None and "-" in t.low and t.text[:1].isupper():
                 pair = [self._place_word(w) for w in t.low.split("-")]
+                war = [w.low for w in toks[i + 1 : i + 3]]
+                if war[:1] in (["war"], ["tensions"], ["dispute"], ["conflict"]) or war == ["trade", "war"]:
+                    pair = []  # "the US-China trade war": not the sides of a figure
                 if len(pair) == 2 and all(pair) and pair[0] != pair[1]:
                     # "China-Africa trade", "US-China trade": the two sides of one trade
                     out.append(Place(i, i, pair[0], "between_a"))
                     out.append(Place(i, i, pair[1], "between_b"))
                     i += 1
                     continue
+            noun = (
+                1
+                if i + 1 < n and toks[i + 1].low == "country"
+                else 2
+                if i + 2 < n and toks[i + 2].low == "country"
+                else 0
+            )
+            if code is None and t.low == "the" and noun and i > 0 and toks[i - 1].low in ("from", "to", "with"):
+                named = [p.code for p in out if _is_country(p.code)] or [c for c in self.others if _is_country(c)]
+                if named:  # "imports from the country", "to the Asian country": the country named last
+                    out.append(Place(i, i + noun, named[-1], self._role(toks, i, i + noun)))
+                i += noun + 1
+                continue
             if (
                 code is None
-                and t.low == "the"
-                and 0 < i < n - 1
-                and toks[i + 1].low == "country"
-                and toks[i - 1].low in ("from", "to", "with")
+                and t.low == "world"
+                and ends_with(words_before(toks, i, 3), ("with", "to", "from", "rest of"))
             ):
-                named = [p.code for p in out] or self.others
-                if named:  # "imports from the country": the economy named last
-                    out.append(Place(i, i + 1, named[-1], self._role(toks, i, i + 1)))
-                i += 2
+                out.append(Place(i, i, "WLD", self._role(toks, i, i)))  # "its deficit with the world"
+                i += 1
                 continue
             if code is None:
                 inst = phrase_at(toks, i, lex.INSTITUTIONS, 5)
@@ -522,7 +565,7 @@ class Reader:
                     out.append((i, metric))
                 i += hit[1]
                 continue
-            if t.low == "trade" and i not in masked:
+            if t.low == "trade" and i not in masked and not _after_balance(toks, i):
                 nxt = toks[i + 1].low if i + 1 < n else ""
                 if nxt not in _NOT_TRADE_AFTER and nxt not in lex.METRIC_WORDS:
                     out.append((i, "total_trade"))
@@ -534,11 +577,14 @@ class Reader:
         masked: set[int] = set()
         for i in range(1, len(toks) - 1):
             # "China's surplus, the value of goods it sold abroad versus its imports, reached ..."
-            if toks[i].text == "," and toks[i - 1].low in ("surplus", "deficit", "balance", "gap"):
+            if toks[i].text in (",", "—", "–") and toks[i - 1].low in ("surplus", "deficit", "balance", "gap"):
                 j = i + 1
                 while j < len(toks) and j - i <= 25 and toks[j].text not in (",", ";", ")", "—", "–"):
                     j += 1
-                if any(t.low in ("versus", "minus", "than", "between", "difference") for t in toks[i + 1 : j]):
+                inside = {t.low for t in toks[i + 1 : j]}
+                if inside & {"versus", "minus", "than", "between", "difference"} or (
+                    inside & {"exports", "export"} and inside & {"imports", "import"}
+                ):  # "Germany's trade surplus–the balance of exports and imports of goods–totaled ..."
                     masked.update(range(i + 1, j))
         for i, t in enumerate(toks):
             # "China's surplus with the US, one of the irritants that prompted Trump to hike tariffs, widened":
@@ -629,8 +675,8 @@ class Reader:
             broke = any(lows[k] in _BREAKS or toks[k].text == ";" for k in range(start, q.first))
             governing = new_anchor[-1] if new_anchor else None
             post = [a for a in anchors if q.last < a[0] <= _noun_after(toks, q.last) and a[1] is not None]
-            if post and not new_anchor:
-                governing = post[0]
+            if post and (not new_anchor or (q.last + 1 < len(toks) and lows[q.last + 1] in _CHANGE_NOUNS)):
+                governing = post[0]  # "a 16% increase in exports": the figure's noun follows it
             if governing is None and frame is None:
                 before = [a for a in anchors if a[0] < q.first]
                 governing = before[-1] if before else None
@@ -661,10 +707,13 @@ class Reader:
             anchor = governing[0] if governing is not None else frame.anchor
             lo = min(start, anchor) if fresh and not new_anchor else start
             # a forecast or a plan is not a claim of fact
-            if any(
-                lows[k] in lex.MODAL and toks[k].text != "May"
-                for k in range(max(lo, min(anchor, q.first) - 4), q.first)
-            ) or (q.last < conditional_end):  # "If Trump decides on tariffs of 25 percent, ..."
+            window = range(max(lo, min(anchor, q.first) - 4), q.first)
+            cut = max((k for k in window if lows[k] in ("and", "while", "but") or toks[k].text == ","), default=None)
+            if (
+                any(lows[k] in lex.MODAL and toks[k].text != "May" for k in window if cut is None or k > cut)
+                or (q.last < conditional_end)
+                or _forecast_after(lows, q)
+            ):  # "If Trump decides on tariffs of 25%"
                 prev = q
                 continue
             if q.unit in ("pct", "pp") and _of_volume(toks, q):
@@ -758,7 +807,12 @@ class Reader:
                 prev = q
                 continue
             earlier = [s for k, s in enumerate(spans) if owners[k] == qi and s.year_before]
-            if kind == "level" and earlier and not owned and period is not None and lows[q.first - 1] != "to":
+            month_before = any(owners[k] == qi and s.month_before for k, s in enumerate(spans))
+            if month_before and not owned and period is not None and period.first_month == period.last_month:
+                month = period.first_month - 1  # "followed a 7.9% decline in the previous month"
+                period = Period(period.year, month, month) if month else Period(period.year - 1, 12, 12)
+            to_level = lows[q.first - 1] == "to" and q.first > 1 and lows[q.first - 2] not in ("compared", "relative")
+            if kind == "level" and earlier and not owned and period is not None and not to_level:
                 # "up from $823 billion a year earlier": the figure of the year before
                 period = Period(period.year - 1, period.first_month, period.last_month)
             if kind == "share":
@@ -772,7 +826,7 @@ class Reader:
                 owner = next((p for p in places if p.last == q.first - 1 and toks[p.last].possessive), None)
                 if owner is not None and owner.code != reporter:  # "after Trump's 145% levy"
                     reporter, partner = owner.code, (reporter if reporter != owner.code else partner)
-            if reporter == partner:
+            if reporter == partner or partner == "WLD":
                 partner = None
             if metric == "balance" and kind == "level":
                 word = lows[anchor] if anchor < len(lows) else ""
@@ -837,9 +891,10 @@ class Reader:
         explicit = [s.period for s in spans if s.period is not None and s.period.annual and not s.bound_to_next]
         if explicit:
             self.context = explicit[-1]
-        stated = [s.period for s in spans if s.period is not None]
+        based = {k for k, q in enumerate(qs) if _is_base(lows, q)}
+        stated = [s.period for k, s in enumerate(spans) if s.period is not None and owners[k] not in based]
         if stated:
-            self.recent = stated[-1]
+            self.recent = stated[-1]  # "... to RM17.3 billion from RM16.9 billion in October 2018": not October 2018
         if trade_anchors:
             self.last_metric = trade_anchors[-1][1]
         reporters = [f.reporter for f in out if f.reporter]
@@ -987,7 +1042,8 @@ class Reader:
                 return ("change" if q.unit == "pp" else "rate"), q.value, q.step / 2
             before = " ".join(lows[max(lo, q.first - 6) : q.first])
             of_trade = after.startswith("of ") and any(
-                w in lows[q.last + 1 : q.last + 6] for w in ("exports", "imports", "trade", "shipments", "total")
+                w in lows[q.last + 1 : q.last + 6]
+                for w in ("exports", "imports", "trade", "shipments", "total", "sales")
             )
             verb = " ".join(lows[max(lo, q.first - 3) : q.first])
             if metric == "share" or of_trade or any(v in verb for v in _SHARE_VERBS) or "share" in lows[lo : q.first]:
@@ -1001,7 +1057,8 @@ class Reader:
         before = words_before(toks, q.first, 2)
         last_word = before.split()[-1] if before else ""
         then = lows[q.last + 1] if q.last + 1 < len(lows) else ""
-        if last_word in ("up", "down") or (
+        revised = len(before.split()) > 1 and before.split()[-2] == "revised"
+        if (last_word in ("up", "down") and not revised) or (
             (last_word in lex.UP or last_word in lex.DOWN)
             and (then in ("to", "from", "(", "over", "compared") or lows[q.last + 1 : q.last + 3] == [",", "or"])
         ):

@@ -10,6 +10,8 @@ from __future__ import annotations
 METRIC_WORDS: dict[str, str] = {
     "tariff": "tariff",
     "tariffs": "tariff",
+    "surtax": "tariff",
+    "surtaxes": "tariff",
     "duty": "tariff",
     "duties": "tariff",
     "levy": "tariff",
@@ -343,6 +345,13 @@ MODAL = frozenset(
         "anticipated",
         "considering",
         "considers",
+        "poll",
+        "expectations",
+        "expectation",
+        "consensus",
+        "median",
+        "analysts",
+        "economists",
         "mulling",
     ]
 )
@@ -400,6 +409,7 @@ CURRENCY_SIGNS: dict[str, str] = {
     "cny": "CNY",
     "rm": "MYR",
     "sr": "SAR",
+    "r": "ZAR",
     "₹": "INR",
     "rs": "INR",
     "inr": "INR",
@@ -635,6 +645,7 @@ PRODUCTS: dict[str, tuple[str, ...]] = {
     "smartphones": ("smartphones", "mobile phones", "phones"),
     "natural_gas": ("natural gas", "lng", "gas"),
     "coal": ("coal",),
+    "palm_oil": ("palm oil", "crude palm oil", "cpo"),
     "iron_ore": ("iron ore",),
     "copper": ("copper",),
     "seafood": ("seafood",),

@@ -216,6 +216,8 @@ def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
         if j + 1 < n and toks[j].text in ("-", "–") and toks[j + 1].kind == "num":
             continue  # a range "$400-450 billion": neither end is a claim
         scale = 1.0
+        if j + 1 < n and toks[j].text == "-" and toks[j + 1].low in lex.SCALES and toks[j].start == tok.end:
+            j += 1  # "a $2.79-billion deficit"
         hit = phrase_at(toks, j, lex.SCALES, 2) if j < n else None
         if hit:
             scale, j = lex.SCALES[hit[0]], j + hit[1]
@@ -332,6 +334,7 @@ class PeriodMention:
     period: Period | None  # None: a base of comparison ("from the previous year")
     bound_to_next: bool = False  # "November's 5.9%": the period of the quantity that follows
     year_before: bool = False  # "a year earlier", "the previous year": a figure of the year before the frame's
+    month_before: bool = False  # "a 7.9% decline in the previous month": the month before the frame's
 
 
 def _month_year(month: int, date: dt.date | None, context: int | None) -> int:
@@ -350,10 +353,15 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
     while i < n:
         t = toks[i]
         before = words_before(toks, i, 3)
-        base = ends_with(before, lex.BASE_BEFORE) is not None or any(w in _BASE_WORDS for w in before.split()[-3:])
+        near = before.split()[-3:]
+        base = ends_with(before, lex.BASE_BEFORE) is not None or any(
+            w in _BASE_WORDS and not any(v in lex.FRACTIONS or v[:1].isdigit() for v in near[k + 1 :])
+            for k, w in enumerate(near)
+        )  # "than last year", not "by more than a fifth last year"
         # "the previous year", "a year earlier", "a year ago", "year-earlier"
         if t.low in ("previous", "prior") and i + 1 < n and toks[i + 1].low in ("year", "year's", "month"):
-            out.append(PeriodMention(i, i + 1, None, year_before=toks[i + 1].low != "month"))
+            month = toks[i + 1].low == "month"
+            out.append(PeriodMention(i, i + 1, None, year_before=not month, month_before=month and not base))
             i += 2
             continue
         if t.low == "year" and i + 1 < n and toks[i + 1].low in ("earlier", "ago", "before"):
@@ -377,7 +385,7 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
                         i + 1,
                         None if base else period,
                         toks[i + 1].possessive,
-                        year_before=same and toks[i + 1].low == "year",  # "in the same period last year"
+                        year_before=same and toks[i + 1].low == "year" and t.low != "this",  # "same period last year"
                     )
                 )
             i += 2
