@@ -100,7 +100,7 @@ def page_subject(url: str, countries: CountryTable) -> str | None:
 
 
 # the labellers' names for products the lexicon calls otherwise
-_PRODUCT_LABELS = {"solar_pv": "solar", "mechanical_electrical": "machinery"}
+_PRODUCT_LABELS = {"solar_pv": "solar", "mechanical_electrical": "machinery", "nodx": "non_oil"}
 _AREA_LABELS = {"EA19": "EUZ", "EA20": "EUZ"}  # the euro area of that year
 
 

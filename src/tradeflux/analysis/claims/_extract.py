@@ -482,7 +482,10 @@ class Reader:
                 and t.low == "world"
                 and ends_with(words_before(toks, i, 3), ("with", "to", "from", "rest of"))
             ):
-                out.append(Place(i, i, "WLD", self._role(toks, i, i)))  # "its deficit with the world"
+                rest = i >= 3 and toks[i - 3].low == "rest"
+                out.append(
+                    Place(i, i, "WLD", self._role(toks, i - 3 if rest else i, i))
+                )  # "with the (rest of the) world"
                 i += 1
                 continue
             if code is None:
@@ -561,7 +564,10 @@ class Reader:
                 continue
             if hit:
                 metric = lex.METRIC_WORDS[hit[0]]
-                if i not in masked:
+                ahead = [t.low for t in toks[i + hit[1] : i + hit[1] + 4]]
+                if "services" in ahead and "goods" not in ahead:
+                    out.append((i, None))  # "a £5.6bn surplus in trade in services": not merchandise
+                elif i not in masked:
                     out.append((i, metric))
                 i += hit[1]
                 continue
@@ -920,12 +926,15 @@ class Reader:
     def _tariff_sides(self, reporter, partner, named: list[Place], places: list[Place], q: Quantity):
         """The imposing and the targeted economy: as written, else as the text's last tariff, else the
         economy named last besides the other side."""
+        source = next((p.code for p in places if p.role == "institution" and p.first < q.first), None)
+        if reporter is None and source is not None and partner != source:
+            return source, partner  # "President Donald Trump ... doubled tariffs on imported steel"
         explicit_reporter = any(p.code == reporter for p in named)
         if not explicit_reporter and partner is None and self.last_tariff:
             return self.last_tariff
         earlier = self.others + [p.code for p in places if p.first < q.first and p.role != "excluded"]
         if partner is None:
-            partner = self.last_tariff[1] if self.last_tariff else self.subject
+            partner = self.last_tariff[1] if self.last_tariff else (self.subject if self.subject != reporter else None)
         if not explicit_reporter or reporter == partner:
             if self.last_tariff and self.last_tariff[1] == partner:
                 reporter = self.last_tariff[0]
@@ -946,6 +955,9 @@ class Reader:
             if p.role == "subject":
                 # "Chinese goods", "Chinese steel": the goods' origin, the partner of an importer or a tariff
                 nxt = toks[p.last + 1].low if p.last + 1 < len(toks) else ""
+                adjective = toks[p.first].low in lex.DEMONYMS and toks[p.first].low not in lex.GOVERNMENT_WORDS
+                if metric == "tariff" and adjective and not toks[p.last].possessive:
+                    return "partner"  # "slaps Chinese electric cars with tariffs of up to 38%"
                 if metric in ("tariff", "imports") and nxt in (
                     "goods",
                     "products",

@@ -23,6 +23,10 @@ METRIC_WORDS: dict[str, str] = {
     "deficit": "balance",
     "deficits": "balance",
     "trade balance": "balance",
+    "foreign trade balance": "balance",
+    "balance of trade": "balance",
+    "import tax": "tariff",
+    "import taxes": "tariff",
     "trade gap": "balance",
     "trade imbalance": "balance",
     "total trade": "total_trade",
@@ -344,6 +348,7 @@ MODAL = frozenset(
         "anticipate",
         "anticipated",
         "considering",
+        "likely",
         "considers",
         "poll",
         "expectations",
@@ -394,6 +399,9 @@ CURRENCY_WORDS: dict[str, str] = {
     "lira": "TRY",
     "francs": "CHF",
     "riyals": "SAR",
+    "shillings": "KES",
+    "naira": "NGN",
+    "rand": "ZAR",
 }
 CURRENCY_SIGNS: dict[str, str] = {
     "$": "USD",
@@ -410,6 +418,8 @@ CURRENCY_SIGNS: dict[str, str] = {
     "rm": "MYR",
     "sr": "SAR",
     "r": "ZAR",
+    "n": "NGN",
+    "nz$": "NZD",
     "₹": "INR",
     "rs": "INR",
     "inr": "INR",
@@ -551,6 +561,29 @@ DEMONYMS: dict[str, str] = {
     "jakarta": "IDN",
     "taipei": "TWN",
 }
+# The words of DEMONYMS that name a government or a place, not goods' origin ("Beijing", "Trump")
+GOVERNMENT_WORDS = frozenset(
+    {
+        "mainland",
+        "beijing",
+        "washington",
+        "trump",
+        "biden",
+        "the white house",
+        "london",
+        "paris",
+        "canberra",
+        "brasilia",
+        "mexico city",
+        "ankara",
+        "jakarta",
+        "taipei",
+        "hong kong",
+        "laos",
+        "uae",
+        "new zealand",
+    }
+)
 # Institutions whose figures are their country's ("the Commerce Department said").
 INSTITUTIONS: dict[str, str] = {
     "commerce department": "USA",
@@ -577,6 +610,7 @@ GROUP_WORDS: dict[str, str] = {
     "eu": "EU27",
     "european union": "EU27",
     "the bloc": "EU27",
+    "europe": "EUROPE",
     "asean": "ASEAN",
     "southeast asia": "ASEAN",
     "south-east asia": "ASEAN",
@@ -646,6 +680,7 @@ PRODUCTS: dict[str, tuple[str, ...]] = {
     "natural_gas": ("natural gas", "lng", "gas"),
     "coal": ("coal",),
     "palm_oil": ("palm oil", "crude palm oil", "cpo"),
+    "energy": ("energy products", "energy product"),
     "iron_ore": ("iron ore",),
     "copper": ("copper",),
     "seafood": ("seafood",),

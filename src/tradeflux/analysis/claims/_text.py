@@ -17,8 +17,8 @@ MAX_TOKENS = 400
 _BASE_WORDS = frozenset({"than", "compared", "versus", "vs", "against", "since"})
 
 _TOKEN = re.compile(
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)"
-    r"|(?P<cur>US\$|U\.S\.\$|HK\$|NT\$|[RCAS]\$|\$|€|£|¥|₹|₩)"
+    r"(?P<num>\d+,\d{1,2}(?=\s?%)|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)"
+    r"|(?P<cur>US\$|U\.S\.\$|HK\$|NT\$|NZ\$|[RCAS]\$|\$|€|£|¥|₹|₩)"
     r"|(?P<abbr>(?:[A-Za-z]\.){2,})"
     r"|(?P<poss>['’]s\b)"
     r"|(?P<word>[^\W\d_](?:[^\W\d_]|['’´\-&])*)"
@@ -241,7 +241,10 @@ def quantities(toks: list[Token], yen: str = "JPY") -> list[Quantity]:
         if unit is None:
             continue
         try:
-            number = lex.NUMBER_WORDS[tok.low] if spelled else float(tok.text.replace(",", ""))
+            decimal_comma = re.fullmatch(r"\d+,\d{1,2}", tok.text) is not None  # "-42,2%"
+            number = (
+                lex.NUMBER_WORDS[tok.low] if spelled else float(tok.text.replace(",", "." if decimal_comma else ""))
+            )
             if grouped:
                 number = number * 1000 + float(toks[i + 1].text)
         except ValueError:
@@ -414,6 +417,16 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
                     out.append(PeriodMention(i, end, None if base else Period(year, *span)))
                 i = end + 1
                 continue
+        months_to = _months_to(toks, i)
+        if months_to is not None:  # "in the six months to June 2021"
+            end, span = months_to
+            stated = _year_after(toks, end)
+            year = stated or (_month_year(span[1], date, default_year) if date else default_year)
+            last = _year_index(toks, end) if stated else end
+            if year:
+                out.append(PeriodMention(i, last, None if base else Period(year, *span)))
+            i = last + 1
+            continue
         if t.low in ("h", "q") and t.text.isupper() and i + 1 < n and toks[i + 1].text in ("1", "2", "3", "4"):
             k = int(toks[i + 1].text)  # "Q3 2024", "H1"
             if t.low == "q" or k <= 2:
@@ -476,6 +489,17 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
             continue
         i += 1
     return out
+
+
+def _months_to(toks: list[Token], i: int) -> tuple[int, tuple[int, int]] | None:
+    """ "six months to June", "three months through September": (index of the month, (first, last month))."""
+    if i + 3 >= len(toks) or toks[i + 1].low != "months" or toks[i + 2].low not in ("to", "through", "ending", "ended"):
+        return None
+    count = lex.NUMBER_WORDS.get(toks[i].low) or (int(toks[i].text) if toks[i].text.isdigit() else None)
+    month = _month(toks[i + 3])
+    if not count or month is None or count > month:
+        return None
+    return i + 3, (month - int(count) + 1, month)
 
 
 def _month(tok: Token) -> int | None:
