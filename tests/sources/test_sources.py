@@ -21,7 +21,7 @@ def test_every_dataset_file_ingests_with_exact_accounting(full_store, data_dir):
     frame = full_store.sources()
     found = {(s.id, p.name) for s in SOURCES.values() for d in s.datasets for p in d.find(data_dir)}
     assert set(zip(frame.source, frame.file, strict=True)) == found
-    assert len(found) == 31
+    assert len(found) == 33
     for row in frame.itertuples():
         path = next(
             p
@@ -134,3 +134,22 @@ def test_census_frames_name_the_bad_line(tmp_path):
         match=r"us_imports_by_partner_hs6_2024.csv.gz: line 3, field imports_for_consumption_usd: '12x' is not a non-negative number",
     ):
         census.hs6_by_partner_frame(tmp_path)
+
+
+def test_country_rates_of_august_2025_and_the_engines_country_rules(full_store, data_dir):
+    """Viet Nam 20 and India 25 in the August 2025 reciprocal table; the engine's rule B07.12 sets India
+    (and Brazil) to 50 from 2025-08-07: one row per country a rule names. By hand from the two files."""
+    folder = data_dir / "us-tariffs-tradewartracker"
+    with open(folder / "us_reciprocal_tariff_rates_2025-08-07.csv", newline="") as handle:
+        august = {r["iso3"]: float(r["reciprocal_tariff_pct"]) for r in csv.DictReader(handle) if r["iso3"]}
+    con = full_store.connect()
+    got = con.execute(
+        "SELECT target, rate_pct FROM tariffs WHERE dataset = 'reciprocal-august' AND target IN ('VNM', 'IND')"
+    ).fetchall()
+    assert dict(got) == {"VNM": august["VNM"], "IND": august["IND"]} == {"VNM": 20.0, "IND": 25.0}
+    rule = con.execute(
+        "SELECT target, rate_pct, date_from FROM tariffs WHERE dataset = 'country-rules' AND rule_id = 'B07.12' "
+        "ORDER BY target"
+    ).fetchall()
+    assert [(t, r) for t, r, _ in rule] == [("BRA", 50.0), ("IND", 50.0)]
+    assert str(rule[0][2])[:10] == "2025-08-07"

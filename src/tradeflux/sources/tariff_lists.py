@@ -336,6 +336,59 @@ def read_engine_rules(ctx: ReadContext, path: Path) -> list[Staged]:
     return [Staged("tariffs", f"SELECT {select} FROM {raw}")]
 
 
+def read_reciprocal_august(ctx: ReadContext, path: Path) -> list[Staged]:
+    """The reciprocal country rates in force from 7 August 2025 (EO 14326), one row per country."""
+    raw = ctx.load_csv(path, ["country_name_upstream", "reciprocal_tariff_pct", "census_cty_code", "iso3"])
+    lookup = _names(ctx, raw, "country_name_upstream")
+    code = "coalesce(nullif(r.iso3, ''), m.code)"
+    select = staged_select(
+        "tariffs",
+        {
+            "date_from_raw": "'2025-08-07'",
+            "imposing": "'USA'",
+            "target": code,
+            "measure": "'reciprocal tariff, country rate from 7 August 2025'",
+            "authority": "'IEEPA, EO 14326'",
+            "rule_id": "r.census_cty_code",
+            "rate_raw": "r.reciprocal_tariff_pct",
+            "rate_kind": "'additional'",
+            "note": "'rate of the reciprocal layer only; other IEEPA duties (fentanyl, Russian oil) are separate rules'",
+            "_reason": f"CASE WHEN {code} IS NULL THEN 'unknown country ' || quote(r.country_name_upstream) END",
+            "_field": f"CASE WHEN {code} IS NULL THEN 'country_name_upstream' END",
+        },
+        line="r._line",
+    )
+    return [Staged("tariffs", f"SELECT {select} FROM {raw} r LEFT JOIN {lookup} m ON r.country_name_upstream = m.key")]
+
+
+def read_country_rules(ctx: ReadContext, path: Path) -> list[Staged]:
+    """The engine's country-wide rules for every partner (phase ``base``, no product list), one row per
+    country a rule names: the rate it sets for all of that country's goods from its start date."""
+    raw = ctx.load_csv(
+        path, ["rule_id", "phase", "start_date", "end_date", "countries", "product_list", "rate_pct", "legal_basis"]
+    )
+    rules = (
+        f"SELECT *, unnest(string_split(countries, ';')) AS country FROM {raw} "
+        "WHERE phase = 'base' AND coalesce(product_list, '') = '' AND countries <> 'ALL'"
+    )
+    select = staged_select(
+        "tariffs",
+        {
+            "date_from_raw": "start_date",
+            "date_to_raw": "nullif(end_date, '')",
+            "imposing": "'USA'",
+            "target": "trim(country)",
+            "measure": "'country rate set by rule ' || rule_id || coalesce(' (' || nullif(reference, '') || ')', '')",
+            "authority": "legal_basis",
+            "rule_id": "rule_id",
+            "rate_raw": "rate_pct",
+            "rate_kind": "'additional'",
+            "note": "coalesce(note, '')",
+        },
+    )
+    return [Staged("tariffs", f"SELECT {select} FROM ({rules})")]
+
+
 TRADEWARTRACKER = Source(
     id="tradewartracker",
     title="US tariffs 2024-2026 and US-China tariff milestones (tradewartracker, PIIE, official lists)",
@@ -356,5 +409,7 @@ TRADEWARTRACKER = Source(
         Dataset("electronics", _DIR + "us_reciprocal_exempt_electronics_2025-04-11_hts10.csv", read_electronics),
         Dataset("sec232-lists", _DIR + "us_sec232_product_lists_2025.csv", read_sec232),
         Dataset("engine-rules", _DIR + "us_china_tariff_engine_rules_2025.csv", read_engine_rules),
+        Dataset("reciprocal-august", _DIR + "us_reciprocal_tariff_rates_2025-08-07.csv", read_reciprocal_august),
+        Dataset("country-rules", _DIR + "us_tariff_engine_rules_2025_2026.csv", read_country_rules),
     ),
 )

@@ -792,14 +792,20 @@ class Reader:
                     and (not anchors or s.first < anchors[0][0] or s.first == 0 or lows[s.first - 1] == "in")
                 ]
                 free = [spans[k].period for k, owner in enumerate(owners) if owner is None and spans[k].period]
-                stated = [
-                    m.period
+                stated_spans = [
+                    m
                     for k, m in enumerate(spans)
                     if m.period is not None and not (m.bound_to_next and owners[k] not in (None, qi))
                 ]  # "2021's explosive 29.9% gain" is that figure's year only
+                closest = min(
+                    stated_spans, key=lambda m: min(abs(m.first - q.last), abs(q.first - m.last)), default=None
+                )
+                stated = [closest.period] if closest is not None else []
                 in_force = (
-                    Period(self.date.year) if metric == "tariff" and self.date else None
-                )  # "maintains 25% tariffs"
+                    Period(self.date.year, self.date.month, self.date.month)
+                    if metric == "tariff" and self.date
+                    else None
+                )  # "maintains 25% tariffs": in force in the text's month
                 period = (opening or free or stated or [None])[-1] or self.recent or in_force or self.context
             if self.date is not None and period is not None and period.year > self.date.year:
                 prev = q
@@ -820,7 +826,7 @@ class Reader:
             to_level = lows[q.first - 1] == "to" and q.first > 1 and lows[q.first - 2] not in ("compared", "relative")
             if kind == "level" and earlier and not owned and period is not None and not to_level:
                 # "up from $823 billion a year earlier": the figure of the year before
-                period = Period(period.year - 1, period.first_month, period.last_month)
+                period = period.earlier()
             if kind == "share":
                 metric = "share"
                 reporter, partner = self._share_sides(toks, q, places, reporter, partner)

@@ -294,14 +294,18 @@ def is_year(tok: Token) -> bool:
 # ---- periods ---------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Period:
-    """A period a figure refers to: a year, a month or a span of months of one year."""
+    """A period a figure refers to: a year, a month, a span of months of one year, or a fiscal year that
+    ends in the next one (``end_year``: April 2022 to March 2023)."""
 
     year: int
     first_month: int = 1
     last_month: int = 12
+    end_year: int | None = None
 
     @property
     def label(self) -> str:
+        if self.end_year is not None and self.end_year != self.year:
+            return f"{self.year}-{self.first_month:02d}/{self.end_year}-{self.last_month:02d}"
         if (self.first_month, self.last_month) == (1, 12):
             return str(self.year)
         if self.first_month == self.last_month:
@@ -310,23 +314,29 @@ class Period:
 
     @property
     def annual(self) -> bool:
-        return (self.first_month, self.last_month) == (1, 12)
+        return (self.first_month, self.last_month) == (1, 12) and self.end_year in (None, self.year)
+
+    def earlier(self, years: int = 1) -> Period:
+        """The same months ``years`` before."""
+        end = None if self.end_year is None else self.end_year - years
+        return Period(self.year - years, self.first_month, self.last_month, end)
 
     @classmethod
     def parse(cls, label: str) -> Period:
-        m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:/\d{4}-(\d{2}))?|-Q([1-4])|-H([12]))?", label.strip())
+        m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:/(\d{4})-(\d{2}))?|-Q([1-4])|-H([12]))?", label.strip())
         if m is None:
             raise ValueError(f"not a period: {label!r}")
         year = int(m.group(1))
-        if m.group(4):
-            q = int(m.group(4))
-            return cls(year, 3 * q - 2, 3 * q)
         if m.group(5):
-            h = int(m.group(5))
+            q = int(m.group(5))
+            return cls(year, 3 * q - 2, 3 * q)
+        if m.group(6):
+            h = int(m.group(6))
             return cls(year, 6 * h - 5, 6 * h)
         if m.group(2):
             first = int(m.group(2))
-            return cls(year, first, int(m.group(3) or first))
+            end = int(m.group(3)) if m.group(3) else year
+            return cls(year, first, int(m.group(4) or first), end if end != year else None)
         return cls(year)
 
 
@@ -417,6 +427,12 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
                     out.append(PeriodMention(i, end, None if base else Period(year, *span)))
                 i = end + 1
                 continue
+        fiscal = _fiscal(toks, i)
+        if fiscal is not None:  # "FY 2022-23", "the 2017/18 fiscal year ending in March"
+            last, period = fiscal
+            out.append(PeriodMention(i, last, None if base else period))
+            i = last + 1
+            continue
         months_to = _months_to(toks, i)
         if months_to is not None:  # "in the six months to June 2021"
             end, span = months_to
@@ -489,6 +505,44 @@ def periods(toks: list[Token], date: dt.date | None, context: int | None) -> lis
             continue
         i += 1
     return out
+
+
+_FISCAL_WORDS = frozenset({"fy", "fiscal", "financial"})
+
+
+def _fiscal(toks: list[Token], i: int) -> tuple[int, Period] | None:
+    """A fiscal year: "FY 2022-23", "2017/18 fiscal year ending in March" (years written as a pair; April to
+    March unless the text names the last month), "the financial year ended March 2023"."""
+    n = len(toks)
+    t = toks[i]
+    if (
+        t.low in ("fiscal", "financial")
+        and i + 3 < n
+        and toks[i + 1].low == "year"
+        and toks[i + 2].low in ("ended", "ending")
+    ):
+        k = i + 3 + (toks[i + 3].low == "in")
+        month = _month(toks[k]) if k < n else None
+        end_year = _year_after(toks, k) if month else None
+        if month and end_year:
+            start = month % 12 + 1
+            return _year_index(toks, k), Period(end_year - 1 if month < 12 else end_year, start, month, end_year)
+        return None
+    if not is_year(t) or i + 2 >= n or toks[i + 1].text not in ("-", "/", "–") or toks[i + 2].kind != "num":
+        return None
+    year, second = int(t.text), toks[i + 2].text
+    if not (second.isdigit() and int(second) in ((year + 1) % 100, year + 1)):
+        return None
+    near = {w.low for w in toks[max(0, i - 3) : i]} | {w.low for w in toks[i + 3 : i + 6]}
+    if not near & _FISCAL_WORDS:
+        return None
+    last, month = i + 2, 3
+    k = last + 1
+    while k < n and k - last <= 4 and toks[k].low in ("fiscal", "financial", "year", "ending", "ended", "in"):
+        k += 1
+    if k < n and k > last + 1 and _month(toks[k]) is not None and toks[k - 1].low in ("ending", "ended", "in"):
+        last, month = k, _month(toks[k])
+    return last, Period(year if month < 12 else year + 1, month % 12 + 1, month, year + 1)
 
 
 def _months_to(toks: list[Token], i: int) -> tuple[int, tuple[int, int]] | None:

@@ -36,7 +36,7 @@ _OWN_SOURCES = (  # (source, dataset, what a reader calls it)
     ("gacc", None, "customs tables"),
     ("us-census", "hs6-partners", "US Census imports for consumption (HS6 lines summed)"),
     ("imf-china", "by-partner", "the reporter's figures in IMF DOTS"),
-    ("comtrade-mirror", "totals", "the reporter's totals in UN Comtrade"),
+    ("comtrade-mirror", None, "the reporter's declarations in UN Comtrade"),
     ("imf-dots", None, "IMF DOTS"),
 )
 _PRODUCT_METRICS = {
@@ -202,6 +202,12 @@ class Verifier:
         partner = claim.partner or "WLD"
         labels = _labels(period) + _labels(_previous(period))
         rows = self._flows(claim.reporter, partner, ["export", "import"], labels, claim.reporter)
+        if partner != "WLD":
+            # the reporter's declarations filed under its partner (Comtrade mirror tables: the US's imports
+            # from China stored as China's exports, declared by the US)
+            filed = self._flows(partner, claim.reporter, ["export", "import"], labels, claim.reporter)
+            filed = filed.assign(flow=filed.flow.map({"export": "import", "import": "export"}))
+            rows = pd.concat([rows, filed[~filed.source.isin(set(rows.source))]])
         out = []
         for source, dataset, name in _OWN_SOURCES:
             part = rows[(rows.source == source) & ((rows.dataset == dataset) if dataset else True)]
@@ -257,6 +263,14 @@ class Verifier:
         if claim.kind == "share" and claim.partner and _share_id(claim.partner) in figures:
             f = figures[_share_id(claim.partner)]
             out.append(Candidate(f.value, f.basis))
+        if claim.partner in _GROUP_SLUGS and col and claim.kind == "level" and claim.currency in (None, "USD"):
+            groups = tables.get("groups")
+            if groups is not None and "value" in groups:
+                for r in groups[(groups.group == claim.partner) & (groups.flow == col[:-1])].itertuples():
+                    if r.years.endswith(str(claim.year)) and r.value > 0:
+                        out.append(
+                            Candidate(float(r.value), f"sum over the {r.matched} members with figures ({r.years})")
+                        )
         if claim.partner in _GROUP_SLUGS and col and claim.kind == "change":
             groups = tables.get("groups")
             if groups is not None:
@@ -300,11 +314,12 @@ class Verifier:
             return Check(claim, "not checkable", reasons=["only tariff rates (percent) are checked"])
         imposing, target = claim.reporter, claim.partner
         if target is None:
-            return Check(claim, "not checkable", reasons=["the claim names no economy the tariff applies to"])
+            return self._average_tariff(claim)
         rows = self._sql(
-            "SELECT date_from, measure, rate_pct, rate_kind, dataset FROM tariffs WHERE imposing = ? AND target = ? "
-            "AND year = ? AND dataset IN ('milestones', 'effective-by-country', 'engine-rules', 'annex-i')",
-            [imposing, target, claim.year],
+            "SELECT date_from, measure, rate_pct, rate_kind, dataset FROM tariffs WHERE imposing = ? AND target IN (?, ?) "
+            "AND year = ? AND dataset IN ('milestones', 'effective-by-country', 'engine-rules', 'annex-i', "
+            "'reciprocal-august', 'country-rules')",
+            [imposing, target, "EUU" if target == "EU27" else target, claim.year],
         )
         if rows.empty:
             return Check(
@@ -314,7 +329,9 @@ class Verifier:
         candidates = _headline_rates(rows[(rows.dataset == "milestones") & (rows.rate_kind == "additional")], down)
         for r in rows[rows.dataset == "annex-i"].itertuples():
             candidates.append(Candidate(float(r.rate_pct), f"country rate announced on 2 April 2025 ({r.measure})"))
-        for r in rows[rows.dataset == "engine-rules"].sort_values("date_from").itertuples():
+        for r in rows[rows.dataset == "reciprocal-august"].itertuples():
+            candidates.append(Candidate(float(r.rate_pct), f"country rate in force from 7 August 2025 ({r.measure})"))
+        for r in rows[rows.dataset.isin(["engine-rules", "country-rules"])].sort_values("date_from").itertuples():
             candidates.append(
                 Candidate(float(r.rate_pct), f"add-on in force from {pd.Timestamp(r.date_from).date()} ({r.measure})")
             )
@@ -330,7 +347,52 @@ class Verifier:
                         ["headline versus effective tariff: the trade-weighted rate, not the statutory one"],
                     )
                 )
-        return _decide(claim, candidates)
+        check = _decide(claim, candidates)
+        rules = {"engine-rules", "country-rules", "reciprocal-august", "annex-i"}
+        if check.verdict == "inconsistent" and not set(rows.dataset) & rules:
+            steps = ", ".join(
+                f"{float(r.rate_pct):g}%"
+                for r in rows[(rows.dataset == "milestones") & (rows.rate_kind == "additional")]
+                .sort_values("date_from")
+                .itertuples()
+            )
+            return Check(
+                claim,
+                "not checkable",
+                check.found,
+                check.basis,
+                [
+                    f"the store's {imposing} tariff steps on {target} in {claim.year} ({steps or 'none'}) come from a "
+                    "hand-compiled list of milestones, which need not hold every step; no rule table covers them"
+                ],
+                check.also,
+            )
+        return check
+
+    def _average_tariff(self, claim: Claim) -> Check:
+        """A tariff on all imports ("the average effective US tariff rate is 17.8%"): the trade-weighted
+        average in force at the end of the claim's period."""
+        if claim.reporter != "USA" or claim.period is None:
+            return Check(claim, "not checkable", reasons=["the claim names no economy the tariff applies to"])
+        period = Period.parse(claim.period)
+        end = pd.Timestamp(period.end_year or period.year, period.last_month, 1) + pd.offsets.MonthEnd(0)
+        rows = self._sql(
+            "SELECT date_from, rate_pct FROM tariffs WHERE imposing = 'USA' AND dataset = 'daily-average' "
+            "AND date_from <= ? ORDER BY date_from DESC LIMIT 1",
+            [end.date()],
+        )
+        if rows.empty or pd.Timestamp(rows.date_from.iloc[0]).year != end.year:
+            return Check(claim, "not checkable", reasons=[f"the store holds no average US tariff for {claim.period}"])
+        day = pd.Timestamp(rows.date_from.iloc[0]).date()
+        return _decide(
+            claim,
+            [
+                Candidate(
+                    float(rows.rate_pct.iloc[0]),
+                    f"trade-weighted average US tariff on all imports on {day} (tradewartracker daily series)",
+                )
+            ],
+        )
 
     def _connection(self):
         if self._con is None:
@@ -380,7 +442,7 @@ def _slug(partner: str | None) -> str:
 
 
 def _previous(period: Period) -> Period:
-    return Period(period.year - 1, period.first_month, period.last_month)
+    return period.earlier()
 
 
 def _labels(period: Period) -> list[str]:
@@ -427,7 +489,11 @@ def _candidate(claim: Claim, value: float | None, base: float | None, name: str)
         return Candidate(value, f"{name}, USD")
     if claim.kind == "change" and value is not None and base:
         return Candidate(
-            _growth(value, base), f"{name}, USD: {_money(base, 'USD')} to {_money(value, 'USD')}", near=REVISED_BASE_PP
+            _growth(value, base),
+            f"{name}, USD: {_money(base, 'USD')} to {_money(value, 'USD')}",
+            # a rate written with decimals comes from a release whose base may since have been revised; a
+            # whole number ("six percent") is already rounded
+            near=REVISED_BASE_PP if claim.tolerance < 0.5 else 0.0,
         )
     return None
 
