@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-__all__ = ["literal", "value"]
+__all__ = ["identifier", "literal", "value"]
 
 
 def literal(text: str) -> str:
     """A SQL string literal."""
     return "'" + str(text).replace("'", "''") + "'"
+
+
+def identifier(name: str) -> str:
+    """A SQL identifier (a column name read from a file or a mapping), quoted with ``"`` doubled."""
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def value(item: object) -> str:

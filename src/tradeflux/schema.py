@@ -197,6 +197,7 @@ DISPLAY_COLUMNS: dict[str, tuple[str, ...]] = {
         "flow",
         "classification",
         "product",
+        "product_level",
         "value",
         "currency",
         "valuation",

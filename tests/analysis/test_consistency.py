@@ -147,3 +147,17 @@ def test_a_re_export_hubs_declarations_are_not_the_reporters_balance(full_store,
     assert row.note == "partner-declared; Hong Kong re-exports included"
     warning = next(w for w in rep.warnings if w.startswith("Hong Kong re-exports"))
     assert "(-92.2 bn)" in warning and f"a balance of {own_balance:,.1f} bn with it in 2020" in warning
+
+
+def test_query_rows_name_their_product_level(full_store):
+    """`query --reporter USA --partner CHN --year 2024` gave 19,163 rows at HS2, HS6 and HTS10 with no column
+    saying which, so that they summed to three times the total. Each level now says so and sums to the
+    same imports on its own."""
+    con = full_store.connect()
+    rows = canonical(con, reporter="USA", partner="CHN", year=2024, flow="import")
+    rows = rows[rows.currency == "USD"]
+    by_level = rows.groupby("product_level").value.sum()
+    assert {"HS2022 2-digit", "HS2022 6-digit", "HTS 10-digit"} <= set(by_level.index)
+    detail = by_level.drop("total", errors="ignore")
+    assert detail.max() / detail.min() == pytest.approx(1.0, abs=0.01)
+    assert not (rows.product_level == "total").any() or by_level["total"] == pytest.approx(detail.max(), rel=0.05)

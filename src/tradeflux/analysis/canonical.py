@@ -100,6 +100,8 @@ def _where(filters: dict[str, object]) -> tuple[str, list]:
 def canonical(con, *, all_sources: bool = False, limit: int | None = None, **filters: object) -> pd.DataFrame:
     """Flows matching ``filters`` (column = value or list), one row per fact: the winning source's.
 
+    ``product_level`` says at which level a row is ("total", "HS 2-digit", "HTS 10-digit"): each level adds
+    up to the total on its own, so rows of different levels must not be summed together.
     With ``all_sources`` every candidate row is returned, with ``canonical`` (did it win),
     ``precedence``, ``tier`` and ``why`` (the reason it won, or which source it lost to).
     ``con`` is a store connection (:meth:`tradeflux.Store.connect`).
@@ -111,6 +113,8 @@ def canonical(con, *, all_sources: bool = False, limit: int | None = None, **fil
     key = ", ".join(f"f.{k}" for k in FACT_KEY)
     sql = f"""
         SELECT * EXCLUDE (_order), _order = 1 AS canonical,
+               CASE WHEN product = 'TOTAL' THEN 'total'
+                    ELSE classification || ' ' || length(product) || '-digit' END AS product_level,
                CASE WHEN _order = 1 THEN tier || ': ' || reason
                          || CASE WHEN candidates > 1 THEN ' (first of ' || candidates || ' sources)' ELSE '' END
                     ELSE 'superseded by ' || won_by || ' (' || won_tier || ')' END AS why

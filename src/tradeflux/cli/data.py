@@ -23,9 +23,11 @@ from tradeflux.cli._output import (
     err,
     open_store,
     progress,
+    say,
     show,
 )
 from tradeflux.errors import InputError
+from tradeflux.render.csv import csv_text
 from tradeflux.render.json import dumps
 from tradeflux.sources import SOURCES, find_source
 
@@ -200,6 +202,12 @@ def query(
             con.close()
     else:
         frame = st.query(table, vintage=vintage, limit=limit, **filters)
+    if table == "flows" and "product_level" in frame and frame.product_level.nunique() > 1:
+        levels = ", ".join(sorted(frame.product_level.unique()))
+        say(
+            f"rows at {frame.product_level.nunique()} product levels ({levels}): each level adds up to the total "
+            "on its own; do not add across levels (filter with --classification or --product TOTAL)"
+        )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "parquet":
@@ -211,7 +219,7 @@ def query(
         elif fmt == "json":
             atomic_write_bytes(out, dumps(frame, indent=1).encode("utf-8"))
         else:
-            atomic_write_bytes(out, frame.to_csv(index=False).encode("utf-8"))
+            atomic_write_bytes(out, csv_text(frame).encode("utf-8"))
         err.print(f"wrote {len(frame):,} rows to {out}")
         return
     if fmt == "json":
@@ -219,7 +227,7 @@ def query(
     elif fmt == "csv":
         import sys
 
-        frame.to_csv(sys.stdout, index=False)
+        sys.stdout.write(csv_text(frame))
     else:
         limited = ", limited" if limit and len(frame) == limit else ""
         columns = list(schema.DISPLAY_COLUMNS[table])

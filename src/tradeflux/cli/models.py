@@ -11,10 +11,12 @@ import pandas as pd
 import typer
 
 from tradeflux import settings
+from tradeflux._io import atomic_write_text
 from tradeflux.cli import app
 from tradeflux.cli._output import DataOpt, JsonOpt, StoreOpt, console, emit_json, say, show
 from tradeflux.errors import InputError, NotFound
 from tradeflux.render import writers
+from tradeflux.render.csv import csv_text
 
 __all__ = ["ge_check", "gravity", "list_scenarios", "pe_command", "serve", "simulate", "tariff"]
 
@@ -64,7 +66,7 @@ def gravity(
         return
     table = grav.compare(results, digits=4)
     if csv_out:
-        table.to_csv(csv_out)
+        atomic_write_text(csv_out, csv_text(table, index=True))
     if latex:
         sys.stdout.write(grav.to_latex(table) + "\n")
         return

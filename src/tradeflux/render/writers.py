@@ -14,6 +14,7 @@ import pandas as pd
 
 from tradeflux._io import atomic_write_text
 from tradeflux.render import charts
+from tradeflux.render.csv import csv_text
 from tradeflux.render.html import esc, page, table
 from tradeflux.render.json import dumps
 
@@ -112,9 +113,9 @@ def write_report(report, out_dir: PathLike) -> dict[str, Path]:
             for f in report.figures
         ]
     )
-    paths["figures_csv"] = atomic_write_text(out / f"{stem}_figures.csv", figures.to_csv(index=False))
+    paths["figures_csv"] = atomic_write_text(out / f"{stem}_figures.csv", csv_text(figures))
     for name, frame in report.tables().items():
-        paths[f"{name}_csv"] = atomic_write_text(out / f"{stem}_{name}.csv", frame.to_csv(index=False))
+        paths[f"{name}_csv"] = atomic_write_text(out / f"{stem}_{name}.csv", csv_text(frame))
     return paths
 
 
@@ -136,7 +137,7 @@ def write_simulation(sim, out_dir: PathLike) -> dict[str, Path]:
     ]
     paths = {"html": atomic_write_text(out / f"{stem}.html", page(title, body))}
     for name, frame in sim.tables().items():
-        paths[f"{name}_csv"] = atomic_write_text(out / f"{stem}_{name}.csv", frame.to_csv(index=False))
+        paths[f"{name}_csv"] = atomic_write_text(out / f"{stem}_{name}.csv", csv_text(frame))
     paths["json"] = atomic_write_text(out / f"{stem}.json", dumps(sim.to_dict(), indent=1))
     return paths
 
@@ -161,8 +162,8 @@ def write_pe(run, tables: dict[str, pd.DataFrame], out_dir: PathLike, stem: str)
     ]
     return {
         "html": atomic_write_text(out / f"{stem}.html", page(run.title, body)),
-        "partners_csv": atomic_write_text(out / f"{stem}_partners.csv", partners.to_csv(index=False)),
-        "products_csv": atomic_write_text(out / f"{stem}_gaining_products.csv", gaining.to_csv(index=False)),
+        "partners_csv": atomic_write_text(out / f"{stem}_partners.csv", csv_text(partners)),
+        "products_csv": atomic_write_text(out / f"{stem}_gaining_products.csv", csv_text(gaining)),
         "json": atomic_write_text(out / f"{stem}.json", dumps(run.to_dict(), indent=1)),
     }
 
@@ -212,7 +213,7 @@ def write_claims(report, out_dir: PathLike, stem: str = "claims") -> dict[str, P
     out = _folder(out_dir)
     return {
         "html": atomic_write_text(out / f"{stem}.html", claims_html(report)),
-        "csv": atomic_write_text(out / f"{stem}.csv", report.tables()["claims"].to_csv(index=False)),
+        "csv": atomic_write_text(out / f"{stem}.csv", csv_text(report.tables()["claims"])),
         "json": atomic_write_text(out / f"{stem}.json", dumps(report.to_dict(), indent=1)),
     }
 
@@ -263,6 +264,6 @@ def write_outlook(outlook, out_dir: PathLike) -> dict[str, Path]:
         body.append(f"<h2>Backtest, {esc(flow)}s</h2>{table(bt.overall)}{table(bt.coverage)}")
     paths = {"html": atomic_write_text(out / f"{stem}.html", page(title, body))}
     for name, frame in outlook.tables().items():
-        paths[f"{name}_csv"] = atomic_write_text(out / f"{stem}_{name}.csv", frame.to_csv(index=False))
+        paths[f"{name}_csv"] = atomic_write_text(out / f"{stem}_{name}.csv", csv_text(frame))
     paths["json"] = atomic_write_text(out / f"{stem}.json", dumps(outlook.to_dict(), indent=1))
     return paths

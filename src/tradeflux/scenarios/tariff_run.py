@@ -193,12 +193,23 @@ def partner_timeline(partner: str, day: str | None = None, data_dir: PathLike | 
         table = pd.DataFrame(
             [{"from": start.isoformat(), "to": end.isoformat(), "day_weighted_pct": float(np.mean(values))}]
         )
-        return TariffTable(f"Day-weighted US add-on on {partner}, {start} to {end}", table, [RULES_NOTE])
+        return TariffTable(
+            f"Day-weighted US add-on on {_whom(partner, members)}, {start} to {end}", table, [RULES_NOTE]
+        )
     days = [tariffs.as_date(day)] if day else sorted({d for m in members for d in rules.change_dates(m)})
     table = pd.DataFrame(
         [{"date": d.isoformat(), "trade_weighted_pct": _group_average(rules, members, lines, d)} for d in days]
     )
-    return TariffTable(f"US add-on tariff on {partner} (2024 HTS10 import weights)", table, [RULES_NOTE])
+    return TariffTable(
+        f"US add-on tariff on {_whom(partner, members)} (2024 HTS10 import weights)", table, [RULES_NOTE]
+    )
+
+
+def _whom(partner: str, members: list[str]) -> str:
+    """What the timeline is of: a member of the EU gets the EU's rates and weights, and says so."""
+    if members == ["EUU"] and partner.upper() not in ("EUU", "EU27", "EU"):
+        return f"{partner.upper()} as part of the EU (the EU's rates and the EU's imports as weights)"
+    return partner.upper()
 
 
 def partner_compare(partner: str, data_dir: PathLike | None = None) -> TariffTable:

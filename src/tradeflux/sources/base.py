@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from tradeflux import _sql as sql
 from tradeflux._sql import literal
 from tradeflux.errors import FormatError, NotFound
 from tradeflux.reference import countries as _countries
@@ -226,7 +227,7 @@ class ReadContext:
         return self.register_map(mapping, "countries")
 
     def distinct(self, relation: str, column: str) -> list[str]:
-        rows = self.con.execute(f'SELECT DISTINCT "{column}" FROM {relation}').fetchall()
+        rows = self.con.execute(f"SELECT DISTINCT {sql.identifier(column)} FROM {relation}").fetchall()
         return [r[0] for r in rows if r[0] is not None]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tradeflux import _sql as sql
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged, union
 
 __all__ = ["OECD_ICIO", "read_matrix", "read_purchases", "read_sales"]
@@ -47,7 +48,9 @@ def read_matrix(ctx: ReadContext, path: Path) -> list[Staged]:
     importers = [
         c for c in ctx.con.execute(f"SELECT * FROM {raw} LIMIT 0").df().columns if c not in ("exporter_iso3", "_line")
     ]
-    selects = [_staged(raw, "exporter_iso3", f"'{imp}'", "ICIO50", "'ALL'", f'"{imp}"').sql for imp in importers]
+    selects = [
+        _staged(raw, "exporter_iso3", sql.literal(imp), "ICIO50", "'ALL'", sql.identifier(imp)).sql for imp in importers
+    ]
     return [Staged("flows", union(selects))]
 
 

@@ -177,10 +177,8 @@ class SparkEngine:
                 kind = _spark_type(c.type)
                 if c.name in group.constants:
                     constant = group.constants[c.name]
-                    if isinstance(constant, dict):
-                        expr = F.col(constant["same_as"])
-                    else:
-                        expr = F.expr(sql_value(constant)) if constant is not None else F.lit(None)
+                    # a value, never SQL (Spark reads a backslash in a literal as an escape)
+                    expr = F.col(constant["same_as"]) if isinstance(constant, dict) else F.lit(constant)
                 elif c.name in present:
                     expr = F.col(c.name)
                 else:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from tradeflux import settings
 from tradeflux import store as _store
 from tradeflux.errors import InputError, NotFound, TradefluxError
+from tradeflux.render.csv import csv_text
 from tradeflux.render.json import dumps
 from tradeflux.web.dashboard import page as dashboard_page
 from tradeflux.web.jobs import JobBusy, Jobs
@@ -164,7 +165,7 @@ def create_app(
         tables = report(code(country), year).tables()
         if name not in tables:
             raise NotFound(f"name: no table {name!r}; tables: {', '.join(sorted(tables))}")
-        return PlainTextResponse(tables[name].to_csv(index=False), media_type="text/csv")
+        return PlainTextResponse(csv_text(tables[name]), media_type="text/csv")
 
     @app.get("/api/reconcile/{reporter}/{partner}/{year}", summary="Every source's figure for a pair, both directions")
     def reconcile(reporter: Code, partner: Code, year: Year):

@@ -54,6 +54,9 @@ td.num { text-align: right; white-space: nowrap; }
 <p class="warn" id="warnings"></p>
 <script>
 const $ = (id) => document.getElementById(id);
+// every text from the store or a file is escaped before it reaches innerHTML (a source id can be "<img onerror>")
+const esc = (v) => String(v).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
+let latest = 0;  // the newest request: an older answer that arrives later is dropped
 function draw(id, data, layout) {
   // every chart has a title with its years; Plotly wants it as {text}
   if (typeof layout.title === "string") layout.title = {text: layout.title};
@@ -68,12 +71,12 @@ async function get(url) {
 }
 function table(rows, cols) {
   if (!rows || !rows.length) return "<p>none</p>";
-  const head = cols.map((c) => `<th>${c}</th>`).join("");
+  const head = cols.map((c) => `<th>${esc(c)}</th>`).join("");
   const body = rows.map((r) => "<tr>" + cols.map((c) => {
     const v = r[c];
     const num = typeof v === "number";
     const text = num ? (Math.abs(v) >= 1e6 ? money(v) : v.toFixed(2)) : (v == null ? "" : String(v));
-    return `<td class="${num ? "num" : ""}" data-col="${c}">${text}</td>`;
+    return `<td class="${num ? "num" : ""}" data-col="${esc(c)}">${esc(text)}</td>`;
   }).join("") + "</tr>").join("");
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
@@ -81,17 +84,19 @@ async function show(event) {
   if (event) event.preventDefault();
   const country = $("country").value.trim(), year = $("year").value, group = $("group").value;
   $("status").textContent = "loading " + country + " " + year + " ...";
+  const mine = ++latest;
   try {
-    const rep = await get(`/api/report/${encodeURIComponent(country)}/${year}`);
-    $("headline").innerHTML = rep.headline.map((h) => `<p>${h}</p>`).join("");
+    const rep = await get(`/api/report/${encodeURIComponent(country)}/${encodeURIComponent(year)}`);
+    if (mine !== latest) return;  // a newer request was made while this one ran
+    $("headline").innerHTML = rep.headline.map((h) => `<p>${esc(h)}</p>`).join("");
     $("figures").innerHTML = table(rep.figures.map((f) => ({id: f.id, figure: f.label, value: f.value, unit: f.unit, status: f.status, basis: f.basis})),
       ["figure", "value", "unit", "status", "basis"]);
     $("figures").dataset.country = rep.country;
-    const base = `/api/report/${rep.country}/${year}/tables`;
+    const base = `/api/report/${encodeURIComponent(rep.country)}/${encodeURIComponent(year)}/tables`;
     $("figures-csv").href = `${base}/balance_series.csv`;
     $("groups-csv").href = `${base}/groups.csv`;
     $("downloads").innerHTML = Object.keys(rep.tables).sort().map((name) =>
-      `<li><a href="${base}/${name}.csv" download>${name.replaceAll("_", " ")}</a></li>`).join("");
+      `<li><a href="${base}/${encodeURIComponent(name)}.csv" download>${esc(name.replaceAll("_", " "))}</a></li>`).join("");
     const s = rep.tables.balance_series || [];
     draw("chart-balance", [{x: s.map((r) => r.year), y: s.map((r) => r.balance / 1e9), type: "bar", name: "balance"}],
       {title: `${rep.country_name}: trade balance ${s.length ? s[0].year : ""}-${year}, USD bn`, height: 360});
@@ -107,20 +112,22 @@ async function show(event) {
       {title: `Exports to the United States, the two sides, ${m.length ? m[0].period + "-" + m[m.length - 1].period : year}, USD bn`, height: 360});
     const g = (rep.tables.groups || []).filter((r) => r.group === group || r.group === "EU27" && group === "EU27");
     $("groups").innerHTML = table(g, ["group", "flow", "value", "base_value", "growth_pct", "coverage_pct", "missing", "years"]);
-    $("warnings").innerHTML = rep.warnings.map((w) => `<span>${w}</span>`).join("<br>");
+    $("warnings").innerHTML = rep.warnings.map((w) => `<span>${esc(w)}</span>`).join("<br>");
     try {
-      const t = await get(`/api/tariffs/${rep.country}`);
+      const t = await get(`/api/tariffs/${encodeURIComponent(rep.country)}`);
+      if (mine !== latest) return;
+      const span = t.table.length ? `${t.table[0].date.slice(0, 4)}-${t.table[t.table.length - 1].date.slice(0, 4)}` : "";
       draw("chart-tariffs", [{x: t.table.map((r) => r.date), y: t.table.map((r) => r.trade_weighted_pct), line: {shape: "hv"}, name: "add-on"}],
-        {title: `US add-on tariff on ${rep.country}, 2025-2026, %`, height: 340});
+        {title: `${t.title}, ${span}, %`, height: 340});
     } catch (e) { $("chart-tariffs").textContent = e.message; }
     $("status").textContent = `${rep.country_name} ${year}`;
   } catch (e) {
-    $("status").textContent = "error: " + e.message;
+    if (mine === latest) $("status").textContent = "error: " + e.message;
   }
 }
 async function scenarios() {
   const list = await get("/api/scenarios");
-  $("scenario").innerHTML = list.map((s) => `<option value="${s.name}">${s.title}</option>`).join("");
+  $("scenario").innerHTML = list.map((s) => `<option value="${esc(s.name)}">${esc(s.title)}</option>`).join("");
   const goods = list.find((s) => s.name === "us_tariffs_truce_2025_11_goods");
   if (goods) $("scenario").value = goods.name;
 }
