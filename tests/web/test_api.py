@@ -239,3 +239,18 @@ def test_check_survives_inputs_that_froze_the_server(client):
         assert response.status_code == 200, response.text[:200]
     bad_date = client.post("/api/check", json={"text": "China's exports rose 5%.", "date": "2025-02-30"})
     assert bad_date.status_code == 400 and "not a date" in bad_date.json()["error"]
+
+
+def test_only_known_hosts_are_served(app, full_store, data_dir):
+    """Any Host header was accepted: a page on another site could rebind its name to 127.0.0.1 and read
+    the API (DNS rebinding)."""
+    client = TestClient(app)
+    assert client.get("/api/health", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    assert client.get("/api/health", headers={"Host": "localhost"}).status_code == 200
+    bad = client.get("/api/health", headers={"Host": "evil.example:8000"})
+    assert bad.status_code == 400
+    assert bad.json() == {
+        "error": "Host 'evil.example:8000' is not served here; start with --allow-host evil.example to serve it"
+    }
+    other = TestClient(create_app(full_store.root, data_dir, allowed_hosts=["trade.example"]))
+    assert other.get("/api/health", headers={"Host": "trade.example"}).status_code == 200

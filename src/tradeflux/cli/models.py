@@ -362,11 +362,17 @@ def serve(
     store: StoreOpt = None,
     data_dir: DataOpt = None,
     max_jobs: Annotated[int, typer.Option("--max-jobs", min=1, max=16, help="scenario runs at once")] = 2,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option("--allow-host", help="a host name requests may use besides loopback (repeatable)"),
+    ] = None,
 ) -> None:
     """Start the web dashboard and HTTP API (docs at /docs, schema at /openapi.json)."""
     import uvicorn
 
     from tradeflux.web import create_app
 
+    hosts = [*(allow_host or []), *([host] if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0") else [])]
     say(f"tradeflux on http://{host}:{port} (API docs at /docs); Ctrl-C to stop")
-    uvicorn.run(create_app(store, data_dir, max_jobs=max_jobs), host=host, port=port, log_level="warning")
+    app = create_app(store, data_dir, max_jobs=max_jobs, allowed_hosts=hosts)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -27,7 +27,9 @@ Conventions:
 
 from __future__ import annotations
 
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -118,6 +120,41 @@ def prepare(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
 
 def _log_frame(panel: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"unique_id": panel.unique_id.astype(str), "ds": panel.year, "y": np.log(panel.value)})
+
+
+# Rolling-origin forecasts of one series depend on that series alone: they are kept, by the series' years
+# and values, so that the partners' imports (every reporter's drivers) are backtested once per process.
+_CV_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_CV_CACHE_SIZE = 20_000
+_CV_LOCK = threading.Lock()
+
+
+def _cross_validation(panel: pd.DataFrame, horizon: int, windows: int, n_jobs: int) -> pd.DataFrame:
+    """statsforecast's cross-validation of every series of ``panel`` (in logs), each series computed once."""
+    logs = _log_frame(panel)
+    keys = {
+        uid: (uid, horizon, windows, g.ds.to_numpy().tobytes(), g.y.to_numpy().tobytes())
+        for uid, g in logs.groupby("unique_id", sort=True)
+    }
+    with _CV_LOCK:
+        todo = [uid for uid, key in keys.items() if key not in _CV_CACHE]
+    if todo:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cv = _statsforecast(n_jobs).cross_validation(
+                df=logs[logs.unique_id.isin(todo)], h=horizon, n_windows=windows, step_size=1
+            )
+        with _CV_LOCK:
+            for uid, rows in cv.groupby("unique_id", sort=False):
+                _CV_CACHE[keys[uid]] = rows
+                _CV_CACHE.move_to_end(keys[uid])
+            while len(_CV_CACHE) > _CV_CACHE_SIZE:
+                _CV_CACHE.popitem(last=False)
+    with _CV_LOCK:
+        parts = [_CV_CACHE[key] for key in keys.values() if key in _CV_CACHE]
+    if not parts:
+        return pd.DataFrame(columns=["unique_id", "ds", "cutoff", "y", *CANDIDATES])
+    return pd.concat(parts, ignore_index=True).sort_values(["unique_id", "cutoff", "ds"], ignore_index=True)
 
 
 @dataclass
@@ -215,9 +252,7 @@ def backtest(
         empty = pd.DataFrame()
         return Backtest(empty, empty, empty, empty, empty, windows, evaluated, horizon, 0, short, notes)
     say(f"backtest: {len(long_ids)} series x {windows} origins, {horizon} year(s) ahead")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cv = _statsforecast(n_jobs).cross_validation(df=_log_frame(data), h=horizon, n_windows=windows, step_size=1)
+    cv = _cross_validation(data, horizon, windows, n_jobs)
     cv = cv.rename(columns={"ds": "year", "cutoff": "origin", "y": "log_actual"})
     cv["h"] = cv.year - cv.origin
     logs = cv[list(CANDIDATES)]
@@ -322,9 +357,7 @@ def _share(
     dpanel = dpanel[dpanel.unique_id.isin(sizes.index[sizes >= MIN_TRAIN + windows + horizon - 1])]
     if dpanel.empty:
         return pd.Series(np.nan, index=points.index)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        dcv = _statsforecast(n_jobs).cross_validation(df=_log_frame(dpanel), h=horizon, n_windows=windows, step_size=1)
+    dcv = _cross_validation(dpanel, horizon, windows, n_jobs)
     dcv["driver_hat"] = np.exp(dcv[list(COMBINED)].mean(axis=1))
     dhat = dcv.set_index(["unique_id", "cutoff", "ds"]).driver_hat
     dval = dpanel.set_index(["unique_id", "year"]).value

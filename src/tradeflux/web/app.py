@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import FastAPI, Query, Request
@@ -64,6 +65,10 @@ class OutlookJob(BaseModel):
     flow: str = Field("export", pattern="^(export|import)$")
 
 
+# loopback names, and the name Starlette's test client sends
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")
+
+
 def _json(data, status: int = 200) -> Response:
     return Response(dumps(data, indent=None), status_code=status, media_type="application/json")
 
@@ -73,16 +78,32 @@ def create_app(
     data_dir: str | os.PathLike[str] | None = None,
     *,
     max_jobs: int = 2,
+    allowed_hosts: Sequence[str] = (),
 ) -> FastAPI:
-    """The web application over the store at ``store_dir`` (read-only) and the data directory."""
+    """The web application over the store at ``store_dir`` (read-only) and the data directory.
+
+    Requests must name a loopback host or one of ``allowed_hosts`` in their ``Host`` header: a page on
+    another site cannot reach the API by pointing its own name at 127.0.0.1 (DNS rebinding)."""
     store = _store.open(store_dir, data_dir=data_dir)
     folder = settings.data_dir(data_dir)
     jobs = Jobs(max_jobs)
+    hosts = {h.lower().strip("[]") for h in (*LOOPBACK_HOSTS, *allowed_hosts)}
     app = FastAPI(
         title="tradeflux",
         description="A country's merchandise trade: the monitor, tariffs, scenarios. Every figure with its source.",
         version="0.1.0",
     )
+
+    @app.middleware("http")
+    async def _known_host(request: Request, call_next):
+        header = request.headers.get("host", "")
+        name = header[1 : header.find("]")] if header.startswith("[") else header.rsplit(":", 1)[0]
+        if name.lower() not in hosts:
+            return JSONResponse(
+                {"error": f"Host {header!r} is not served here; start with --allow-host {name} to serve it"},
+                status_code=400,
+            )
+        return await call_next(request)
 
     # ---- errors: one line naming the field, never a traceback -----------------------------------
     @app.exception_handler(TradefluxError)
