@@ -385,6 +385,16 @@ def _number(field: str, raw: str, *, required: bool, numeric: bool = False) -> l
     return rules
 
 
+def _scaled(field: str, raw: str, numeric: bool) -> tuple[str, str, str]:
+    """A number finite as written but not once scaled (1.7e308 thousands) is out of range, not infinity."""
+    scaled = f"{_as_double(raw, numeric)} * value_scale"
+    return (
+        field,
+        f"{_as_double(raw, numeric)} IS NOT NULL AND NOT isfinite({scaled})",
+        f"'{field} out of range once scaled by ' || CAST(value_scale AS VARCHAR)",
+    )
+
+
 def _as_double(raw: str, numeric: bool) -> str:
     return f"CAST({raw} AS DOUBLE)" if numeric else f"TRY_CAST(trim({raw}) AS DOUBLE)"
 
@@ -491,8 +501,10 @@ def _rules(table: str, types: dict[str, str]) -> list[tuple[str, str, str]]:
                 "'malformed HS code ' || quote(product)",
             ),
             *_number("value", "value_raw", required=True, numeric=_is_numeric(types, "value_raw")),
+            _scaled("value", "value_raw", _is_numeric(types, "value_raw")),
             *_number("quantity", "quantity_raw", required=False, numeric=_is_numeric(types, "quantity_raw")),
             *_number("duty", "duty_raw", required=False, numeric=_is_numeric(types, "duty_raw")),
+            _scaled("duty", "duty_raw", _is_numeric(types, "duty_raw")),
             (
                 "currency",
                 "currency IS NULL OR length(currency) <> 3 OR upper(currency) <> currency",

@@ -438,3 +438,58 @@ def test_touching_a_file_makes_no_new_vintage_and_a_renamed_copy_is_not_counted_
     with pytest.raises(InputError, match=r"the same content as .* is already in the store as source 't'"):
         store.ingest(source_for(mapping, "copy_of_t"), copy)
     assert len(store.query("flows")) == 1
+
+
+# ---- issue 24: integrity and errors found by the hostile-input probe ---------------------------------
+@pytest.mark.parametrize("vintage", ["20240101", "2024-W01-1", "2024-1-5"])
+def test_a_vintage_is_a_plain_iso_date(vintage, store, tmp_path):
+    """Vintages are compared as text: "20240101" (which Python's date parser takes) sorted after 2024-05-01."""
+    f = tmp_path / "x.csv"
+    f.write_text(CSV.format(v=5))
+    with pytest.raises(InputError, match=rf"vintage must be an ISO date \(YYYY-MM-DD\), got '{vintage}'"):
+        store.ingest(source_for(_mapping(), "x", vintage=vintage), f)
+    with pytest.raises(InputError, match="--vintage must be latest, all or a date YYYY-MM-DD"):
+        store.query("flows", vintage=vintage)
+
+
+def test_a_value_out_of_range_once_scaled_is_quarantined(store, tmp_path):
+    """1.7e308 is finite, 1.7e308 thousands is not: it loaded as inf."""
+    f = tmp_path / "x.csv"
+    f.write_text("year,exporter,importer,trade\n2020,CHN,USA,1.7e308\n2020,CHN,DEU,5\n")
+    result = store.ingest(source_for(_mapping(value_scale="=1e3"), "x", vintage="2025-01-01"), f)
+    assert (result.loaded, result.quarantined) == (1, 1)
+    assert store.quarantine("x").reason.tolist() == ["value out of range once scaled by 1000.0"]
+    assert store.query("flows").value.tolist() == [5000.0]
+
+
+def test_a_store_without_its_manifest_says_so(store, tmp_path):
+    """With manifest.json removed, queries answered an empty store (exit 0) and the next ingest deleted every
+    other source's files."""
+    from tradeflux.errors import StoreError
+
+    f = tmp_path / "x.csv"
+    f.write_text(CSV.format(v=5))
+    store.ingest(source_for(_mapping(), "x", vintage="2025-01-01"), f)
+    (store.root / "manifest.json").unlink()
+    with pytest.raises(StoreError, match=r"manifest.json is missing, yet .* holds 1 data files"):
+        store.query("flows")
+    g = tmp_path / "y.csv"
+    g.write_text(CSV.format(v=6))
+    with pytest.raises(StoreError, match="manifest.json is missing"):
+        store.ingest(source_for(_mapping(), "y", vintage="2025-01-01"), g)
+    assert len(list((store.root / "flows").glob("**/*.parquet"))) == 1  # nothing deleted
+
+
+def test_reading_commands_do_not_create_a_store(tmp_path, data_dir):
+    missing = tmp_path / "no-such-folder"
+    for args in (["query"], ["sources"], ["quarantine"]):
+        result = runner.invoke(app, [*args, "--store", str(missing), "--data-dir", str(data_dir)])
+        assert result.exit_code == 2, result.output
+        assert f"--store {missing}: no such folder" in result.stderr
+    assert not missing.exists()
+
+
+def test_pe_refuses_an_infinite_substitution(tmp_path, data_dir):
+    result = runner.invoke(app, ["pe", "--substitution", "inf", "--data-dir", str(data_dir), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--substitution must be a finite number >= 0 or 'broda-weinstein', not 'inf'" in result.stderr

@@ -254,3 +254,10 @@ def test_only_known_hosts_are_served(app, full_store, data_dir):
     }
     other = TestClient(create_app(full_store.root, data_dir, allowed_hosts=["trade.example"]))
     assert other.get("/api/health", headers={"Host": "trade.example"}).status_code == 200
+
+
+def test_a_pe_job_with_an_impossible_date_is_refused_with_the_request(client):
+    """POST /api/jobs/pe with 2025-13-45 was accepted (202) and failed later."""
+    response = client.post("/api/jobs/pe", json={"date": "2025-13-45"})
+    assert response.status_code == 422
+    assert response.json() == {"error": "date: Value error, '2025-13-45' is not a date (YYYY-MM-DD)"}

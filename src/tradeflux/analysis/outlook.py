@@ -121,6 +121,13 @@ class Outlook(Result):
 
 
 # ---- series ------------------------------------------------------------------------------------
+def _times(ratio: float) -> str:
+    """ "3.2 times" or "a third of" in words a reader takes in: never "0.5-fold"."""
+    if ratio >= 1:
+        return f"{ratio:.1f} times"
+    return f"1/{1 / ratio:.1f} of"
+
+
 LINK_LIMIT = 2.0  # two sources further apart than 2-fold measure different things: the series restarts
 
 
@@ -173,7 +180,7 @@ def canonical_series(con, reporter: str, flow: str) -> tuple[pd.DataFrame, dict[
             ratio, how = link
             if abs(np.log(ratio)) > np.log(LINK_LIMIT):
                 said.append(
-                    f"from {first} on {_basis(later)}, {ratio:.1f}-fold {_basis(earlier)} ({how}): two measures of "
+                    f"from {first} on {_basis(later)}, {_times(ratio)} {_basis(earlier)} ({how}): two measures of "
                     f"different things, modelled from {first}"
                 )
                 break

@@ -62,12 +62,16 @@ def open_store(
     spark_master: str | None = None,
     *,
     require_data: bool = True,
+    create: bool = False,
 ):
     """The store a command works on; for a command that reads it (``require_data``), an empty store
-    is an input error, said once."""
+    is an input error, said once. Only a command that writes (``create``) makes a store folder that
+    is not there: a mistyped ``--store`` is an error, not an empty answer."""
     from tradeflux import store as _store
     from tradeflux.errors import InputError
 
+    if store is not None and not create and not Path(store).exists():
+        raise InputError(f"--store {store}: no such folder (`tradeflux ingest --store {store}` creates a store)")
     st = _store.open(store, data_dir=data_dir, engine=engine, spark_master=spark_master)
     if require_data and st.sources().empty:
         raise InputError("the store is empty: run `tradeflux ingest` first")

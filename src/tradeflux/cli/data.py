@@ -68,7 +68,7 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Load source files into the store: every dataset found in the data directory, or one --file."""
-    st = open_store(store, data_dir, require_data=False)
+    st = open_store(store, data_dir, require_data=False, create=True)
     results: list[_store.IngestResult] = []
     if file is not None:
         if mapping is not None:
@@ -296,7 +296,7 @@ def fetch_comtrade(
         ) from None
     ingested = []
     if do_ingest:
-        st = open_store(store, data_dir, require_data=False)
+        st = open_store(store, data_dir, require_data=False, create=True)
         for item in done:
             ingested.append(st.ingest("comtrade", item["file"], dataset="api-json").to_dict())
     if as_json:

@@ -222,6 +222,8 @@ def pe_command(
             sigma = float(substitution)
         except ValueError:
             raise InputError(f"--substitution must be a number or 'broda-weinstein', not {substitution!r}") from None
+        if not math.isfinite(sigma) or sigma < 0:
+            raise InputError(f"--substitution must be a finite number >= 0 or 'broda-weinstein', not {substitution!r}")
     elasticities = pe.Elasticities(
         import_demand, pe.DEFAULT_SUBSTITUTION if isinstance(sigma, str) else sigma, export_supply
     )
@@ -261,8 +263,11 @@ def pe_command(
     partners = run.result.by("partner").sort_values("total_effect")
     cols = ["partner", "imports", "trade_creation", "trade_diversion", "floor_adjustment", "total_effect", "change_pct"]
     cols = [c for c in cols if c in partners]  # GSIM has no diversion column
+    shown_rows = pd.concat([partners.head(10), partners.tail(10)]).drop_duplicates("partner")[cols]
+    money = [c for c in cols if c not in ("partner", "change_pct")]
+    shown_rows[money] = shown_rows[money].round(0)  # whole dollars: no -0.0000229 left by floating arithmetic
     show(
-        pd.concat([partners.head(10), partners.tail(10)]).drop_duplicates("partner")[cols],
+        shown_rows,
         "The 10 largest losers and gainers (USD; creation + diversion + floor adjustment = total; change in %)",
     )
     market = run.result.market()

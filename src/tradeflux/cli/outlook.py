@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -57,6 +58,11 @@ def outlook(
     """Forecast a reporter's trade by partner and group with intervals and their backtest record."""
     from tradeflux.analysis import outlook as _outlook
 
+    if pe_date is not None:  # checked before a minute of forecasting, not after
+        try:
+            dt.date.fromisoformat(pe_date)
+        except ValueError:
+            raise InputError(f"--pe-date {pe_date!r}: not a date (YYYY-MM-DD)") from None
     st = open_store(store, data_dir, engine, spark_master)
     quiet = as_json or not err.is_terminal
     note = (lambda _m: None) if quiet else (lambda m: err.print(m, highlight=False, markup=False))

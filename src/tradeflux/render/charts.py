@@ -79,7 +79,12 @@ def country_report(report) -> list[tuple[str, object]]:
         labels = [*top10["name"], "all other partners"]
         values = [*top10.share_pct, rest]
         fig = go.Figure(go.Pie(labels=labels, values=values, hole=0.4, sort=False))
-        fig.update_layout(title=f"Shares of exports {years[1]}, % of the total (partner-reported)", height=420)
+        declared = {"partner-declared" in str(b) for b in shares.get("basis", pd.Series(dtype=str)).dropna()}
+        whose = {
+            frozenset({True}): "as partners declared their imports",
+            frozenset({False}): f"as {report.country_name} declared them",
+        }.get(frozenset(declared), f"as {report.country_name} declared them, or its partners where it did not")
+        fig.update_layout(title=f"Shares of exports {years[1]}, % of the total ({whose})", height=420)
         charts.append(("shares", fig))
     m = tables.get("mirror_gap_usa")
     if m is not None and not m.empty:

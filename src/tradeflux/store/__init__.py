@@ -46,7 +46,7 @@ from tradeflux.sources.gacc import embedded_headlines
 from tradeflux.store import dimensions, engines
 from tradeflux.store.ingest import IngestJob, sha256
 from tradeflux.store.lock import WriteLock
-from tradeflux.store.manifest import FORMAT, MANIFEST, IngestResult, Manifest, TableCount
+from tradeflux.store.manifest import FORMAT, MANIFEST, IngestResult, Manifest, TableCount, is_iso_date
 
 Progress = Callable[[str], None]
 
@@ -125,10 +125,8 @@ class Store:
                 sha = sha256(file)
                 known = [e for e in entries + new if (e.source, e.dataset, e.sha256) == (src.id, ds.name, sha)]
                 vintage = vintage or (known[0].vintage if known else src.vintage_for(file, ds))
-                try:
-                    dt.date.fromisoformat(vintage)
-                except ValueError:
-                    raise InputError(f"vintage must be an ISO date (YYYY-MM-DD), got {vintage!r}") from None
+                if not is_iso_date(vintage):
+                    raise InputError(f"vintage must be an ISO date (YYYY-MM-DD), got {vintage!r}")
                 same = [e for e in known if e.vintage == vintage and e.format == FORMAT and self._complete(e)]
                 if same:
                     say(f"{src.id}/{ds.name}: {file.name} already loaded (vintage {vintage}), nothing to do")

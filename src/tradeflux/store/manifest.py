@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -102,6 +103,13 @@ class Manifest:
     @property
     def entries(self) -> list[IngestResult]:
         if not self.path.exists():
+            orphans = [p for t in (*schema.TABLES, "quarantine") for p in (self.root / t).glob("**/*.parquet")]
+            if orphans:  # an empty answer here would be wrong, and the next ingest would delete them
+                raise StoreError(
+                    f"{self.path} is missing, yet {self.root} holds {len(orphans):,} data files "
+                    f"(such as {orphans[0].relative_to(self.root)}): restore the manifest, or move the store "
+                    "folder aside and ingest again"
+                )
             return []
         try:
             with self.path.open(encoding="utf-8") as handle:
@@ -148,11 +156,21 @@ def check_vintage(vintage: str) -> str:
     """``latest``, ``all`` or an ISO date; anything else is refused."""
     if vintage in ("latest", "all"):
         return vintage
-    try:
-        dt.date.fromisoformat(vintage)
-    except (TypeError, ValueError):
-        raise InputError(f"--vintage must be latest, all or a date YYYY-MM-DD, not {vintage!r}") from None
+    if not is_iso_date(vintage):
+        raise InputError(f"--vintage must be latest, all or a date YYYY-MM-DD, not {vintage!r}")
     return vintage
+
+
+def is_iso_date(text: object) -> bool:
+    """``YYYY-MM-DD`` and a real day: vintages are compared as text, so "20240101" or "2024-W01-1" (which
+    Python's date parser also takes) would sort wrongly."""
+    if not isinstance(text, str) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is None:
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _json_value(value: object) -> object:

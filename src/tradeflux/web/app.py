@@ -8,6 +8,7 @@ beyond the concurrent limit 429.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from tradeflux import settings
 from tradeflux import store as _store
@@ -39,6 +40,16 @@ class PEJob(BaseModel):
     """A PE run on the US 2024 HS6 imports with the US duties in force on a date (every partner)."""
 
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD", examples=["2025-11-10"])
+
+    @field_validator("date")
+    @classmethod
+    def _a_real_day(cls, value: str) -> str:
+        try:
+            dt.date.fromisoformat(value)  # 2025-13-45 is refused with the request (422), not after a 202
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        return value
+
     import_demand: float = Field(-1.0, le=0, ge=-20, description="import demand elasticity (< 0)")
     substitution: float = Field(1.5, ge=0, le=50, description="substitution elasticity between partners")
 
