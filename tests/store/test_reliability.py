@@ -475,7 +475,7 @@ def test_a_store_without_its_manifest_says_so(store, tmp_path):
         store.query("flows")
     g = tmp_path / "y.csv"
     g.write_text(CSV.format(v=6))
-    with pytest.raises(StoreError, match="manifest.json is missing"):
+    with pytest.raises(StoreError, match=r"manifest\.json is missing"):
         store.ingest(source_for(_mapping(), "y", vintage="2025-01-01"), g)
     assert len(list((store.root / "flows").glob("**/*.parquet"))) == 1  # nothing deleted
 
