@@ -202,17 +202,21 @@ def test_world_growth_error_by_hand(record, dots_totals):
     )
 
 
-def test_outlook_command(full_store, data_dir, tmp_path):
+def test_outlook_command(china, full_store, data_dir, tmp_path):
+    """The command prints and writes what the library builds (China, whose series the `china` fixture has
+    backtested in this process: the command finds them kept)."""
     runner = CliRunner(env={"COLUMNS": "200"})
     args = ["--store", str(full_store.root), "--data-dir", str(data_dir), "--out", str(tmp_path)]
-    result = runner.invoke(app, ["outlook", "BRA", "--flow", "export", *args])
+    result = runner.invoke(app, ["outlook", "CHN", "--flow", "export", *args])
     assert result.exit_code == 0, result.output
-    assert "Brazil: outlook for 2021" in result.stdout and "World (total)" in result.stdout
-    html = (tmp_path / "BRA_2021_outlook.html").read_text()
-    assert "Brazil: exports to World (total), 2005-2021, USD bn" in html
+    assert "China: outlook for 2026" in result.stdout and "World (total)" in result.stdout
+    html = (tmp_path / "CHN_2026_outlook.html").read_text()
+    assert "China: exports to World (total), 2005-2026, USD bn" in html
     assert "chart-export-G-EU27" in html
-    data = json.loads((tmp_path / "BRA_2021_outlook.json").read_text())  # the same result as --json prints
-    assert data["target_year"] == 2021 and data["reporter"] == "BRA"
+    data = json.loads((tmp_path / "CHN_2026_outlook.json").read_text())  # the same result as --json prints
+    assert data["target_year"] == 2026 and data["reporter"] == "CHN"
+    wld = next(r for r in data["table"] if r["series"] == "WLD" and r["flow"] == "export")
+    assert wld["forecast"] == pytest.approx(china.row("export", "WLD").forecast)
     bad = runner.invoke(app, ["outlook", "BRA", "--flow", "sideways", *args])
     assert bad.exit_code == 2 and "--flow must be export, import or both, not 'sideways'" in bad.stderr
 
@@ -234,3 +238,16 @@ def test_no_series_changes_source_without_a_level_adjustment(full_store):
     # the total: 2024 on the 2025 release's basis (3,770 bn / 1.055)
     wld = rows[rows.partner == "WLD"].set_index("year").value
     assert wld[2024] == pytest.approx(3770e9 / 1.055) and (wld[2025] / wld[2024] - 1) * 100 == pytest.approx(5.5)
+
+
+def test_group_rows_start_from_the_year_the_release_states(china, data_dir):
+    """China's 2025 release gives its exports to the EU +8.4% (USD); the group rows began in 2024 and their
+    growth was a two-year change. By hand: the EU members' 2024 figures in the Comtrade mirror file, grown
+    by the release's rate."""
+    mirror = pd.read_csv(data_dir / "china-trade-mirror-comtrade" / "china_exports_by_partner_mirror.csv")
+    eu = mirror[(mirror.year == 2024) & mirror.partner_iso3.isin(EU27_2020)].value_usd.sum()
+    row = china.row("export", "G:EU27")
+    assert row.last_year == 2025 and row.last_value == pytest.approx(eu * 1.084, rel=1e-6)
+    assert row.growth_pct == pytest.approx((row.forecast / row.last_value - 1) * 100)
+    assert "2025: the 2024 members' sum grown by the release's +8.4% (USD)" in row.note
+    assert china.row("export", "G:AFRICA").last_year == 2025

@@ -382,10 +382,17 @@ def build(
         table["last_year"] = table.series.map(lasts.year)
         table["last_value"] = table.series.map(lasts.value)
         table["growth_pct"] = (table.forecast / table.last_value - 1) * 100
+        held = _held_group_growth(con, code, flow, countries, table, target)
         table["note"] = [
             "; ".join(x for x in (basis.get(u), dropped.get(u), "" if bt else "too short for a backtest: naive") if x)
             for u, bt in zip(table.series, table.backtested, strict=True)
         ]
+        for uid, (year, value, text) in held.items():
+            at = table.series == uid
+            table.loc[at, ["last_year", "last_value"]] = [year, value]
+            table.loc[at, "growth_pct"] = (table.loc[at, "forecast"] / value - 1) * 100
+            table.loc[at, "note"] = [f"{n}; {text}" if n else text for n in table.loc[at, "note"]]
+            panel = pd.concat([panel, pd.DataFrame({"unique_id": [uid], "year": [year], "value": [value]})])
         tables.append(_with_track_record(table, track))
         history.append(panel.assign(flow=flow).rename(columns={"unique_id": "series"}))
         tracks[flow] = track
@@ -439,6 +446,34 @@ def _with_track_record(table: pd.DataFrame, track: fc.Backtest) -> pd.DataFrame:
             track.covered(level, int(h)) if len(track.coverage) else float("nan") for h in table.h
         ]
     return table
+
+
+def _held_group_growth(con, reporter: str, flow: str, countries: CountryTable, table: pd.DataFrame, target: int):
+    """Group rows whose members' figures end before the year the total ends, but whose growth in that year
+    the reporter's release states (China's exports to the EU, +8.4% in 2025): the year added on the
+    members' sum, so that the growth shown is one year's, from the year the data hold."""
+    metric = f"{flow}s_growth"
+    out: dict[str, tuple[int, float, str]] = {}
+    for r in table[table.kind == "group"].itertuples():
+        year = int(r.last_year) + 1
+        if year >= target:
+            continue
+        slug = queries.GROUP_SLUGS.get(r.series[2:])
+        if slug is None:
+            continue
+        rows = con.execute(
+            "SELECT yoy_pct, source_url FROM indicators WHERE reporter = ? AND partner = ? AND metric = ? "
+            "AND period = ? AND yoy_basis = 'USD'",
+            [reporter, slug, metric, str(year)],
+        ).fetchall()
+        if rows and rows[0][0] is not None:
+            pct = float(rows[0][0])
+            out[r.series] = (
+                year,
+                float(r.last_value) * (1 + pct / 100),
+                f"{year}: the {year - 1} members' sum grown by the release's {pct:+.1f}% (USD)",
+            )
+    return out
 
 
 def _label(uid: str, countries: CountryTable) -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 from tradeflux.analysis.canonical import canonical
 
 __all__ = [
+    "GROUP_SLUGS",
     "PRODUCT_TOTALS_SQL",
     "annual_usd",
     "declared_by_partners",
@@ -22,6 +23,15 @@ __all__ = [
     "product_totals",
     "world_totals_all",
 ]
+
+# How the customs releases' indicators name the partner groups the report and the claims use.
+GROUP_SLUGS = {
+    "EU27": "AGG:eu27",
+    "ASEAN": "AGG:asean",
+    "AFRICA": "AGG:africa",
+    "LATAM": "AGG:latin-america",
+    "BRI": "AGG:belt-and-road-countries",
+}
 
 # Country totals from product-level sources (BACI-like HS6 flows) that carry no TOTAL rows: summed
 # over products by partner, and over partners for the world. Parameters: the country five times.

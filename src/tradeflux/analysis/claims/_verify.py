@@ -25,13 +25,7 @@ from tradeflux.analysis.claims import Check, Claim, _shown
 from tradeflux.analysis.claims._text import Period
 
 REVISED_BASE_PP = 0.5  # a growth rate this close to the store's is the same figure on a revised base
-_GROUP_SLUGS = {
-    "EU27": "AGG:eu27",
-    "ASEAN": "AGG:asean",
-    "AFRICA": "AGG:africa",
-    "LATAM": "AGG:latin-america",
-    "BRI": "AGG:belt-and-road-countries",
-}
+_GROUP_SLUGS = queries.GROUP_SLUGS
 _OWN_SOURCES = (  # (source, dataset, what a reader calls it)
     ("gacc", None, "customs tables"),
     ("us-census", "hs6-partners", "US Census imports for consumption (HS6 lines summed)"),
