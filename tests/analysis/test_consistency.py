@@ -3,6 +3,8 @@ both say why not. Expected values are read here from the raw files where the tes
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pytest
 
@@ -10,10 +12,16 @@ from tradeflux.analysis import outlook, reconcile, report
 from tradeflux.analysis.canonical import canonical
 
 
-def test_the_us_gap_is_the_same_in_the_report_and_in_reconcile(full_store):
+@pytest.fixture(scope="module")
+def built(full_store):
+    """report.build, each reporter-year once for this module (a report is a result: read, never changed)."""
+    return functools.cache(lambda country, year: report.build(full_store, country, year))
+
+
+def test_the_us_gap_is_the_same_in_the_report_and_in_reconcile(full_store, built):
     """China's 2024 exports to the US: 525.06 bn on China's basis (implied by the 2025 release: 420.05 bn,
     -20.0%) against 462.62 bn declared by the US. reconcile said "only one side's figure is in the store"."""
-    rep = report.build(full_store, "CHN", 2025)
+    rep = built("CHN", 2025)
     rec = reconcile.reconcile(full_store.connect(), "CHN", "USA", 2024)
     gap = rec.gaps.set_index("direction").loc["exports"]
     assert gap.gap == pytest.approx(rep.figure("mirror_gap_usa").value)
@@ -24,8 +32,8 @@ def test_the_us_gap_is_the_same_in_the_report_and_in_reconcile(full_store):
     assert set(us_rows.side) == {"USA's imports", "USA's exports"}
 
 
-def test_outlook_history_tells_the_reports_story(full_store):
-    rep = report.build(full_store, "CHN", 2025)
+def test_outlook_history_tells_the_reports_story(full_store, built):
+    rep = built("CHN", 2025)
     rows, _ = outlook.canonical_series(full_store.connect(), "CHN", "export")
     usa = rows[rows.partner == "USA"].set_index("year").value
     assert usa[2025] == pytest.approx(rep.figure("exports_to_usa").value)
@@ -35,8 +43,8 @@ def test_outlook_history_tells_the_reports_story(full_store):
 
 
 @pytest.mark.parametrize(("country", "year"), [("USA", 2020), ("DEU", 2020), ("VNM", 2020), ("GBR", 2020)])
-def test_report_totals_and_partners_equal_query_and_reconcile(full_store, country, year):
-    rep = report.build(full_store, country, year)
+def test_report_totals_and_partners_equal_query_and_reconcile(full_store, country, year, built):
+    rep = built(country, year)
     con = full_store.connect()
     rows = canonical(con, reporter=country, partner="WLD", classification="TOTAL", year=year)
     rows = rows[(rows.period_kind == "year") & (rows.currency == "USD")].set_index("flow")
@@ -51,10 +59,10 @@ def test_report_totals_and_partners_equal_query_and_reconcile(full_store, countr
     assert partners.loc[top, "exports"] == pytest.approx(float(mine.value.iloc[0]))
 
 
-def test_a_thin_reporter_uses_its_partners_declarations(full_store, data_dir):
+def test_a_thin_reporter_uses_its_partners_declarations(full_store, data_dir, built):
     """Iraq 2019: its own partner figures cover 7% of its exports; the partner tables use what its partners
     declare, for 2018-2019 (not 1996-1997), marked partner-declared. India's imports from Iraq by hand from DOTS."""
-    rep = report.build(full_store, "IRQ", 2019)
+    rep = built("IRQ", 2019)
     assert rep.mirror_years == (2018, 2019)
     assert any("cover little of its exports" in w and "partner-declared" in w for w in rep.warnings)
     dots = pd.read_csv(
@@ -70,21 +78,21 @@ def test_a_thin_reporter_uses_its_partners_declarations(full_store, data_dir):
 
 
 @pytest.mark.parametrize(("country", "year"), [("USA", 2020), ("DEU", 2020), ("VNM", 2020)])
-def test_the_largest_surplus_of_another_economy_is_chinas_customs_figure(full_store, data_dir, country, year):
+def test_the_largest_surplus_of_another_economy_is_chinas_customs_figure(full_store, data_dir, country, year, built):
     """ "Largest annual surplus of any other economy" said 678.8 bn (China 2015, IMF DOTS, flagged as overstated
     in its provenance) where China's own report says 593.9 bn. By hand: China's reported totals for 2015 in
     china_totals_reported_vs_mirror.csv."""
     totals = pd.read_csv(data_dir / "china-trade-mirror-comtrade" / "china_totals_reported_vs_mirror.csv")
     by_hand = totals[totals.year <= year].set_index("year").balance_reported_by_china_usd
-    rep = report.build(full_store, country, year)
+    rep = built(country, year)
     record = rep.figure("world_record_other")
     assert record.value == pytest.approx(by_hand.max()) and record.note.startswith("China 2015")
     assert record.value == pytest.approx(593_903_899_553)
-    chn = report.build(full_store, "CHN", 2019)
+    chn = built("CHN", 2019)
     assert chn.figure("largest_surplus").value == pytest.approx(record.value)
 
 
-def test_group_growth_across_brexit_is_on_the_members_of_both_years(full_store, data_dir):
+def test_group_growth_across_brexit_is_on_the_members_of_both_years(full_store, data_dir, built):
     """USA 2020: EU exports growth was suppressed at 79.3% coverage (the UK in the 2019 base only). On the 27
     members of both years, by hand from the DOTS file: US exports (FOB) to them 2019 -> 2020."""
     from tradeflux.reference import countries
@@ -98,20 +106,20 @@ def test_group_growth_across_brexit_is_on_the_members_of_both_years(full_store, 
     x = dots[(dots.reporter_iso3 == "USA") & dots.partner_iso3.isin(eu27) & (dots.flow == "X_FOB")]
     by_year = x.groupby("year").value_usd_mn.sum()
     by_hand = (by_year[2020] / by_year[2019] - 1) * 100
-    groups = report.build(full_store, "USA", 2020).tables()["groups"].set_index(["group", "flow"])
+    groups = built("USA", 2020).tables()["groups"].set_index(["group", "flow"])
     eu = groups.loc[("EU27", "export")]
     assert eu.growth_pct == pytest.approx(by_hand) and round(by_hand, 1) == -12.3
     assert eu.note == "on the 27 members of both years (left: GBR)" and "GBR" not in eu.missing
 
 
 @pytest.mark.parametrize(("country", "group"), [("DEU", "EU27"), ("VNM", "ASEAN")])
-def test_a_country_is_not_a_missing_member_of_its_own_group(full_store, country, group):
-    groups = report.build(full_store, country, 2020).tables()["groups"].set_index(["group", "flow"])
+def test_a_country_is_not_a_missing_member_of_its_own_group(full_store, country, group, built):
+    groups = built(country, 2020).tables()["groups"].set_index(["group", "flow"])
     row = groups.loc[(group, "export")]
     assert country not in row.missing.split(", ") and row.members == (26 if group == "EU27" else 9)
 
 
-def test_pro_rata_partner_figures_are_flagged(full_store, data_dir):
+def test_pro_rata_partner_figures_are_flagged(full_store, data_dir, built):
     """SAU 2015: every partner's imports from Saudi Arabia -44.76% in DOTS (a pro-rata estimate), on a 2014
     base the DOTS provenance calls overstated; the report said nothing. By hand from the DOTS file."""
     dots = pd.read_csv(
@@ -123,7 +131,7 @@ def test_pro_rata_partner_figures_are_flagged(full_store, data_dir):
     wide = wide[(wide[2014] > 0) & wide[2015].notna()]
     growth = ((wide[2015] / wide[2014] - 1) * 100).round(1)
     assert growth.value_counts().index[0] == -44.8
-    rep = report.build(full_store, "SAU", 2015)
+    rep = built("SAU", 2015)
     warning = next(w for w in rep.warnings if "allocated pro rata" in w)
     assert "changed by the same -44.8% in 2014-2015" in warning and "overstates Saudi Arabia" in warning
     # and no "share of the fall offset elsewhere" of -973%: exports fell everywhere
@@ -131,7 +139,7 @@ def test_pro_rata_partner_figures_are_flagged(full_store, data_dir):
     assert rep.figure("exports_elsewhere_change").value < 0
 
 
-def test_a_re_export_hubs_declarations_are_not_the_reporters_balance(full_store, data_dir):
+def test_a_re_export_hubs_declarations_are_not_the_reporters_balance(full_store, data_dir, built):
     """CHN 2025 (partner tables 2023-2024, partner-declared): Hong Kong's exports to China, mostly re-exports,
     gave China a -92.2 bn balance with Hong Kong where China's own figures show a surplus. By hand: Comtrade
     mirror rows for 2024, and China's own 2020 figures in the IMF China-by-partner file."""
@@ -141,7 +149,7 @@ def test_a_re_export_hubs_declarations_are_not_the_reporters_balance(full_store,
     own = pd.read_csv(data_dir / "china-reported-by-partner" / "china_reported_trade_by_partner_2000_2022.csv")
     own = own[(own.year == 2020) & (own.partner_iso3 == "HKG")].iloc[0]
     own_balance = (own.exports_fob_usd_mn - own.imports_cif_usd_mn) / 1e3
-    rep = report.build(full_store, "CHN", 2025)
+    rep = built("CHN", 2025)
     row = rep.tables()["partners"].set_index("partner").loc["HKG"]
     assert row.balance == pytest.approx(x[(2024, "HKG")] - m[(2024, "HKG")])
     assert row.note == "partner-declared; Hong Kong re-exports included"

@@ -157,10 +157,16 @@ def test_report_command(st, tmp_path):
 
 
 def test_report_on_an_empty_store(tmp_path):
+    (tmp_path / "empty").mkdir()
     result = runner.invoke(
         app, ["report", "CHN", "--year", "2025", "--store", str(tmp_path / "empty"), "--data-dir", str(tmp_path)]
     )
     assert result.exit_code == 2 and "the store is empty: run `tradeflux ingest` first" in result.stderr
+    missing = tmp_path / "missing"
+    result = runner.invoke(
+        app, ["report", "CHN", "--year", "2025", "--store", str(missing), "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 2 and f"--store {missing}: no such folder" in result.stderr and not missing.exists()
 
 
 def test_ge_check_command(data_dir):
