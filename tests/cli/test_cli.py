@@ -145,6 +145,21 @@ def test_gravity_errors(data_dir):
     assert "give exactly one of --formula or --spec" in result.stderr
 
 
+def test_gravity_options_that_do_not_apply_are_refused(data_dir, tmp_path):
+    """`gravity --spec s.toml --estimator ols --vcov cluster` dropped both options without a word."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[models.A]\nregressors = ["ln_DIST"]\nfixed_effects = ["exporter", "importer"]\n')
+    path = data_dir / "yotov-gravity-guide" / "agtpa_ch2_trade_without_border_2006.csv.gz"
+    args = ["gravity", str(path), "--spec", str(spec), "--estimator", "ols", "--vcov", "cluster"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "--estimator, --vcov go with --formula; with --spec each model sets them in its [models.NAME] table" in (
+        result.stderr
+    )
+    result = runner.invoke(app, ["gravity", str(path), "--formula", "trade ~ ln_DIST", "--cluster", "pair"])
+    assert result.exit_code == 2 and "--cluster pair needs --vcov cluster" in result.stderr
+
+
 def test_report_command(st, tmp_path):
     result = runner.invoke(app, ["report", "CHN", "--year", "2025", *st, "--out", str(tmp_path / "out"), "--json"])
     assert result.exit_code == 0, result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from tradeflux import scenarios
 from tradeflux.cli import app
+from tradeflux.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +158,23 @@ def test_the_scenario_chooses_the_imbalance_closure(tmp_path, data_dir):
     a, m = add.countries.set_index("country"), mult.countries.set_index("country")
     assert a.loc["CHN", "balance_after"] == pytest.approx(a.loc["CHN", "balance_before"], rel=1e-9)
     assert m.loc["CHN", "balance_after"] != pytest.approx(m.loc["CHN", "balance_before"], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("min_share_pct = nan", "min_share_pct must be a finite number >= 0, not nan"),
+        ('min_share_pct = "1"', "min_share_pct must be a finite number >= 0, not '1'"),
+        ("top = 0", "top must be a whole number >= 1, not 0"),
+        ("top = 2.5", "top must be a whole number >= 1, not 2.5"),
+    ],
+)
+def test_optional_shock_numbers_are_checked(field, message, tmp_path):
+    """`min_share_pct = nan` chose no partner without a word."""
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'name = "x"\n[baseline]\ndataset = "wiod"\n[[shocks]]\ntype = "secondary"\nimposing = "USA"\n'
+        f'partner_of = "IRN"\nrate_pct = 25\n{field}\n'
+    )
+    with pytest.raises(InputError, match=re.escape(message)):
+        scenarios.Scenario.load(path)

@@ -33,8 +33,10 @@ def gravity(
     spec_file: Annotated[
         Path | None, typer.Option("--spec", help="TOML file: one [models.NAME] table per specification")
     ] = None,
-    estimator: Annotated[str, typer.Option("--estimator", help="ppml or ols (with --formula)")] = "ppml",
-    vcov: Annotated[str, typer.Option("--vcov", help="cluster, hetero, stata or iid (with --formula)")] = "hetero",
+    estimator: Annotated[str | None, typer.Option("--estimator", help="ppml (default) or ols (with --formula)")] = None,
+    vcov: Annotated[
+        str | None, typer.Option("--vcov", help="hetero (default), cluster, stata or iid (with --formula)")
+    ] = None,
     cluster: Annotated[str | None, typer.Option("--cluster", help="cluster variable for --vcov cluster")] = None,
     join: Annotated[
         list[Path] | None,
@@ -51,6 +53,14 @@ def gravity(
 
     if (formula is None) == (spec_file is None):
         raise InputError("give exactly one of --formula or --spec")
+    given = [name for name, v in (("--estimator", estimator), ("--vcov", vcov), ("--cluster", cluster)) if v]
+    if spec_file is not None and given:  # they were dropped without a word
+        raise InputError(
+            f"{', '.join(given)} go with --formula; with --spec each model sets them in its [models.NAME] table"
+        )
+    if cluster is not None and vcov != "cluster":
+        raise InputError(f"--cluster {cluster} needs --vcov cluster")
+    estimator, vcov = estimator or "ppml", vcov or "hetero"
     data = inputs.estimation_table(data_file)
     joins = [*(join or [])]
     if spec_file is not None:

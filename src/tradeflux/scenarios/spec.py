@@ -92,6 +92,13 @@ def check_shock(shock: dict, where: str) -> None:
                 dt.date.fromisoformat(str(value))
             except ValueError:
                 raise InputError(f"{where} ({kind}): {name} must be a date YYYY-MM-DD, not {value!r}") from None
+    # optional fields: a number that is not one was taken as "no partner qualifies" without a word
+    if "min_share_pct" in shock:
+        value = shock["min_share_pct"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise InputError(f"{where} ({kind}): min_share_pct must be a finite number >= 0, not {value!r}")
+    if "top" in shock and (isinstance(shock["top"], bool) or not isinstance(shock["top"], int) or shock["top"] < 1):
+        raise InputError(f"{where} ({kind}): top must be a whole number >= 1, not {shock['top']!r}")
 
 
 @dataclass
