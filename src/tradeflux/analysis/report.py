@@ -652,11 +652,10 @@ def _partners(ctx: _Context) -> None:
     ctx.tables["partners_mirror"] = x.assign(name=x.partner.map(ctx.countries.name))
     basis = ", ".join(sorted(set(x.basis.dropna())))
     total = metrics.matched_growth(x)
-    declared = set(x.basis[x.matched].dropna().map(lambda b: "partner-declared" in b))
     whose = {
-        frozenset({True}): f"as they declared their imports from {ctx.name}",
-        frozenset({False}): f"as {ctx.name} declared them",
-    }.get(frozenset(declared), f"as {ctx.name} declared them, or its partners where it did not")
+        "partners": f"as they declared their imports from {ctx.name}",
+        "own": f"as {ctx.name} declared them",
+    }.get(declared_by(x.basis[x.matched]), f"as {ctx.name} declared them, or its partners where it did not")
     note = (
         f"{total['partners']} partners, {_bn(total['base_value'])} to {_bn(total['value'])}, {whose}; "
         "contributions add up to this"
@@ -696,6 +695,12 @@ def _partners(ctx: _Context) -> None:
     _groups(ctx, frames, pair)
     _bilateral(ctx, table, pair, rows)
     _diversion(ctx, x, pair, basis)
+
+
+def declared_by(bases: pd.Series) -> str:
+    """Whose declarations a set of partner rows holds, from their basis: "partners", "own" or "mixed"."""
+    kinds = {"partner-declared" in str(b) for b in bases.dropna()}
+    return "partners" if kinds == {True} else "own" if kinds == {False} else "mixed"
 
 
 # economies whose declared exports are mostly re-exports of goods made elsewhere

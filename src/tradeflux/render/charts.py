@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tradeflux.analysis.report import declared_by
+
 __all__ = [
     "country_report",
     "ge_destinations",
@@ -79,11 +81,13 @@ def country_report(report) -> list[tuple[str, object]]:
         labels = [*top10["name"], "all other partners"]
         values = [*top10.share_pct, rest]
         fig = go.Figure(go.Pie(labels=labels, values=values, hole=0.4, sort=False))
-        declared = {"partner-declared" in str(b) for b in shares.get("basis", pd.Series(dtype=str)).dropna()}
         whose = {
-            frozenset({True}): "as partners declared their imports",
-            frozenset({False}): f"as {report.country_name} declared them",
-        }.get(frozenset(declared), f"as {report.country_name} declared them, or its partners where it did not")
+            "partners": "as partners declared their imports",
+            "own": f"as {report.country_name} declared them",
+        }.get(
+            declared_by(shares.get("basis", pd.Series(dtype=str))),
+            f"as {report.country_name} declared them, or its partners where it did not",
+        )
         fig.update_layout(title=f"Shares of exports {years[1]}, % of the total ({whose})", height=420)
         charts.append(("shares", fig))
     m = tables.get("mirror_gap_usa")

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from tradeflux import _sql as sql
 from tradeflux._io import read_toml
 from tradeflux.errors import InputError
 from tradeflux.schema import PLAIN_NUMBER, STAGED_DEFAULTS
@@ -72,11 +73,6 @@ class Mapping:
             )
 
 
-def _ident(name: str) -> str:
-    """A file's column name as a quoted SQL identifier (quotes inside doubled): data never becomes SQL."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
     source_columns = sorted({v.lstrip("~") for v in mapping.columns.values() if not v.startswith("=")})
     suffix = "".join(path.suffixes[-2:]).lower()
@@ -108,18 +104,21 @@ def read_mapped(ctx: ReadContext, path: Path, mapping: Mapping) -> list[Staged]:
                 raise InputError(f"name matching (~) is for country columns only, not {target!r}")
             lookup = ctx.country_map(ctx.distinct(raw, column))
             alias = f"m_{target}"
-            joins.append(f"LEFT JOIN {lookup} {alias} ON r.{_ident(column)} = {alias}.key")
+            joins.append(f"LEFT JOIN {lookup} {alias} ON r.{sql.identifier(column)} = {alias}.key")
             exprs[target] = f"{alias}.code"
             if f"{target}_code" in STAGED_DEFAULTS[mapping.table]:
-                exprs.setdefault(f"{target}_code", f"r.{_ident(column)}")
-            unmatched.append((f"{alias}.code IS NULL AND coalesce(r.{_ident(column)}, '') <> ''", target, column))
+                exprs.setdefault(f"{target}_code", f"r.{sql.identifier(column)}")
+            unmatched.append(
+                (f"{alias}.code IS NULL AND coalesce(r.{sql.identifier(column)}, '') <> ''", target, column)
+            )
         else:
-            exprs[target] = f"r.{_ident(spec)}"
+            exprs[target] = f"r.{sql.identifier(spec)}"
     if unmatched:
         exprs["_reason"] = (
             "CASE "
             + " ".join(
-                f"WHEN {cond} THEN 'unknown country name ' || quote(r.{_ident(col)})" for cond, _, col in unmatched
+                f"WHEN {cond} THEN 'unknown country name ' || quote(r.{sql.identifier(col)})"
+                for cond, _, col in unmatched
             )
             + " END"
         )

@@ -278,7 +278,7 @@ def _fraction(toks: list[Token], i: int) -> Quantity | None:
     if tok.kind != "word" or tok.low not in lex.FRACTIONS:
         return None
     first = i - 1 if i > 0 and toks[i - 1].low in ("a", "one") and "-" not in tok.low else i
-    if first == i and tok.low in ("fifth", "third", "quarter", "half") and tok.low != "half":
+    if first == i and tok.low in ("fifth", "third", "quarter"):
         return None  # "fifth" alone is an ordinal
     before = [t.low for t in toks[max(0, first - 3) : first]]
     after = toks[i + 1].low if i + 1 < len(toks) else ""
