@@ -169,3 +169,23 @@ def test_query_rows_name_their_product_level(full_store):
     detail = by_level.drop("total", errors="ignore")
     assert detail.max() / detail.min() == pytest.approx(1.0, abs=0.01)
     assert not (rows.product_level == "total").any() or by_level["total"] == pytest.approx(detail.max(), rel=0.05)
+
+
+def test_valuations_are_what_the_declarant_uses(full_store):
+    """The IMF files US customs value under "Imports, CIF": DOTS USA-from-China 2019 is 452,243.440 mn
+    (Census's customs value) where the US's CIF declaration in Comtrade is 472,464,913,744. Canada declares
+    imports FOB: DOTS 59,794.844 mn is the IMF's CIF conversion of Comtrade's 56,543,787,612."""
+    rec = reconcile.reconcile(full_store.connect(), "CHN", "USA", 2019)
+    us = rec.figures[(rec.figures.direction == "exports") & (rec.figures.declared_by == "USA")].set_index("source")
+    assert us.loc["imf-dots"].value == pytest.approx(452_243.440e6) and us.loc["imf-dots"].valuation == "CUSTOMS"
+    assert us.loc["comtrade-mirror"].value == pytest.approx(472_464_913_744)
+    assert us.loc["comtrade-mirror"].valuation == "CIF"
+    gap = rec.gaps.set_index("direction").loc["exports"]
+    assert (gap.reporter_valuation, gap.partner_valuation) == ("FOB", "CUSTOMS")
+    assert gap.gap_pct == pytest.approx((452_243.440 / 418_584.250 - 1) * 100)
+    # both FOB-like: the CIF/FOB margin is not offered as the cause
+    assert gap.possible_causes.startswith("FOB against US customs value: the same valuation basis")
+    assert "CIF/FOB margin" not in gap.possible_causes
+    canada = canonical(full_store.connect(), all_sources=True, reporter="CHN", partner="CAN", year=2019)
+    canada = canada[(canada.source == "comtrade-mirror") & (canada.flow == "export")]
+    assert canada.valuation.tolist() == ["FOB"] and canada.value.iloc[0] == pytest.approx(56_543_787_612)

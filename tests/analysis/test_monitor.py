@@ -141,6 +141,14 @@ def test_mirror_gap_causes_follow_the_sign(reports):
         "within the usual CIF/FOB margin (freight and insurance, about 5-10%)"
     ]
     assert metrics.mirror_causes("exports", 25.0)[0].startswith("the partner records goods of this origin")
+    # the same valuation basis on both sides: no freight margin is expected or offered
+    assert metrics.mirror_causes("exports", 2.0, "FOB", "CUSTOMS") == [
+        "within 3%: FOB against US customs value, the same valuation basis, so no freight and insurance margin "
+        "between them"
+    ]
+    assert metrics.mirror_causes("imports", -6.0, "CIF", "CIF")[0] == (
+        "both CIF: the same valuation basis, so freight and insurance do not explain it"
+    )
 
 
 def test_mirror_both_directions(reports, dots_bilateral):

@@ -529,17 +529,34 @@ def balance_change_words(value: float, previous: float) -> str:
     return f"a surplus of {bn(previous)} turned into a deficit of {bn(value)}"
 
 
-def mirror_causes(direction: str, gap_pct: float) -> list[str]:
+def mirror_causes(
+    direction: str, gap_pct: float, reporter_valuation: str | None = None, partner_valuation: str | None = None
+) -> list[str]:
     """Possible causes of a mirror gap, chosen by its direction and sign; each a possibility, not a finding.
 
     ``direction``: ``exports`` (the reporter's exports, FOB, against the partner's imports, CIF) or
     ``imports`` (the reporter's imports, CIF, against the partner's exports, FOB). ``gap_pct`` =
     (partner's figure / reporter's figure - 1) x 100. CIF exceeds FOB by freight and insurance, so
     partner imports are expected about 5-10% above the reporter's exports, and partner exports
-    about 5-10% below the reporter's imports.
+    about 5-10% below the reporter's imports. Where the valuations are given and both sides are on
+    the same basis (FOB against FOB or US customs value, CIF against CIF), no freight margin is
+    expected and none is offered as a cause.
     """
     if math.isnan(gap_pct):
         return []
+    if reporter_valuation and partner_valuation and _same_basis(reporter_valuation, partner_valuation):
+        label = {"CUSTOMS": "US customs value"}
+        a, b = (label.get(v, v) for v in (reporter_valuation, partner_valuation))
+        basis = f"both {a}" if a == b else f"{a} against {b}"
+        if abs(gap_pct) <= 3:
+            return [f"within 3%: {basis}, the same valuation basis, so no freight and insurance margin between them"]
+        higher = "the partner" if gap_pct > 0 else "the reporter"
+        return [
+            f"{basis}: the same valuation basis, so freight and insurance do not explain it",
+            f"{higher} counts goods the other attributes to another country (re-exports through hubs, "
+            "goods shipped through third countries)",
+            "timing (goods in transit at the year's end), confidential lines or low-value shipments",
+        ]
     # expected: partner CIF above reporter FOB for exports (+), partner FOB below reporter CIF for imports (-)
     excess = gap_pct if direction == "exports" else -gap_pct
     causes = []
@@ -575,3 +592,9 @@ def mirror_causes(direction: str, gap_pct: float) -> list[str]:
                 "timing, confidential lines, or over-invoicing of the partner's exports",
             ]
     return causes
+
+
+def _same_basis(a: str, b: str) -> bool:
+    """Whether two valuations need no freight margin between them: US customs value is FOB-like."""
+    fob_like = {"FOB", "CUSTOMS"}
+    return (a in fob_like and b in fob_like) or (a == b == "CIF")

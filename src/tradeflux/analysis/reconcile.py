@@ -122,16 +122,19 @@ def reconcile(con, reporter: str, partner: str, year: int) -> Reconciliation:
             continue
         a, b = float(mine.value.iloc[0]), float(other.value.iloc[0])
         pct = (b / a - 1) * 100 if a else float("nan")
+        a_val, b_val = mine.valuation.iloc[0], other.valuation.iloc[0]
         gaps.append(
             {
                 "direction": direction,
                 "reporter_figure": a,
                 "reporter_source": f"{mine.source.iloc[0]}/{mine.dataset.iloc[0]}",
+                "reporter_valuation": a_val,
                 "partner_figure": b,
                 "partner_source": f"{other.source.iloc[0]}/{other.dataset.iloc[0]}",
+                "partner_valuation": b_val,
                 "gap": b - a,
                 "gap_pct": pct,
-                "possible_causes": "; ".join(metrics.mirror_causes(direction, pct)),
+                "possible_causes": "; ".join(metrics.mirror_causes(direction, pct, a_val, b_val)),
             }
         )
     if figures.empty:

@@ -913,8 +913,11 @@ def _mirror(ctx: _Context) -> None:
     if reported.empty or other.empty:
         return
     keys = ["partner", "flow", "year"]
-    merged = reported[[*keys, "value", "source", "dataset"]].merge(
-        other[[*keys, "value", "side_source"]].rename(columns={"value": "partner_declared"}), on=keys
+    merged = reported[[*keys, "value", "source", "dataset", "valuation"]].merge(
+        other[[*keys, "value", "side_source", "valuation"]].rename(
+            columns={"value": "partner_declared", "valuation": "partner_valuation"}
+        ),
+        on=keys,
     )
     merged = merged[merged.year <= ctx.year].rename(columns={"value": "reported"})
     if merged.empty:
@@ -929,7 +932,8 @@ def _mirror(ctx: _Context) -> None:
     table = latest[latest.partner.isin(top)].copy()
     table["name"] = table.partner.map(ctx.countries.name)
     table["possible_causes"] = [
-        "; ".join(metrics.mirror_causes(d, g)) for d, g in zip(table.direction, table.gap_pct, strict=True)
+        "; ".join(metrics.mirror_causes(*args))
+        for args in zip(table.direction, table.gap_pct, table.valuation, table.partner_valuation, strict=True)
     ]
     table["reported_source"] = table.source + "/" + table.dataset
     ctx.tables["mirror"] = (
@@ -953,9 +957,11 @@ def _mirror(ctx: _Context) -> None:
     )
     us = merged[(merged.partner == "USA") & (merged.flow == "export")].sort_values("year")
     if not us.empty:
-        ctx.tables["mirror_gap_usa"] = us.rename(columns={"year": "period", "partner_declared": "mirror"})[
-            ["period", "reported", "mirror", "gap", "gap_pct", "source", "side_source"]
-        ].reset_index(drop=True)
+        ctx.tables["mirror_gap_usa"] = us.rename(
+            columns={"year": "period", "partner_declared": "mirror", "partner_valuation": "mirror_valuation"}
+        )[["period", "reported", "mirror", "mirror_valuation", "gap", "gap_pct", "source", "side_source"]].reset_index(
+            drop=True
+        )
     _mirror_usa_implied(ctx, other)
 
 
@@ -979,14 +985,15 @@ def _mirror_usa_implied(ctx: _Context, other: pd.DataFrame) -> None:
         us,
     )
     gap_pct = (mv - implied.value) / implied.value * 100
-    causes = metrics.mirror_causes("exports", gap_pct)
+    us_valuation = us.valuation.iloc[0]
+    causes = metrics.mirror_causes("exports", gap_pct, "FOB", us_valuation)
     ctx.add(
         "mirror_gap_usa",
         f"Mirror gap with the United States {ctx.year - 1}",
         mv - implied.value,
         "USD",
         "derived",
-        "partner-declared CIF - reported FOB",
+        f"partner-declared {us_valuation} - reported FOB",
         sources_of(us) + implied.sources,
         f"{gap_pct:+.1f}%; possible causes: " + "; ".join(causes),
     )

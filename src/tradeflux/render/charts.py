@@ -96,7 +96,9 @@ def country_report(report) -> list[tuple[str, object]]:
         fig.add_scatter(
             x=m.period, y=m.reported / 1e9, name=f"reported by {report.country_name} (FOB)", mode="lines+markers"
         )
-        fig.add_scatter(x=m.period, y=m.mirror / 1e9, name="reported by the US (CIF)", mode="lines+markers")
+        fig.add_scatter(
+            x=m.period, y=m.mirror / 1e9, name=f"reported by the US ({_valuations(m)})", mode="lines+markers"
+        )
         fig.update_layout(
             title=f"Exports to the United States {m.period.min()}-{m.period.max()}: the two sides' figures, USD bn",
             height=380,
@@ -233,3 +235,16 @@ def outlook_fan(outlook, flow: str, series: str, *, since: int = 2005) -> object
         margin={"t": 60},
     )
     return fig
+
+
+def _valuations(table: pd.DataFrame) -> str:
+    """The partner side's valuation over the years: "CIF", or "customs value 2014-2020, CIF 2021-2024"."""
+    if "mirror_valuation" not in table:
+        return "CIF"
+    names = {"CUSTOMS": "customs value"}
+    runs = (table.mirror_valuation != table.mirror_valuation.shift()).cumsum()
+    parts = [
+        f"{names.get(g.mirror_valuation.iloc[0], g.mirror_valuation.iloc[0])} {g.period.min()}-{g.period.max()}"
+        for _, g in table.groupby(runs, sort=False)
+    ]
+    return parts[0].rsplit(" ", 1)[0] if len(parts) == 1 else ", ".join(parts)

@@ -1,7 +1,10 @@
 """IMF Direction of Trade Statistics (DOTS), and China's own trade by partner as the IMF publishes it.
 
 Values are millions of current USD in the files; they are stored in USD. Exports are FOB and
-imports CIF, each as reported by the reporter. Rows the IMF marks ``e`` (an estimate, often from
+imports CIF, each as reported by the reporter, except the United States' imports: the IMF files the US
+customs value (FOB-like) under "Imports, CIF" (DOTS USA-from-China 2019 is 452.2 bn, Census's customs
+value; the US CIF figure in Comtrade is 472.5 bn; the ratio is 0.953-0.962 in 2016-2020), so they are
+stored as ``CUSTOMS``. Rows the IMF marks ``e`` (an estimate, often from
 partner data) keep ``estimated = true``. Aggregates (``Advanced Economies``, ``Euro Area``, ...)
 are kept with ``AGG:`` codes; the World is ``WLD``.
 """
@@ -15,6 +18,10 @@ from tradeflux.schema import staged_select
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged, union
 
 __all__ = ["CHINA_REPORTED", "IMF_DOTS", "read_bilateral", "read_china_by_partner", "read_totals"]
+
+# reporters whose "Imports, CIF" in DOTS are their customs value (see the module's docstring)
+_IMPORTS_AT_CUSTOMS_VALUE = ("USA",)
+_CUSTOMS_REPORTERS = ", ".join(f"'{c}'" for c in _IMPORTS_AT_CUSTOMS_VALUE)
 
 
 def _aggregate_names(folder: Path) -> set[str]:
@@ -42,7 +49,8 @@ def _exports_and_imports(rel: str, columns: dict[str, str], estimated: str) -> s
             **columns,
             "period_raw": "year",
             "flow": f"'{flow}'",
-            "valuation": f"'{valuation}'",
+            "valuation": f"CASE WHEN '{valuation}' = 'CIF' AND {columns['reporter']} IN ({_CUSTOMS_REPORTERS}) "
+            f"THEN 'CUSTOMS' ELSE '{valuation}' END",
             "value_raw": col,
             "value_scale": "1e6",
             "estimated": estimated.format(est=est),
@@ -68,7 +76,9 @@ def read_bilateral(ctx: ReadContext, path: Path) -> list[Staged]:
         "partner": "coalesce(nullif(partner_iso3, ''), par)",
         "partner_code": "partner_imf",
         "flow": "CASE flow WHEN 'X_FOB' THEN 'export' WHEN 'M_CIF' THEN 'import' END",
-        "valuation": "CASE flow WHEN 'X_FOB' THEN 'FOB' WHEN 'M_CIF' THEN 'CIF' END",
+        "valuation": "CASE WHEN flow = 'X_FOB' THEN 'FOB' "
+        f"WHEN flow = 'M_CIF' AND coalesce(nullif(reporter_iso3, ''), rep) IN ({_CUSTOMS_REPORTERS}) THEN 'CUSTOMS' "
+        "WHEN flow = 'M_CIF' THEN 'CIF' END",
         "value_raw": "value_usd_mn",
         "value_scale": "1e6",
         "estimated": "estimated = '1'",

@@ -23,8 +23,9 @@ __all__ = ["FORMAT", "MANIFEST", "IngestResult", "Manifest", "TableCount"]
 
 MANIFEST = "manifest.json"
 # Version of what readers write. An entry of an older version is read again on the next ingest,
-# even if its file is unchanged (2: indicators in base units, money's unit is its currency).
-FORMAT = 2
+# even if its file is unchanged (2: indicators in base units, money's unit is its currency; 3: valuations
+# as measured, the US imports in DOTS at customs value and FOB importers' declarations in the Comtrade mirror).
+FORMAT = 3
 
 
 @dataclass
