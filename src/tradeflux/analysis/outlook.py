@@ -72,7 +72,9 @@ class Outlook(Result):
     ``table``: one row per flow and series (``kind`` total, group, partner or rest) with the last
     observed value, the base and reconciled forecasts, 80% and 95% intervals (USD), growth against
     the last value, the method, and its track record (the series' MASE, the pool's coverage).
-    ``history``: the observed series. ``track``: the backtest per flow. ``scenario``: the overlay
+    ``history``: the observed series: ``value`` on the level of each series' latest source (the forecast's
+    basis), ``published`` and ``source`` the figure as its source gives it (blank for groups and the rest).
+    ``track``: the backtest per flow. ``scenario``: the overlay
     of a policy scenario, if one was applied.
     """
 
@@ -133,7 +135,8 @@ LINK_LIMIT = 2.0  # two sources further apart than 2-fold measure different thin
 
 def canonical_series(con, reporter: str, flow: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """The reporter's canonical annual USD figures of ``flow`` by partner (``WLD`` the total):
-    ``partner, year, value, source, mirror``, and a note per partner whose source changes.
+    ``partner, year, value, source, mirror, published``, and a note per partner whose source changes.
+    ``published`` is the source's own figure, ``value`` the same on the level of the series' latest source.
 
     A series never changes source without a level adjustment: where a partner's canonical figure moves from
     one source to another (the reporter's own declaration to the partner's, or one publication to the next),
@@ -149,6 +152,7 @@ def canonical_series(con, reporter: str, flow: str) -> tuple[pd.DataFrame, dict[
     rows = rows[~rows.partner.str.startswith("AGG:") & (rows.partner != "EUU") & (rows.partner != reporter)]
     rows = rows.assign(mirror=rows.mirror.astype(bool))[["partner", "year", "value", "source", "mirror"]]
     rows = rows.astype({"year": int}).sort_values(["partner", "year"]).reset_index(drop=True)
+    rows["published"] = rows.value
     key = rows.source + rows.mirror.map({True: "/mirror", False: ""})
     changing = key.groupby(rows.partner).nunique()
     changing = changing.index[changing > 1]
@@ -394,7 +398,13 @@ def build(
             table.loc[at, "note"] = [f"{n}; {text}" if n else text for n in table.loc[at, "note"]]
             panel = pd.concat([panel, pd.DataFrame({"unique_id": [uid], "year": [year], "value": [value]})])
         tables.append(_with_track_record(table, track))
-        history.append(panel.assign(flow=flow).rename(columns={"unique_id": "series"}))
+        published = rows.rename(columns={"partner": "unique_id"})[["unique_id", "year", "published", "source"]]
+        published = published.drop_duplicates(["unique_id", "year"])
+        history.append(
+            panel.merge(published, on=["unique_id", "year"], how="left")
+            .assign(flow=flow)
+            .rename(columns={"unique_id": "series"})
+        )
         tracks[flow] = track
         if h.detail_year is not None:
             details[flow] = h.detail_year
