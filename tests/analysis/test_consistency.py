@@ -7,7 +7,6 @@ import functools
 
 import pandas as pd
 import pytest
-
 from fastapi.testclient import TestClient
 
 from tradeflux.analysis import outlook, reconcile, report

@@ -137,6 +137,17 @@ def test_reports_are_the_same_on_every_engine(country, year, stores):
     assert same_json(docs["duckdb"], docs["spark"]) == []
 
 
+def test_the_written_canonical_rows_are_read_by_every_engine(cons):
+    from tradeflux.store import canonical as C
+    from tradeflux.store.engines import has_view
+
+    assert all(has_view(cons[e], C.VIEW) for e in ENGINES)
+    pages = {e: C.canonical(cons[e], reporter="CHN", limit=25, after=40) for e in ENGINES}
+    assert pages["duckdb"].row_id.tolist() == list(range(41, 66))
+    assert pages["spark"].row_id.tolist() == pages["duckdb"].row_id.tolist()
+    assert pages["spark"].value.tolist() == pytest.approx(pages["duckdb"].value.tolist(), abs=CENT)
+
+
 def test_reconcile_is_the_same_on_every_engine(cons):
     docs = {e: json.loads(dumps(reconcile(cons[e], "CHN", "USA", 2023).to_dict())) for e in ENGINES}
     assert same_json(docs["duckdb"], docs["spark"]) == []

@@ -55,6 +55,26 @@ def test_one_figure_per_fact_through_the_api(client):
     assert len(every) == 3 and sum(r["canonical"] for r in every) == 1
 
 
+def test_pages_follow_the_cursor_at_any_depth(client, full_store):
+    """Unfiltered pages: by offset and by cursor the same rows; a cursor two million rows deep is one page."""
+    first = client.get("/api/flows?limit=50").json()
+    by_offset = client.get("/api/flows?limit=50&offset=50").json()["rows"]
+    by_cursor = client.get(f"/api/flows?limit=50&cursor={first['next_cursor']}").json()
+    assert [r["row_id"] for r in first["rows"]] == list(range(1, 51))
+    assert by_cursor["rows"] == by_offset and [r["row_id"] for r in by_offset] == list(range(51, 101))
+    deep = client.get(f"/api/flows?limit=10&cursor={full_store.state}.2000000").json()
+    assert [r["row_id"] for r in deep["rows"]] == list(range(2_000_001, 2_000_011))
+    # filtered: the cursor continues within the filter, to the last page
+    url = "/api/flows?reporter=CHN&partner=USA&limit=40"
+    pages, cursor = [], ""
+    while cursor is not None:
+        page = client.get(url + (f"&cursor={cursor}" if cursor else "")).json()
+        pages += page["rows"]
+        cursor = page["next_cursor"]
+    everything = client.get("/api/flows?reporter=CHN&partner=USA&limit=1000").json()["rows"]
+    assert pages == everything and len(pages) > 40
+
+
 def test_figures_equal_the_librarys(client, full_store):
     api = client.get("/api/report/USA/2020/figures").json()
     lib = report.build(full_store, "USA", 2020)
@@ -81,6 +101,10 @@ BAD = [
     ("/api/tariffs/VNM?date=yesterday", 422, "date: "),
     ("/api/jobs/abcdefabcdef", 404, "job_id: no job"),
     ("/api/jobs/not-a-job", 422, "job_id: "),
+    ("/api/flows?offset=10001", 422, "offset: Input should be less than or equal to 10000"),
+    ("/api/flows?cursor=not-a-cursor", 422, "cursor: "),
+    ("/api/flows?cursor=0123456789abcdef.100", 400, "cursor: the store has changed since this cursor was given"),
+    ("/api/flows?cursor=0123456789abcdef.100&all_sources=true", 400, "give cursor without all_sources or offset"),
 ]
 
 

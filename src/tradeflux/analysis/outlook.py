@@ -113,6 +113,7 @@ class Outlook(Result):
             "target_year": self.target_year,
             "horizon": self.horizon,
             "detail_year": self.detail_year,
+            "members": self.members,
             "table": jsonable(self.table),
             "track": {flow: bt.to_dict() for flow, bt in self.track.items()},
             "scenario_label": self.scenario_label,

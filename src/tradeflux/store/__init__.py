@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -43,6 +45,7 @@ from tradeflux.reference import countries as _countries
 from tradeflux.sources import SOURCES, find_source
 from tradeflux.sources.base import Dataset, Source
 from tradeflux.sources.gacc import embedded_headlines
+from tradeflux.store import canonical as _canonical
 from tradeflux.store import dimensions, engines
 from tradeflux.store.ingest import IngestJob, sha256
 from tradeflux.store.lock import WriteLock
@@ -169,7 +172,45 @@ class Store:
         for old in replaced:
             self._retire(old)
         dimensions.write(self.root, self.countries, self.data_dir)
+        self._derive(say)
         return results
+
+    @property
+    def state(self) -> str:
+        """A key of what the store holds now (every entry, the reader format, the precedence table): it changes
+        with every ingest that changes anything, so a page cursor or a derived file names the state it is of."""
+        key = hashlib.sha256()
+        key.update(f"{FORMAT}\n".encode())
+        key.update((resources.files("tradeflux") / "data" / "precedence.csv").read_bytes())
+        for entry_id in sorted(e.id for e in self.entries):
+            key.update(entry_id.encode())
+        return key.hexdigest()[:16]
+
+    def _canonical_file(self) -> Path:
+        """Where the canonical rows of the store's present state are written."""
+        return self.root / "derived" / f"{_canonical.VIEW}-{self.state}.parquet"
+
+    def _derive(self, say: Progress) -> None:
+        """Write the canonical rows of the latest vintage once per change of the store, so that reading a page
+        of them costs what its rows cost. Written beside the commit, not in it: until the file exists (a kill
+        just after the commit), queries compute the same rows on the fly."""
+        target = self._canonical_file()
+        if target.exists():
+            return
+        target.parent.mkdir(exist_ok=True)
+        trash = self.root / ".trash"
+        for stale in target.parent.glob(f"{_canonical.VIEW}-*.parquet"):
+            trash.mkdir(exist_ok=True)  # a reader may still have it open: emptied by the next ingest
+            os.replace(stale, trash / stale.name)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
+        con = engines.DuckDBEngine().connect({"flows": self.file_groups("flows")}, [])
+        try:
+            rows = _canonical.materialize(con, str(tmp))
+            os.replace(tmp, target)
+        finally:
+            con.close()
+            tmp.unlink(missing_ok=True)
+        say(f"canonical rows: {rows:,} facts written to {target.relative_to(self.root)}")
 
     def _move_in(self, entry: IngestResult) -> None:
         """Move a committed entry's files from its staging folder into the partition tree (idempotent)."""
@@ -250,6 +291,8 @@ class Store:
             self._move_in(entry)
         shutil.rmtree(self.root / ".staging", ignore_errors=True)
         shutil.rmtree(self.root / ".trash", ignore_errors=True)
+        for partial in (self.root / "derived").glob(".*"):  # a derived file killed while being written
+            partial.unlink()
         known = {f["path"] for e in entries for t in e.counts.values() for f in t.files}
         known |= {e.quarantine_file for e in entries if e.quarantine_file}
         for folder in [*schema.TABLES, "quarantine"]:
@@ -319,6 +362,8 @@ class Store:
         tables = {table: self.file_groups(table, vintage) for table in schema.TABLES}
         quarantine = [self.root / e.quarantine_file for e in self._visible_entries(vintage) if e.quarantine_file]
         dims = {n: p for n in dimensions.DIMENSIONS if (p := self.root / "dimensions" / f"{n}.parquet").exists()}
+        if vintage == "latest" and (derived := self._canonical_file()).exists():
+            dims[_canonical.VIEW] = derived
         return self.engine.connect(tables, quarantine, dims)
 
     def query(

@@ -20,7 +20,7 @@ from tradeflux._sql import literal
 from tradeflux._sql import value as sql_value
 from tradeflux.errors import NotFound
 
-__all__ = ["ENGINES", "DuckDBEngine", "Engine", "FileGroup", "get"]
+__all__ = ["ENGINES", "DuckDBEngine", "Engine", "FileGroup", "get", "has_view"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,10 @@ def get(name: str = "duckdb", **options: Any) -> Engine:
     if name not in ENGINES:
         raise NotFound(f"unknown engine {name!r}; engines: {', '.join(ENGINES)}")
     return ENGINES[name](**options)
+
+
+def has_view(con: Any, name: str) -> bool:
+    """Whether a store connection (of any engine) has a view called ``name``."""
+    if hasattr(con, "has_view"):
+        return con.has_view(name)
+    return bool(con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name]).fetchone()[0])

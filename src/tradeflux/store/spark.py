@@ -30,6 +30,7 @@ from sqlglot.tokens import TokenType
 from tradeflux import schema
 from tradeflux._sql import value as sql_value
 from tradeflux.errors import InputError, StoreError
+from tradeflux.store.canonical import VIEW
 
 __all__ = ["SparkConnection", "SparkEngine", "session", "to_spark_sql"]
 
@@ -136,6 +137,9 @@ class SparkConnection:
         if name in self._views:
             self._views.remove(name)
 
+    def has_view(self, name: str) -> bool:
+        return name in self._views
+
     def close(self) -> None:
         """Views stay in the session (they are cheap); the session lives as long as the process."""
 
@@ -200,6 +204,7 @@ class SparkEngine:
         dimensions: dict[str, Path] | None = None,
     ) -> SparkConnection:
         spark = session(self.master)
+        spark.catalog.dropTempView(VIEW)  # views outlive connections in a session: an older store's must go
         views = []
         for name, path in (dimensions or {}).items():
             spark.read.parquet(self._path(str(path))).createOrReplaceTempView(name)

@@ -32,6 +32,7 @@ __all__ = ["create_app"]
 
 MAX_BODY = 64 * 1024
 MAX_PAGE = 1000
+MAX_OFFSET = 10_000  # deeper pages by cursor: an offset is read and thrown away
 Year = Annotated[int, PathParam(ge=1900, le=2100, description="a calendar year")]
 Code = Annotated[str, PathParam(min_length=2, max_length=60, description="ISO3 code or country name")]
 
@@ -164,8 +165,11 @@ def create_app(
         source: Annotated[str | None, Query(max_length=60)] = None,
         all_sources: bool = False,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        cursor: Annotated[str | None, Query(max_length=80, pattern=r"^[0-9a-f]{16}\.[0-9]{1,12}$")] = None,
     ):
+        """Pages of canonical rows follow ``next_cursor`` (any depth, each page costs what its rows cost);
+        ``offset`` serves the first pages and ``all_sources``."""
         from tradeflux.analysis.canonical import canonical
 
         filters = {
@@ -175,13 +179,25 @@ def create_app(
             "year": year,
             "source": source,
         }
+        after = None
+        if cursor is not None:
+            if all_sources or offset:
+                raise InputError(
+                    "cursor: pages every source's rows by offset; give cursor without all_sources or offset"
+                )
+            state, _, row = cursor.partition(".")
+            if state != store.state:
+                raise InputError("cursor: the store has changed since this cursor was given; start again without it")
+            after = int(row)
         con = store.connect()
         try:
-            rows = canonical(con, all_sources=all_sources, limit=limit + offset, **filters)
+            rows = canonical(con, all_sources=all_sources, limit=limit + offset, after=after, **filters)
         finally:
             con.close()
         page = rows.iloc[offset : offset + limit]
-        return _json({"offset": offset, "limit": limit, "rows": page})
+        more = len(page) == limit and "row_id" in page
+        next_cursor = f"{store.state}.{int(page.row_id.iloc[-1])}" if more else None
+        return _json({"offset": offset, "limit": limit, "rows": page, "next_cursor": next_cursor})
 
     @app.get("/api/report/{country}/{year}", summary="The monitor's report: figures, tables, headline, warnings")
     def report_all(country: Code, year: Year):
