@@ -34,7 +34,9 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, Result):
         return value.to_dict()
     if isinstance(value, pd.DataFrame):
-        return [{str(k): jsonable(v) for k, v in row.items()} for row in value.to_dict(orient="records")]
+        keys = [str(k) for k in value.columns]
+        columns = [_column(value.iloc[:, i]) for i in range(value.shape[1])]
+        return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)] if keys else [{}] * len(value)
     if isinstance(value, pd.Series):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, np.ndarray):
@@ -50,6 +52,20 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return str(value)
+
+
+def _column(series: pd.Series) -> list:
+    """One column's cells as JSON values, a column at a time (a page of rows is thousands of cells)."""
+    if pd.api.types.is_bool_dtype(series.dtype) and not series.hasnans:
+        return series.astype(bool).tolist()
+    if pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans:
+        return series.astype("int64").tolist()
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        return [v if math.isfinite(v) else None for v in values.tolist()]
+    if pd.api.types.is_string_dtype(series.dtype) and series.map(type).isin((str, type(None))).all():
+        return series.tolist()
+    return [jsonable(v) for v in series.tolist()]
 
 
 class Result:

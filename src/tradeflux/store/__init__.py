@@ -77,6 +77,7 @@ class Store:
             local_root=root,
         )
         self.lock = WriteLock(root)
+        self._state: tuple[object, str] | None = None  # (the manifest's stat, the state key of it)
 
     @property
     def entries(self) -> list[IngestResult]:
@@ -179,12 +180,20 @@ class Store:
     def state(self) -> str:
         """A key of what the store holds now (every entry, the reader format, the precedence table): it changes
         with every ingest that changes anything, so a page cursor or a derived file names the state it is of."""
+        try:
+            st = (self.root / MANIFEST).stat()
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)  # the manifest is replaced whole, never edited
+        except FileNotFoundError:
+            stamp = None
+        if self._state is not None and self._state[0] == stamp:
+            return self._state[1]
         key = hashlib.sha256()
         key.update(f"{FORMAT}\n".encode())
         key.update((resources.files("tradeflux") / "data" / "precedence.csv").read_bytes())
         for entry_id in sorted(e.id for e in self.entries):
             key.update(entry_id.encode())
-        return key.hexdigest()[:16]
+        self._state = (stamp, key.hexdigest()[:16])
+        return self._state[1]
 
     def _canonical_file(self) -> Path:
         """Where the canonical rows of the store's present state are written."""

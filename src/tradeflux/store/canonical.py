@@ -24,7 +24,7 @@ from tradeflux._sql import literal as _literal
 from tradeflux.errors import InputError
 from tradeflux.store.engines import has_view
 
-__all__ = ["FACT_KEY", "ROW_ORDER", "VIEW", "Rule", "canonical", "materialize", "precedence", "rules"]
+__all__ = ["FACT_KEY", "ROW_ORDER", "VIEW", "Rule", "canonical", "materialize", "page", "precedence", "rules"]
 
 FACT_KEY = ("reporter", "partner", "flow", "period", "classification", "product", "currency")
 
@@ -145,11 +145,7 @@ def canonical(
     (rows with a larger ``row_id``, in that order).
     """
     if not all_sources and has_view(con, VIEW):
-        where, params = _where(filters)
-        if after is not None:
-            where, params = f"{where} AND f.row_id > ?", [*params, int(after)]
-        sql = f"SELECT * FROM {VIEW} f WHERE {where} ORDER BY f.row_id"
-        return con.execute(sql + (f" LIMIT {int(limit)}" if limit is not None else ""), params).df()
+        return _written(con, filters, limit, after)
     if after is not None:
         raise InputError("paging by row_id needs the store's canonical rows: run `tradeflux ingest` to write them")
     key_filters = {k: v for k, v in filters.items() if k in _FACT_COLUMNS}
@@ -162,6 +158,46 @@ def canonical(
         return con.execute(sql, [*inner_params, *outer_params]).df()
     finally:
         con.unregister("_precedence")
+
+
+def _written(con, filters: dict[str, object], limit: int | None, after: int | None, fetch=lambda r: r.df()):
+    """A page of the written canonical rows. ``row_id`` numbers the rows without gaps, so a page after ``after``
+    is looked for in a window of row ids, widened until it holds ``limit`` rows or reaches the end: a page deep
+    in the file reads the rows around it, not every row after it. ``fetch`` turns the query's result into rows."""
+    where, params = _where(filters)
+    sql = f"SELECT * FROM {VIEW} f WHERE {where}"
+    if limit is None:
+        return fetch(con.execute(f"{sql} AND f.row_id > ? ORDER BY f.row_id", [*params, after or 0]))
+    start, width = after or 0, int(limit)  # without a filter, the page is exactly the next ``limit`` row ids
+    last = None
+    while True:
+        page = fetch(
+            con.execute(
+                f"{sql} AND f.row_id > ? AND f.row_id <= ? ORDER BY f.row_id LIMIT {int(limit)}",
+                [*params, start, start + width],
+            )
+        )
+        if len(page) >= limit:
+            return page
+        if last is None:
+            last = int(con.execute(f"SELECT coalesce(max(row_id), 0) FROM {VIEW}").fetchone()[0])
+        if start + width >= last:
+            return page
+        width *= 16
+
+
+def _records(result) -> list[dict]:
+    names = [d[0] for d in result.description]
+    return [
+        {k: (None if v != v else v) for k, v in zip(names, row, strict=True)}  # NaN is null
+        for row in result.fetchall()
+    ]
+
+
+def page(con, *, limit: int, after: int | None = None, **filters: object) -> list[dict]:
+    """A page of the store's written canonical rows as plain records (``row_id`` order): what an API serves,
+    without a frame in between. ``con`` must have the written rows (``has_view(con, VIEW)``)."""
+    return _written(con, filters, limit, after, fetch=_records)
 
 
 def materialize(con, path: str) -> int:

@@ -107,6 +107,11 @@ class _Result:
     def df(self) -> pd.DataFrame:
         return duckdb.from_arrow(self.to_arrow_table()).df()
 
+    @property
+    def description(self) -> list[tuple]:
+        """The result's column names, as DB-API's ``cursor.description`` gives them (name first)."""
+        return [(name,) for name in self._frame.columns]
+
     def fetchall(self) -> list[tuple]:
         return [tuple(row) for row in self._frame.collect()]
 

@@ -8,12 +8,19 @@ beyond the concurrent limit 429.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import json
 import os
+import tempfile
+import threading
+import uuid
 from collections.abc import Sequence
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
+import duckdb
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
@@ -22,9 +29,13 @@ from pydantic import BaseModel, Field, field_validator
 
 from tradeflux import settings
 from tradeflux import store as _store
+from tradeflux._sql import literal
 from tradeflux.errors import InputError, NotFound, TradefluxError
 from tradeflux.render.csv import csv_text
-from tradeflux.render.json import dumps
+from tradeflux.render.json import dumps, jsonable
+from tradeflux.store.canonical import VIEW as CANONICAL_VIEW
+from tradeflux.store.canonical import page as canonical_page
+from tradeflux.store.engines import has_view
 from tradeflux.web.dashboard import page as dashboard_page
 from tradeflux.web.jobs import JobBusy, Jobs
 
@@ -143,18 +154,68 @@ def create_app(
     def code(text: str) -> str:
         return store.countries.code(text)
 
-    @functools.lru_cache(maxsize=64)
     def report(country: str, year: int):
+        return _report_of(store.state, country, year)
+
+    @functools.lru_cache(maxsize=64)
+    def _report_of(_state: str, country: str, year: int):
+        """Built once per state of the store: an ingest while serving gives new reports, never stale ones."""
         from tradeflux.analysis import report as _report
 
         if store.sources().empty:
             raise InputError("the store is empty: run `tradeflux ingest` first")
         return _report.build(store, country, year)
 
+    views: dict[str, Any] = {}
+    views_lock = threading.Lock()
+    copies = tempfile.TemporaryDirectory(prefix="tradeflux-serve-")  # removed when the app is
+
+    copied: dict[str, bool] = {}
+
+    def _local_copy(base, state: str) -> None:
+        """Copy the store's canonical rows into a DuckDB database file of the server's own, then point the view
+        at it: a page of Parquet costs its row group (about 20 ms), a page of DuckDB's own format the rows
+        (about 4 ms). Pages are served from the Parquet file until the copy is ready."""
+        path = Path(copies.name) / f"canonical-{uuid.uuid4().hex[:8]}.duckdb"
+        # on failure the Parquet file still serves every page; the copy only makes them cheaper
+        with contextlib.suppress(duckdb.Error):
+            base.cursor().execute(
+                f"ATTACH {literal(str(path))} AS local_copy; "
+                f"CREATE TABLE local_copy.rows AS SELECT * FROM {CANONICAL_VIEW} ORDER BY row_id; "
+                f"CREATE OR REPLACE VIEW {CANONICAL_VIEW} AS SELECT * FROM local_copy.rows"
+            )
+            copied[state] = True
+
+    app.state.canonical_copies = copies
+
+    @contextlib.contextmanager
+    def connection():
+        """A connection to the store as it is now. With DuckDB the views over the store's files are built once per
+        state of the store and each request reads through its own cursor of them; other engines connect anew."""
+        state = store.state
+        with views_lock:
+            if state not in views:
+                base = store.connect()
+                written = has_view(base, CANONICAL_VIEW)
+                views.clear()  # the previous state's connection closes when its last cursor does
+                views[state] = (base, written)
+                if hasattr(base, "cursor") and written:
+                    threading.Thread(target=_local_copy, args=(base, state), daemon=True).start()
+            base, written = views[state]
+        con = base.cursor() if hasattr(base, "cursor") else store.connect()
+        try:
+            yield con, written
+        finally:
+            con.close()
+
     # ---- API ------------------------------------------------------------------------------------
     @app.get("/api/health", summary="Is the service up, and what does the store hold")
     def health():
-        return _json({"status": "ok", "files": len(store.entries)})
+        """``pages``: where pages of canonical rows come from: ``"local copy"`` (the server's DuckDB copy),
+        ``"parquet"`` (the store's written file, while the copy is made), or ``"ranked per request"``."""
+        with connection() as (_con, written):
+            pages = ("local copy" if copied.get(store.state) else "parquet") if written else "ranked per request"
+        return _json({"status": "ok", "files": len(store.entries), "pages": pages})
 
     @app.get("/api/flows", summary="Canonical flows (one row per fact), filtered and paged")
     def flows(
@@ -189,15 +250,15 @@ def create_app(
             if state != store.state:
                 raise InputError("cursor: the store has changed since this cursor was given; start again without it")
             after = int(row)
-        con = store.connect()
-        try:
-            rows = canonical(con, all_sources=all_sources, limit=limit + offset, after=after, **filters)
-        finally:
-            con.close()
-        page = rows.iloc[offset : offset + limit]
-        more = len(page) == limit and "row_id" in page
-        next_cursor = f"{store.state}.{int(page.row_id.iloc[-1])}" if more else None
-        return _json({"offset": offset, "limit": limit, "rows": page, "next_cursor": next_cursor})
+        with connection() as (con, written):
+            if all_sources or offset or not written:
+                rows = jsonable(canonical(con, all_sources=all_sources, limit=limit + offset, **filters))[offset:]
+            else:  # the written rows, as plain records: a page costs what its rows cost
+                rows = canonical_page(con, limit=limit, after=after, **filters)
+        more = len(rows) == limit and "row_id" in rows[0]
+        next_cursor = f"{store.state}.{rows[-1]['row_id']}" if more else None
+        page = {"offset": offset, "limit": limit, "rows": rows, "next_cursor": next_cursor}
+        return Response(json.dumps(page, allow_nan=False), media_type="application/json")  # plain values only
 
     @app.get("/api/report/{country}/{year}", summary="The monitor's report: figures, tables, headline, warnings")
     def report_all(country: Code, year: Year):
@@ -219,11 +280,8 @@ def create_app(
     def reconcile(reporter: Code, partner: Code, year: Year):
         from tradeflux.analysis.reconcile import reconcile as _reconcile
 
-        con = store.connect()
-        try:
+        with connection() as (con, _written):
             return _json(_reconcile(con, code(reporter), code(partner), year).to_dict())
-        finally:
-            con.close()
 
     @app.get("/api/tariffs/{partner}", summary="US add-on tariff on a partner or group: a timeline, or one date")
     def tariffs(
