@@ -142,6 +142,12 @@ def test_jobs_limits_and_results(client):
     assert client.post("/api/jobs/pe", json={"date": "2025-11-10", "import_demand": 3}).status_code == 422
     big = client.post("/api/jobs/ge", content=b"x" * 70_000, headers={"content-type": "application/json"})
     assert big.status_code == 413 and big.json()["error"] == "body: larger than 65536 bytes"
+    # the same body in chunks, without a Content-Length, is refused the same way; a small chunked body is read
+    chunks = (b"x" * 10_000 for _ in range(7))
+    big = client.post("/api/check", content=chunks, headers={"content-type": "application/json"})
+    assert big.status_code == 413 and big.json()["error"] == "body: larger than 65536 bytes"
+    small = (part for part in (b'{"text": "China\'s exports ', b'rose 5.5% in 2025."}'))
+    assert client.post("/api/check", content=small, headers={"content-type": "application/json"}).status_code == 200
     first = client.post("/api/jobs/pe", json={"date": "2025-11-10"})
     second = client.post("/api/jobs/ge", json={"scenario": "us_tariffs_truce_2025_11_goods"})
     third = client.post("/api/jobs/ge", json={"scenario": "us_tariffs_truce_2025_11_goods"})

@@ -96,6 +96,42 @@ def _json(data, status: int = 200) -> Response:
     return Response(dumps(data, indent=None), status_code=status, media_type="application/json")
 
 
+class _BodyLimit:
+    """Refuse a request body over ``limit`` bytes with a 413, whether announced (``Content-Length``) or sent in
+    chunks without one (read up to the limit, then handed on whole)."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.limit:
+                return await self._refuse(scope, receive, send)
+            return await self.app(scope, receive, send)
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                return await self._refuse(scope, receive, send)
+        whole = [{"type": "http.request", "body": bytes(body), "more_body": False}]
+
+        async def replay():
+            return whole.pop() if whole else await receive()
+
+        return await self.app(scope, replay, send)
+
+    async def _refuse(self, scope, receive, send):
+        response = JSONResponse({"error": f"body: larger than {self.limit} bytes"}, status_code=413)
+        await response(scope, receive, send)
+
+
 def create_app(
     store_dir: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
@@ -143,12 +179,7 @@ def create_app(
     async def _defect(_request: Request, exc: Exception):
         return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, status_code=500)
 
-    @app.middleware("http")
-    async def _limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return JSONResponse({"error": f"body: larger than {MAX_BODY} bytes"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(_BodyLimit, limit=MAX_BODY)
 
     # ---- services -------------------------------------------------------------------------------
     def code(text: str) -> str:
