@@ -493,3 +493,22 @@ def test_pe_refuses_an_infinite_substitution(tmp_path, data_dir):
     result = runner.invoke(app, ["pe", "--substitution", "inf", "--data-dir", str(data_dir), "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "--substitution must be a finite number >= 0 or 'broda-weinstein', not 'inf'" in result.stderr
+
+
+def test_a_link_out_of_the_data_directory_is_refused_without_echoing_its_target(tmp_path):
+    """A file of the data directory that links to a system file: its parse error used to quote a line of it."""
+    folder = tmp_path / "data" / "imf-dots-1960-2020"
+    folder.mkdir(parents=True)
+    secret = tmp_path / "elsewhere" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:the secret line\n")
+    (folder / "imf_dots_country_totals_1960_2020.csv").symlink_to(secret)
+    store = tradeflux.open(tmp_path / "store", data_dir=tmp_path / "data")
+    with pytest.raises(InputError) as caught:
+        store.ingest_all(["imf-dots"])
+    assert str(caught.value) == (
+        f"{folder / 'imf_dots_country_totals_1960_2020.csv'}: a link to {secret.resolve()}, outside the data "
+        f"directory {(tmp_path / 'data').resolve()}; copy the file into the data directory, or ingest it by name "
+        "with --file"
+    )
+    assert "secret line" not in str(caught.value) and store.entries == []

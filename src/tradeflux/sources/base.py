@@ -29,7 +29,7 @@ import pyarrow.csv as pacsv
 
 from tradeflux import _sql as sql
 from tradeflux._sql import literal
-from tradeflux.errors import FormatError, NotFound
+from tradeflux.errors import FormatError, InputError, NotFound
 from tradeflux.reference import countries as _countries
 from tradeflux.reference.countries import CountryTable
 from tradeflux.schema import literal_columns, staged_select
@@ -292,11 +292,22 @@ class Dataset:
     vintage: str | None = None  # overrides the source's declared vintage
 
     def find(self, data_dir: Path) -> list[Path]:
+        """The dataset's files in ``data_dir``. A file found there that is a link to a file outside it is refused
+        (its error messages would show lines of whatever it points to); name such a file with ``--file``."""
         folder, _, glob = self.pattern.rpartition("/")
         base = data_dir / folder if folder else data_dir
         if not base.is_dir():
             return []
-        return sorted(p for p in base.iterdir() if fnmatch.fnmatch(p.name, glob))
+        found = sorted(p for p in base.iterdir() if fnmatch.fnmatch(p.name, glob))
+        home = data_dir.resolve()
+        for path in found:
+            target = path.resolve()
+            if not target.is_relative_to(home):
+                raise InputError(
+                    f"{path}: a link to {target}, outside the data directory {home}; copy the file into the data "
+                    "directory, or ingest it by name with --file"
+                )
+        return found
 
     def matches(self, path: Path) -> bool:
         return fnmatch.fnmatch(path.name, self.pattern.rpartition("/")[2])
