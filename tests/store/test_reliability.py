@@ -512,3 +512,74 @@ def test_a_link_out_of_the_data_directory_is_refused_without_echoing_its_target(
         "with --file"
     )
     assert "secret line" not in str(caught.value) and store.entries == []
+
+
+def test_a_damaged_file_is_named_and_the_next_ingest_reads_its_source_again(store, tmp_path):
+    """One Parquet file cut short (queries failed as "internal error") and one overwritten in the middle, same
+    size (read without complaint): both are found by their checksums and read again; the rest stays."""
+    store.ingest_all(["gacc"])
+    before = store.query("flows")
+    files = sorted((store.root / "flows").rglob("*.parquet"))
+    short, overwritten = files[0], files[1]
+    short.write_bytes(short.read_bytes()[: short.stat().st_size // 2])
+    data = bytearray(overwritten.read_bytes())
+    data[len(data) // 3 : len(data) // 3 + 64] = b"A" * 64
+    overwritten.write_bytes(bytes(data))
+    result = runner.invoke(app, ["query", "--store", str(store.root), "--data-dir", str(store.data_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {short}: a file of the store cannot be read (No magic bytes found")
+    assert result.stderr.rstrip().endswith(
+        "run `tradeflux ingest` to read its source file again (a damaged file is detected by its checksum and replaced)"
+    )
+    owners = {
+        e.dataset
+        for e in store.entries
+        for c in e.counts.values()
+        for f in c.files
+        if f["path"] in {str(short.relative_to(store.root)), str(overwritten.relative_to(store.root))}
+    }
+    again = {r.dataset: r.status for r in store.ingest_all(["gacc"])}
+    assert again == {d: "replaced" if d in owners else "unchanged" for d in ("headlines", "monthly")}
+    pd.testing.assert_frame_equal(
+        store.query("flows")
+        .drop(columns=["vintage"])
+        .sort_values(["period", "reporter", "partner", "flow", "value"])
+        .reset_index(drop=True),
+        before.drop(columns=["vintage"])
+        .sort_values(["period", "reporter", "partner", "flow", "value"])
+        .reset_index(drop=True),
+    )
+
+
+def test_a_kill_just_after_the_commit_is_finished_by_the_next_reader(store, tmp_path, monkeypatch):
+    """Killed between the manifest commit and the file moves: the superseded files stayed in the partition tree
+    and the new ones in staging, so engines reading ``flows/**`` counted both. Opening a connection finishes it."""
+    src = source_for(_mapping(), "k", vintage="2025-01-01")
+    f = tmp_path / "k.csv"
+    f.write_text(CSV.format(v=5))
+    store.ingest(src, f)
+    f.write_text(CSV.format(v=7))
+
+    from tradeflux.store.manifest import Manifest
+
+    committed, save, move_in = [], Manifest.save, tradeflux.Store._move_in
+
+    def commit(self, entries):
+        save(self, entries)
+        committed.append(True)
+
+    def killed(self, entry):
+        if committed:
+            raise KeyboardInterrupt("killed just after the commit")
+        move_in(self, entry)
+
+    with monkeypatch.context() as m:
+        m.setattr(Manifest, "save", commit)
+        m.setattr(tradeflux.Store, "_move_in", killed)
+        with pytest.raises(KeyboardInterrupt):
+            store.ingest(src, f)
+    named = {fl["path"] for e in store.entries for c in e.counts.values() for fl in c.files}
+    assert _tree_files(store.root) and not _tree_files(store.root) & named  # the old file only: superseded
+    assert store.query("flows").value.tolist() == [7]  # reading finished the commit
+    assert _tree_files(store.root) == named
+    assert not (store.root / ".staging").exists() or not any((store.root / ".staging").iterdir())

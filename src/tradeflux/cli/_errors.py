@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from tradeflux.errors import TradefluxError
+from tradeflux.store import read_error
 
 # Typer may bundle its own copy of click: take its exception classes from what it exports.
 ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -26,6 +27,7 @@ def _line(message: str) -> str:
 
 def report(exc: BaseException) -> int:
     """Print the one ``error:`` line for ``exc`` on stderr and return the exit code."""
+    exc = read_error(exc) or exc
     if isinstance(exc, TradefluxError):
         code, text = exc.exit_code, str(exc)
     elif isinstance(exc, ClickException):

@@ -9,6 +9,7 @@ Layout under the store directory::
     tariffs/source=S/year=Y/<entry>-<n>.parquet
     quarantine/<entry>.parquet          rejected rows with file, line, field and reason
     dimensions/dim_*.parquet            countries, dated groups, HS products, baskets (for joins in any engine)
+    derived/canonical_flows-<state>.parquet   the canonical rows of the latest vintage, one file per state
 
 Guarantees:
 
@@ -19,6 +20,10 @@ Guarantees:
 * Files are written to a staging folder and moved into place before the manifest, which is
   replaced atomically, names them: an interrupted ingest leaves the store as it was (files not in
   the manifest are ignored and removed by the next ingest).
+* The manifest holds each file's SHA-256: the next ingest reads the source of a damaged or missing
+  file again; until then a query that meets it stops with one line naming the file.
+* The canonical rows are written once per state of the store; where the file for the present state
+  is missing (a kill just after the commit), queries rank the rows on the fly, with the same result.
 
 The package: :mod:`~tradeflux.store.manifest` (what is loaded, which files a vintage sees),
 :mod:`~tradeflux.store.ingest` (one file read, validated and written), :mod:`~tradeflux.store.engines`
@@ -31,6 +36,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -40,7 +46,7 @@ from pathlib import Path
 import pandas as pd
 
 from tradeflux import schema, settings
-from tradeflux.errors import FormatError, InputError, NotFound, StoreError
+from tradeflux.errors import FormatError, InputError, NotFound, StoreBusy, StoreError, TradefluxError
 from tradeflux.reference import countries as _countries
 from tradeflux.sources import SOURCES, find_source
 from tradeflux.sources.base import Dataset, Source
@@ -277,8 +283,15 @@ class Store:
         return path
 
     def _complete(self, entry: IngestResult) -> bool:
-        """Every file the entry names is on disk (a deleted file makes the next ingest read it again)."""
-        return all((self.root / f["path"]).exists() for c in entry.counts.values() for f in c.files)
+        """Every file the entry names is on disk as it was written (a deleted or damaged file makes the next
+        ingest read its source again)."""
+        files = [(f["path"], f.get("sha256")) for c in entry.counts.values() for f in c.files]
+        if entry.quarantine_file:
+            files.append((entry.quarantine_file, entry.quarantine_sha256))
+        return all(
+            (self.root / path).exists() and (digest is None or sha256(self.root / path) == digest)
+            for path, digest in files
+        )
 
     def _retire(self, entry: IngestResult) -> None:
         """Move a replaced entry's files out of the partition tree into ``.trash`` (emptied by the next
@@ -294,6 +307,40 @@ class Store:
             if src.exists():
                 os.replace(src, trash / rel.replace("/", "__"))
 
+    def _unnamed(self, entries: Sequence[IngestResult]) -> list[Path]:
+        """Data files in the partition tree that no entry names (superseded, or left by a killed ingest)."""
+        known = {f["path"] for e in entries for t in e.counts.values() for f in t.files}
+        known |= {e.quarantine_file for e in entries if e.quarantine_file}
+        return [
+            part
+            for folder in [*schema.TABLES, "quarantine"]
+            if (self.root / folder).exists()
+            for part in (self.root / folder).rglob("*.parquet")
+            if str(part.relative_to(self.root)) not in known
+        ]
+
+    def _recover(self) -> None:
+        """Finish an ingest killed after its commit, so that engines reading the partition tree see only what the
+        manifest names: its files moved in, the files it superseded moved out (to ``.trash``, emptied by the next
+        ingest, as a reader may still hold them). Done on opening a connection when no ingest runs; a store this
+        process cannot write to is left for its next ingest."""
+        entries = self.manifest.entries
+        pending = [e for e in entries if (self.root / ".staging" / e.id).exists()]
+        unnamed = self._unnamed(entries)
+        if not pending and not unnamed:
+            return
+        try:
+            with self.lock:
+                entries = self.manifest.entries
+                for entry in entries:
+                    self._move_in(entry)
+                trash = self.root / ".trash"
+                for part in self._unnamed(entries):
+                    trash.mkdir(exist_ok=True)
+                    os.replace(part, trash / str(part.relative_to(self.root)).replace("/", "__"))
+        except (StoreBusy, OSError):
+            return
+
     def _collect_garbage(self, entries: Sequence[IngestResult]) -> None:
         """Remove what an interrupted ingest left: staging folders and files no entry names."""
         for entry in entries:  # committed, but killed before its files moved in: finish the move
@@ -302,14 +349,8 @@ class Store:
         shutil.rmtree(self.root / ".trash", ignore_errors=True)
         for partial in (self.root / "derived").glob(".*"):  # a derived file killed while being written
             partial.unlink()
-        known = {f["path"] for e in entries for t in e.counts.values() for f in t.files}
-        known |= {e.quarantine_file for e in entries if e.quarantine_file}
-        for folder in [*schema.TABLES, "quarantine"]:
-            base = self.root / folder
-            if base.exists():
-                for part in base.rglob("*.parquet"):
-                    if str(part.relative_to(self.root)) not in known:
-                        part.unlink()
+        for part in self._unnamed(entries):
+            part.unlink()
 
     # ---- reading ------------------------------------------------------------------------------
     # ---- reading ------------------------------------------------------------------------------
@@ -368,6 +409,7 @@ class Store:
     def connect(self, vintage: str = "latest"):
         """A connection of the store's engine with a view per table (``flows``, ``indicators``, ``tariffs``,
         ``quarantine``)."""
+        self._recover()
         tables = {table: self.file_groups(table, vintage) for table in schema.TABLES}
         quarantine = [self.root / e.quarantine_file for e in self._visible_entries(vintage) if e.quarantine_file]
         dims = {n: p for n in dimensions.DIMENSIONS if (p := self.root / "dimensions" / f"{n}.parquet").exists()}
@@ -473,6 +515,24 @@ def _where(spec: schema.TableSpec, filters: dict[str, object]) -> tuple[str, lis
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
+_STORE_FILE = re.compile(r"""(/[^'"\s]+?\.parquet)""")
+
+
+def read_error(exc: BaseException) -> StoreError | None:
+    """An engine's failure to read one of the store's Parquet files, as the one line that says how to repair it
+    (``None`` for any other error)."""
+    if isinstance(exc, TradefluxError):
+        return None
+    found = _STORE_FILE.search(str(exc))
+    if found is None:
+        return None
+    first = re.sub(r"\s*'[^']*'", "", str(exc).splitlines()[0].split(":", 1)[-1]).strip()
+    return StoreError(
+        f"{found.group(1)}: a file of the store cannot be read ({first[:120]}); run `tradeflux ingest` to read "
+        "its source file again (a damaged file is detected by its checksum and replaced)"
+    )
+
+
 def open(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -487,4 +547,4 @@ def open(
     )
 
 
-__all__ = ["MANIFEST", "FormatError", "IngestResult", "Store", "TableCount", "open"]
+__all__ = ["MANIFEST", "FormatError", "IngestResult", "Store", "TableCount", "open", "read_error"]

@@ -112,6 +112,7 @@ class IngestJob:
                 lines_read=ctx.lines_read,
                 counts=tables,
                 quarantine_file=qfile,
+                quarantine_sha256=sha256(self.root / qfile) if qfile else None,
                 ingested_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 format=FORMAT,
             )
@@ -274,7 +275,12 @@ class IngestJob:
             dest = self.root / table / rel_dir / f"{entry_id}-{n}.parquet"
             year = next((p.split("=", 1)[1] for p in rel_dir.parts if p.startswith("year=")), None)
             files.append(
-                {"path": str(dest.relative_to(self.root)), "year": year, "staged": str(part.relative_to(self.root))}
+                {
+                    "path": str(dest.relative_to(self.root)),
+                    "year": year,
+                    "staged": str(part.relative_to(self.root)),
+                    "sha256": sha256(part),
+                }
             )
         return files
 

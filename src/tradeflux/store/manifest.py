@@ -24,8 +24,9 @@ __all__ = ["FORMAT", "MANIFEST", "IngestResult", "Manifest", "TableCount"]
 MANIFEST = "manifest.json"
 # Version of what readers write. An entry of an older version is read again on the next ingest,
 # even if its file is unchanged (2: indicators in base units, money's unit is its currency; 3: valuations
-# as measured, the US imports in DOTS at customs value and FOB importers' declarations in the Comtrade mirror).
-FORMAT = 3
+# as measured, the US imports in DOTS at customs value and FOB importers' declarations in the Comtrade mirror;
+# 4: each data file's SHA-256 in the manifest, so a damaged file is read again).
+FORMAT = 4
 
 
 @dataclass
@@ -52,6 +53,7 @@ class IngestResult(Result):
     lines_read: int
     counts: dict[str, TableCount]  # by table; "tables" in the manifest
     quarantine_file: str | None = None
+    quarantine_sha256: str | None = None
     ingested_at: str = ""
     format: int = 1
 

@@ -177,6 +177,9 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def _defect(_request: Request, exc: Exception):
+        damaged = _store.read_error(exc)
+        if damaged is not None:
+            return JSONResponse({"error": str(damaged)}, status_code=damaged.status)
         return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, status_code=500)
 
     app.add_middleware(_BodyLimit, limit=MAX_BODY)
