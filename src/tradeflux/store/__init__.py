@@ -46,6 +46,7 @@ from pathlib import Path
 import pandas as pd
 
 from tradeflux import schema, settings
+from tradeflux._sql import literal
 from tradeflux.errors import FormatError, InputError, NotFound, StoreBusy, StoreError, TradefluxError
 from tradeflux.reference import countries as _countries
 from tradeflux.sources import SOURCES, find_source
@@ -219,12 +220,16 @@ class Store:
             os.replace(stale, trash / stale.name)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
         con = engines.DuckDBEngine().connect({"flows": self.file_groups("flows")}, [])
+        spill = self.root / ".staging" / "derive"  # removed with the staging folder by the next ingest
+        spill.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET memory_limit = '2GB'; SET temp_directory = {literal(str(spill))}")
         try:
             rows = _canonical.materialize(con, str(tmp))
             os.replace(tmp, target)
         finally:
             con.close()
             tmp.unlink(missing_ok=True)
+            shutil.rmtree(spill, ignore_errors=True)
         say(f"canonical rows: {rows:,} facts written to {target.relative_to(self.root)}")
 
     def _move_in(self, entry: IngestResult) -> None:
@@ -413,9 +418,9 @@ class Store:
         tables = {table: self.file_groups(table, vintage) for table in schema.TABLES}
         quarantine = [self.root / e.quarantine_file for e in self._visible_entries(vintage) if e.quarantine_file]
         dims = {n: p for n in dimensions.DIMENSIONS if (p := self.root / "dimensions" / f"{n}.parquet").exists()}
-        if vintage == "latest" and (derived := self._canonical_file()).exists():
-            dims[_canonical.VIEW] = derived
-        return self.engine.connect(tables, quarantine, dims)
+        derived = self._canonical_file()
+        numbered = {_canonical.VIEW: derived} if vintage == "latest" and derived.exists() else {}
+        return self.engine.connect(tables, quarantine, dims, numbered)
 
     def query(
         self,

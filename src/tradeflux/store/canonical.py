@@ -180,7 +180,7 @@ def _written(con, filters: dict[str, object], limit: int | None, after: int | No
         if len(page) >= limit:
             return page
         if last is None:
-            last = int(con.execute(f"SELECT coalesce(max(row_id), 0) FROM {VIEW}").fetchone()[0])
+            last = int(con.execute(f"SELECT count(*) FROM {VIEW}").fetchone()[0])  # row ids are 1 .. count
         if start + width >= last:
             return page
         width *= 16
@@ -201,17 +201,60 @@ def page(con, *, limit: int, after: int | None = None, **filters: object) -> lis
 
 
 def materialize(con, path: str) -> int:
-    """Write the canonical rows of ``con``'s flows to the Parquet file ``path``, ordered and numbered
-    (``row_id``) by :data:`ROW_ORDER`; the number of rows. ``con`` is a DuckDB connection of the store."""
+    """Write the canonical rows of ``con``'s flows to the Parquet file ``path`` in :data:`ROW_ORDER`; the number
+    of rows. Engines number them by their place in the file (``row_id``, from 1). ``con`` is a DuckDB connection
+    of the store.
+
+    The same rows as ranking every fact (:func:`canonical`), at the cost of one sort: only facts that several
+    sources hold are ranked (a hash aggregate finds them); every other row wins alone."""
     combos = con.execute("SELECT DISTINCT source, dataset, mirror FROM flows").df()
     con.register("_precedence", precedence(combos))
-    order = ", ".join(ROW_ORDER)
+    fact = ", ".join(f"f.{k}" for k in FACT_KEY)
+    row = (*schema.FLOWS.key, "source", "dataset", "file", "vintage", "line")  # one row: unique in a file
+    candidates = """flows f JOIN _precedence p ON f.source = p.source AND f.dataset = p.dataset AND f.mirror = p.mirror
+        AND p.precedence IS NOT NULL"""
     try:
         con.execute(
-            f"COPY (SELECT row_number() OVER (ORDER BY {order}, source) AS row_id, * "
-            f"FROM ({_ranked_sql('true', 'true', False)}) ORDER BY row_id) "
-            f"TO {_literal(path)} (FORMAT parquet, ROW_GROUP_SIZE 50000)"
+            f"CREATE OR REPLACE TEMP TABLE _contested AS SELECT {fact} FROM {candidates} GROUP BY ALL HAVING count(*) > 1"
+        )
+        on_fact = " AND ".join(f"f.{k} IS NOT DISTINCT FROM c.{k}" for k in FACT_KEY)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _ranks AS
+            SELECT {", ".join(f"f.{k}" for k in row)},
+                   row_number() OVER w AS _order, count(*) OVER w AS candidates,
+                   first_value(f.source) OVER w AS won_by, first_value(p.tier) OVER w AS won_tier
+            FROM {candidates} JOIN _contested c ON {on_fact}
+            WINDOW w AS (PARTITION BY {fact} ORDER BY p.precedence, f.source, f.dataset, f.line)"""
+        )
+        on_row = " AND ".join(f"f.{k} IS NOT DISTINCT FROM r.{k}" for k in row)
+        columns = """f.*, p.precedence, p.tier, p.reason, {candidates} AS candidates, {won_by} AS won_by,
+            {won_tier} AS won_tier, true AS canonical,
+            CASE WHEN f.product = 'TOTAL' THEN 'total'
+                 ELSE f.classification || ' ' || length(f.product) || '-digit' END AS product_level,
+            p.tier || ': ' || p.reason || {first_of} AS why"""
+        # rows of the datasets that hold no contested fact win alone, without a join
+        pairs = con.execute("SELECT DISTINCT source, dataset FROM _ranks ORDER BY ALL").fetchall()
+        involved = " OR ".join(f"(f.source = {_literal(a)} AND f.dataset = {_literal(b)})" for a, b in pairs)
+        involved = f"({involved or 'false'})"
+        alone = columns.format(candidates="1", won_by="f.source", won_tier="p.tier", first_of="''")
+        ranked = columns.format(
+            candidates="coalesce(r.candidates, 1)",
+            won_by="coalesce(r.won_by, f.source)",
+            won_tier="coalesce(r.won_tier, p.tier)",
+            first_of="CASE WHEN r.candidates > 1 THEN ' (first of ' || r.candidates || ' sources)' ELSE '' END",
+        )
+        con.execute(
+            f"""COPY (
+              SELECT * FROM (
+                SELECT {alone} FROM {candidates} WHERE NOT {involved}
+                UNION ALL
+                SELECT {ranked} FROM {candidates} LEFT JOIN _ranks r ON {on_row}
+                WHERE {involved} AND coalesce(r._order, 1) = 1
+              ) f
+              ORDER BY {", ".join(ROW_ORDER)}
+            ) TO {_literal(path)} (FORMAT parquet, ROW_GROUP_SIZE 50000)"""
         )
     finally:
         con.unregister("_precedence")
+        con.execute("DROP TABLE IF EXISTS _contested; DROP TABLE IF EXISTS _ranks")
     return int(con.execute(f"SELECT count(*) FROM read_parquet({_literal(path)})").fetchone()[0])

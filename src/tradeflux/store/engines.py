@@ -42,9 +42,11 @@ class Engine(Protocol):
         tables: dict[str, Sequence[FileGroup]],
         quarantine: Sequence[Path],
         dimensions: dict[str, Path] | None = None,
+        numbered: dict[str, Path] | None = None,
     ) -> Any:
-        """A connection on which each canonical table, ``quarantine`` and each dimension table
-        (``dim_countries``...) can be queried by name."""
+        """A connection on which each canonical table, ``quarantine``, each dimension table
+        (``dim_countries``...) and each ``numbered`` file can be queried by name; a numbered file's view has
+        ``row_id``, each row's place in the file from 1."""
         ...
 
 
@@ -79,10 +81,16 @@ class DuckDBEngine:
         tables: dict[str, Sequence[FileGroup]],
         quarantine: Sequence[Path],
         dimensions: dict[str, Path] | None = None,
+        numbered: dict[str, Path] | None = None,
     ) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
         for name, path in (dimensions or {}).items():
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({literal(str(path))})")
+        for name, path in (numbered or {}).items():
+            con.execute(
+                f"CREATE VIEW {name} AS SELECT file_row_number + 1 AS row_id, * EXCLUDE (file_row_number) "
+                f"FROM read_parquet({literal(str(path))}, file_row_number = true)"
+            )
         for table, groups in tables.items():
             con.execute(f"CREATE VIEW {table} AS {self.relation_sql(table, groups)}")
         if quarantine:

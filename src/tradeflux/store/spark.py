@@ -207,12 +207,20 @@ class SparkEngine:
         tables: dict[str, Sequence[Any]],
         quarantine: Sequence[Path],
         dimensions: dict[str, Path] | None = None,
+        numbered: dict[str, Path] | None = None,
     ) -> SparkConnection:
+        from pyspark.sql import functions as F
+
         spark = session(self.master)
         spark.catalog.dropTempView(VIEW)  # views outlive connections in a session: an older store's must go
         views = []
         for name, path in (dimensions or {}).items():
             spark.read.parquet(self._path(str(path))).createOrReplaceTempView(name)
+            views.append(name)
+        for name, path in (numbered or {}).items():
+            frame = spark.read.parquet(self._path(str(path)))
+            row_id = (F.col("_metadata.row_index") + 1).cast("long").alias("row_id")
+            frame.select(row_id, *frame.columns).createOrReplaceTempView(name)
             views.append(name)
         for table, groups in tables.items():
             self.relation(spark, table, groups).createOrReplaceTempView(table)
