@@ -43,15 +43,28 @@ def report(exc: BaseException) -> int:
     return code
 
 
+def _replaced_while_reading(exc: BaseException) -> bool:
+    damaged = read_error(exc)
+    return damaged is not None and "an ingest replaced it while it was being read" in str(damaged)
+
+
 class Group(TyperGroup):
     """The command group: runs a command and turns its errors into one line and an exit code."""
 
     def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, SystemExit):
-            raise
-        except Exception as exc:
-            if os.environ.get("TRADEFLUX_DEBUG"):
+        # click's Group.invoke consumes the command's arguments: keep them for a second reading
+        given = (list(getattr(ctx, "_protected_args", [])), list(ctx.args))
+        for attempt in (1, 2):
+            if attempt == 2 and hasattr(ctx, "_protected_args"):
+                ctx._protected_args, ctx.args = list(given[0]), list(given[1])
+            try:
+                return super().invoke(ctx)
+            except (typer.Exit, typer.Abort, KeyboardInterrupt, SystemExit):
                 raise
-            raise typer.Exit(report(exc)) from None
+            except Exception as exc:
+                if os.environ.get("TRADEFLUX_DEBUG"):
+                    raise
+                if attempt == 1 and _replaced_while_reading(exc):
+                    continue  # an ingest committed while this command read the store: read it again, once
+                raise typer.Exit(report(exc)) from None
+        return None

@@ -531,6 +531,11 @@ def read_error(exc: BaseException) -> StoreError | None:
     found = _STORE_FILE.search(str(exc))
     if found is None:
         return None
+    if not Path(found.group(1)).exists():
+        return StoreError(
+            f"{found.group(1)}: a file of the store is gone: an ingest replaced it while it was being read; "
+            "run the command again"
+        )
     first = re.sub(r"\s*'[^']*'", "", str(exc).splitlines()[0].split(":", 1)[-1]).strip()
     return StoreError(
         f"{found.group(1)}: a file of the store cannot be read ({first[:120]}); run `tradeflux ingest` to read "

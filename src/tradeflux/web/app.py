@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field, field_validator
 from tradeflux import settings
 from tradeflux import store as _store
 from tradeflux._sql import literal
-from tradeflux.errors import InputError, NotFound, TradefluxError
+from tradeflux.errors import InputError, NotFound, StoreError, TradefluxError
 from tradeflux.render.csv import csv_text
 from tradeflux.render.json import dumps, jsonable
 from tradeflux.store.canonical import VIEW as CANONICAL_VIEW
@@ -222,10 +222,28 @@ def create_app(
 
     app.state.canonical_copies = copies
 
+    def retried(handler):
+        """Run a handler that reads the store once more if an ingest replaced a file under it: a reader sees the
+        store before or after an ingest, never an error from between."""
+
+        @functools.wraps(handler)
+        def run(*args, **kwargs):
+            before = store.state
+            try:
+                return handler(*args, **kwargs)
+            except Exception as exc:
+                if _store.read_error(exc) is None or store.state == before:
+                    raise
+                return handler(*args, **kwargs)
+
+        return run
+
     @contextlib.contextmanager
     def connection():
         """A connection to the store as it is now. With DuckDB the views over the store's files are built once per
         state of the store and each request reads through its own cursor of them; other engines connect anew."""
+        if not (store.root / _store.MANIFEST).is_file():
+            raise StoreError(f"the store {store.root} is gone or empty: run `tradeflux ingest` to build it")
         state = store.state
         with views_lock:
             if state not in views:
@@ -252,6 +270,7 @@ def create_app(
         return _json({"status": "ok", "files": len(store.entries), "pages": pages})
 
     @app.get("/api/flows", summary="Canonical flows (one row per fact), filtered and paged")
+    @retried
     def flows(
         reporter: Annotated[str | None, Query(max_length=60)] = None,
         partner: Annotated[str | None, Query(max_length=60)] = None,
@@ -295,15 +314,18 @@ def create_app(
         return Response(json.dumps(page, allow_nan=False), media_type="application/json")  # plain values only
 
     @app.get("/api/report/{country}/{year}", summary="The monitor's report: figures, tables, headline, warnings")
+    @retried
     def report_all(country: Code, year: Year):
         return _json(report(code(country), year).to_dict())
 
     @app.get("/api/report/{country}/{year}/figures", summary="The report's figures with their sources")
+    @retried
     def report_figures(country: Code, year: Year):
         rep = report(code(country), year)
         return _json({"headline": rep.headline, "figures": rep.figures, "warnings": rep.warnings})
 
     @app.get("/api/report/{country}/{year}/tables/{name}.csv", summary="One table of the report as CSV")
+    @retried
     def report_table(country: Code, year: Year, name: Annotated[str, PathParam(pattern=r"^[a-z_0-9]{1,40}$")]):
         tables = report(code(country), year).tables()
         if name not in tables:
@@ -311,6 +333,7 @@ def create_app(
         return PlainTextResponse(csv_text(tables[name]), media_type="text/csv")
 
     @app.get("/api/reconcile/{reporter}/{partner}/{year}", summary="Every source's figure for a pair, both directions")
+    @retried
     def reconcile(reporter: Code, partner: Code, year: Year):
         from tradeflux.analysis.reconcile import reconcile as _reconcile
 
@@ -327,6 +350,7 @@ def create_app(
         return _json(tariff_run.partner_timeline(partner, date, folder).to_dict())
 
     @app.post("/api/check", summary="Find the trade claims in a text and check each against the data")
+    @retried
     def check_claims(body: ClaimsRequest):
         import datetime as dt
 
