@@ -22,9 +22,11 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def full_store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> tradeflux.Store:
-    """Every dataset of the data directory, ingested once for the session."""
+    """Every dataset of the data directory, ingested once for the session, with its canonical rows written (as
+    ``tradeflux ingest`` leaves a store)."""
     store = tradeflux.open(tmp_path_factory.mktemp("store"), data_dir=data_dir)
     store.ingest_all()
+    store.derive()
     return store
 
 

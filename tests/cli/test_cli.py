@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -35,6 +36,11 @@ def test_ingest_json_accounting(st, tmp_path, data_dir):
         ("comtrade-mirror", "totals"),
     ]
     assert all(r["staged"] == r["loaded"] + r["quarantined"] for r in rows)
+    # the canonical rows were written once for this state: a second ingest loads nothing and writes nothing
+    again = json.loads(runner.invoke(app, ["ingest", "gacc", "comtrade-mirror", *st, "--json"]).stdout)
+    assert {r["status"] for r in again["ingested"]} == {"unchanged"}
+    assert again["canonical_rows"]["rows_written"] is None
+    assert Path(again["canonical_rows"]["file"]).exists()
 
 
 def test_sources_table(st):

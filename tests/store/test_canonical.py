@@ -55,16 +55,19 @@ def test_a_filter_on_source_gives_the_facts_it_wins_on_both_paths(full_store):
 
 def test_the_rows_follow_the_store_and_a_lost_file_is_written_again(store, tmp_path):
     store.ingest("baci", write_baci(tmp_path / "b1", GOOD))
-    first = store._canonical_file()
+    assert store.derive() == 2 and store.derive() is None  # once per state of the store
+    first = store.canonical_file()
     assert first.exists() and list(first.parent.iterdir()) == [first]
     rows = C.canonical(store.connect())
     assert rows.row_id.tolist() == [1, 2] and sorted(rows.value) == [50_000, 100_500]  # BACI: thousands of USD
     store.ingest("baci", write_baci(tmp_path / "b2", "2023,156,842,854142,7,1\n", "BACI_HS22_Y2023_V202501.csv"))
-    second = store._canonical_file()
+    second = store.canonical_file()
+    assert not second.exists() and len(C.canonical(store.connect())) == 3  # not written yet: ranked on the fly
+    store.derive()
     assert second != first and not first.exists() and len(C.canonical(store.connect())) == 3
-    # killed after the commit, before the file was written: queries rank on the fly, the next ingest writes it
+    # killed while writing the file: queries rank on the fly; the next ingest clears the part, derive writes it
     second.unlink()
     (second.parent / f".{second.name}.partial").write_bytes(b"PAR1")
     assert not engines.has_view(store.connect(), C.VIEW) and len(C.canonical(store.connect())) == 3
     store.ingest("baci", tmp_path / "b2" / "BACI_HS22_Y2023_V202501.csv")
-    assert list(second.parent.iterdir()) == [second]
+    assert store.derive() == 3 and list(second.parent.iterdir()) == [second]

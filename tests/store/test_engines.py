@@ -47,6 +47,7 @@ def store_dir(tmp_path_factory, data_dir):
     path = write_baci(root / "baci", BACI_ROWS)
     (path.parent / "country_codes_V202501.csv").write_text(CODES + "76,Brazil,BR,BRA\n")
     st.ingest(baci.BACI, path)
+    st.derive()
     return root / "store"
 
 

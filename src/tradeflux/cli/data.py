@@ -89,8 +89,10 @@ def ingest(
                 progress=lambda msg: bar.update(task, description=msg[:80]),
                 on_file=lambda _src, _path: bar.advance(task),
             )
+    written = st.derive()
+    derived = {"file": str(st.canonical_file()), "rows_written": written}  # None: written before, same state
     if as_json:
-        emit_json({"ingested": [r.to_dict() for r in results], "sources": st.sources()})
+        emit_json({"ingested": [r.to_dict() for r in results], "sources": st.sources(), "canonical_rows": derived})
         return
     frame = pd.DataFrame(
         [
@@ -115,6 +117,8 @@ def ingest(
         frame,
         f"Ingested into {st.root}: {changed} of {len(frame)} files new or replaced (staged = loaded + quarantined)",
     )
+    if written is not None:
+        console.print(f"canonical rows: {written:,} facts written to {derived['file']}")
 
 
 @app.command()

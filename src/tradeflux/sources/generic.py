@@ -38,6 +38,14 @@ __all__ = ["Mapping", "read_mapped", "source_for"]
 _COUNTRY_COLUMNS = {"reporter", "partner", "declarant", "imposing", "target"}
 
 
+# what a row of each table cannot do without
+REQUIRED = {
+    "flows": ("period_raw", "reporter", "partner", "flow", "value_raw"),
+    "indicators": ("period_raw", "reporter", "metric"),
+    "tariffs": ("date_from_raw", "imposing", "target", "measure", "rate_raw"),
+}
+
+
 @dataclass(frozen=True)
 class Mapping:
     table: str
@@ -48,17 +56,28 @@ class Mapping:
     def from_file(cls, path: str | Path) -> Mapping:
         path = Path(path)
         data = read_toml(path, what="a valid TOML mapping", error=FormatError)
-        if "columns" not in data:
-            raise FormatError(f"{path}: a mapping needs a [columns] table")
+        if not isinstance(data.get("columns"), dict):
+            raise FormatError(f'{path}: a mapping needs a [columns] table (target = "a column of the file")')
         return cls(data.get("table", "flows"), dict(data["columns"]), data.get("delimiter", ","))
 
     def __post_init__(self) -> None:
-        if self.table not in STAGED_DEFAULTS:
+        if not isinstance(self.table, str) or self.table not in STAGED_DEFAULTS:
             raise InputError(f"unknown table {self.table!r}; tables: {', '.join(STAGED_DEFAULTS)}")
+        if not isinstance(self.delimiter, str) or len(self.delimiter) != 1 or self.delimiter in '"\r\n':
+            raise InputError(f"mapping: delimiter must be one character such as ',' or ';', not {self.delimiter!r}")
         for target, spec in self.columns.items():
             if not isinstance(spec, str) or not spec.strip("=~"):
                 raise InputError(f"mapping: column {target!r} must name a column of the file, '=constant' or '~name'")
+        missing = [t for t in REQUIRED[self.table] if t not in self.columns]
+        if missing:
+            raise InputError(
+                f"mapping: a {self.table} mapping needs {', '.join(REQUIRED[self.table])}; missing: {', '.join(missing)}"
+            )
         scale = self.columns.get("value_scale", "=1")
+        if not scale.startswith("="):
+            raise InputError(
+                f"mapping: value_scale must be a constant such as =1e6 (one scale per file), not {scale!r}"
+            )
         if scale.startswith("="):
             try:
                 factor = float(scale[1:])

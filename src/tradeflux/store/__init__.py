@@ -22,8 +22,9 @@ Guarantees:
   the manifest are ignored and removed by the next ingest).
 * The manifest holds each file's SHA-256: the next ingest reads the source of a damaged or missing
   file again; until then a query that meets it stops with one line naming the file.
-* The canonical rows are written once per state of the store; where the file for the present state
-  is missing (a kill just after the commit), queries rank the rows on the fly, with the same result.
+* The canonical rows are written once per state of the store (:meth:`Store.derive`, run by
+  ``tradeflux ingest``); where the file for the present state is missing, queries rank the rows on
+  the fly, with the same result.
 
 The package: :mod:`~tradeflux.store.manifest` (what is loaded, which files a vintage sees),
 :mod:`~tradeflux.store.ingest` (one file read, validated and written), :mod:`~tradeflux.store.engines`
@@ -180,7 +181,6 @@ class Store:
         for old in replaced:
             self._retire(old)
         dimensions.write(self.root, self.countries, self.data_dir)
-        self._derive(say)
         return results
 
     @property
@@ -202,17 +202,23 @@ class Store:
         self._state = (stamp, key.hexdigest()[:16])
         return self._state[1]
 
-    def _canonical_file(self) -> Path:
-        """Where the canonical rows of the store's present state are written."""
+    def canonical_file(self) -> Path:
+        """Where the canonical rows of the store's present state are written (by :meth:`derive`)."""
         return self.root / "derived" / f"{_canonical.VIEW}-{self.state}.parquet"
 
-    def _derive(self, say: Progress) -> None:
-        """Write the canonical rows of the latest vintage once per change of the store, so that reading a page
-        of them costs what its rows cost. Written beside the commit, not in it: until the file exists (a kill
-        just after the commit), queries compute the same rows on the fly."""
-        target = self._canonical_file()
+    def derive(self, progress: Progress | None = None) -> int | None:
+        """Write the canonical rows of the latest vintage, once per state of the store (``tradeflux ingest`` does
+        it after loading), so that reading a page of them costs what its rows cost; the number of rows written,
+        or ``None`` if the present state's rows are already written. Until they are, queries rank the same rows
+        on the fly. Its cost is one sort of the store's flows (about 2x loading them): a library caller loading
+        many files one by one derives once, at the end."""
+        with self.lock:
+            return self._derive(progress or (lambda _msg: None))
+
+    def _derive(self, say: Progress) -> int | None:
+        target = self.canonical_file()
         if target.exists():
-            return
+            return None
         target.parent.mkdir(exist_ok=True)
         trash = self.root / ".trash"
         for stale in target.parent.glob(f"{_canonical.VIEW}-*.parquet"):
@@ -231,6 +237,7 @@ class Store:
             tmp.unlink(missing_ok=True)
             shutil.rmtree(spill, ignore_errors=True)
         say(f"canonical rows: {rows:,} facts written to {target.relative_to(self.root)}")
+        return rows
 
     def _move_in(self, entry: IngestResult) -> None:
         """Move a committed entry's files from its staging folder into the partition tree (idempotent)."""
@@ -418,7 +425,7 @@ class Store:
         tables = {table: self.file_groups(table, vintage) for table in schema.TABLES}
         quarantine = [self.root / e.quarantine_file for e in self._visible_entries(vintage) if e.quarantine_file]
         dims = {n: p for n in dimensions.DIMENSIONS if (p := self.root / "dimensions" / f"{n}.parquet").exists()}
-        derived = self._canonical_file()
+        derived = self.canonical_file()
         numbered = {_canonical.VIEW: derived} if vintage == "latest" and derived.exists() else {}
         return self.engine.connect(tables, quarantine, dims, numbered)
 
