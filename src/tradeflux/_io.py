@@ -25,6 +25,10 @@ def read_toml(path: Path, *, what: str = "TOML", error: type[ValueError] = Value
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not {what} ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not {what} (not UTF-8 text: {exc.reason} at byte {exc.start})") from None
+    except RecursionError:
+        raise error(f"{path}: not {what} (nested too deeply)") from None
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:

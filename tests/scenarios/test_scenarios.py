@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import tradeflux
 from tradeflux import scenarios
 from tradeflux.cli import app
 from tradeflux.errors import InputError
@@ -178,3 +179,39 @@ def test_optional_shock_numbers_are_checked(field, message, tmp_path):
     )
     with pytest.raises(InputError, match=re.escape(message)):
         scenarios.Scenario.load(path)
+
+
+SHOCK = '[[shocks]]\ntype = "tariff"\nimposing = "USA"\ntarget = "CHN"\nrate_pct = 10\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'name = "x"\n[baseline]\ndataset = "wiod"\nyear = "abc"\n' + SHOCK,
+            "baseline.year must be a whole number such as 2019, not 'abc'",
+        ),
+        (
+            'name = "x"\n[baseline]\ndataset = "wiod"\n[model]\ntheta = "four"\n' + SHOCK,
+            "model.theta must be a positive number, not 'four'",
+        ),
+        (
+            'name = "x"\n[baseline]\ndataset = "wiod"\n[model]\ntheta_band = [2]\n' + SHOCK,
+            "model.theta_band must be two positive numbers such as [2.0, 8.0], not [2]",
+        ),
+        ('name = ["x"]\n[baseline]\ndataset = "wiod"\n' + SHOCK, "name must be text, not ['x']"),
+        (
+            'name = "x"\n[baseline]\ndataset = "wiod"\n' + SHOCK.replace('"CHN"', '"usa"'),
+            "shock 1 (tariff): USA cannot put a tariff on its own goods",
+        ),
+        ('name = "x"\nz = ' + "[" * 500 + "1" + "]" * 500 + "\n", "not valid TOML (nested too deeply)"),
+    ],
+)
+def test_scenario_fields_of_the_wrong_type_are_named(text, message, tmp_path):
+    """These ended in a Python error (int('abc'), float('four'), a list's .replace, RecursionError) or, for a
+    tariff of the USA on itself, ran without a word."""
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    with pytest.raises(tradeflux.InputError) as caught:
+        scenarios.Scenario.load(path)
+    assert str(caught.value) == f"{path}: {message}"

@@ -645,3 +645,70 @@ def test_a_command_reads_again_when_an_ingest_replaced_a_file_under_it(store, tm
     result = runner.invoke(app, ["query", "--store", str(store.root), "--data-dir", str(store.data_dir), "--json"])
     assert result.exit_code == 0, result.stderr
     assert [r["value"] for r in json.loads(result.stdout)] == [5] and len(calls) == 2
+
+
+COLUMNS = '[columns]\nperiod_raw = "year"\nreporter = "exporter"\npartner = "importer"\nflow = "=export"\nvalue_raw = "trade"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("delimiter = 5\n" + COLUMNS, "mapping: delimiter must be one character such as ',' or ';', not 5"),
+        ('delimiter = ";;"\n' + COLUMNS, "mapping: delimiter must be one character such as ',' or ';', not ';;'"),
+        ('columns = "x"\n', 'm.toml: a mapping needs a [columns] table (target = "a column of the file")'),
+        (
+            COLUMNS + 'value_scale = "trade"\n',
+            "mapping: value_scale must be a constant such as =1e6 (one scale per file), not 'trade'",
+        ),
+        (
+            'table = "tariffs"\n[columns]\nimposing = "exporter"\n',
+            "mapping: a tariffs mapping needs date_from_raw, imposing, target, measure, rate_raw; missing: "
+            "date_from_raw, target, measure, rate_raw",
+        ),
+        ("table = 5\n" + COLUMNS, "unknown table 5; tables: flows, indicators, tariffs"),
+    ],
+)
+def test_a_bad_mapping_is_one_line_naming_the_field(text, message, tmp_path):
+    """These ended in "internal error" (a TypeError, a DuckDB binder error) instead of one line."""
+    (tmp_path / "m.toml").write_text(text)
+    (tmp_path / "a.csv").write_text(CSV.format(v=5))
+    args = ["ingest", "--file", str(tmp_path / "a.csv"), "--mapping", str(tmp_path / "m.toml"), "--source", "a"]
+    result = runner.invoke(app, [*args, "--vintage", "2025-01-01", "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert result.stderr.strip().replace(str(tmp_path) + "/", "") == f"error: {message}"
+
+
+def test_files_in_the_way_and_unreadable_lines_are_one_line(store, tmp_path, data_dir):
+    """`--out` or `--store` naming a file, `pe --lines` naming a file that is not CSV, and a header naming the
+    value column twice: each ended in "internal error" or loaded the wrong column without a word."""
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    common = ["--data-dir", str(data_dir)]
+    result = runner.invoke(app, ["sources", "--store", str(afile), *common])
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        f"error: {afile}: a file is in the way where a folder is needed; give a folder's path",
+    )
+    store.ingest_all(["gacc"])
+    result = runner.invoke(
+        app, ["report", "CHN", "--year", "2025", "--store", str(store.root), *common, "--out", str(afile)]
+    )
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        f"error: {afile}: a file is in the way where a folder is needed; give a folder's path",
+    )
+    lines = tmp_path / "lines.csv"
+    lines.write_text("product,partner\n850760,CHN\n")
+    result = runner.invoke(app, ["pe", "--lines", str(lines), *common])
+    assert result.stderr.strip() == (
+        f"error: {lines}: PE lines need columns product, partner, imports, tariff_pct, new_tariff_pct; "
+        "missing imports, tariff_pct, new_tariff_pct"
+    )
+    two = tmp_path / "two.csv"
+    two.write_text("year,exporter,importer,trade,trade\n2020,CHN,USA,5,6\n")
+    with pytest.raises(tradeflux.FormatError) as caught:
+        store.ingest(source_for(_mapping(), "two", vintage="2025-01-01"), two)
+    assert (
+        str(caught.value)
+        == f"{two}: the header names 'trade' more than once (columns 4, 5); rename the one not to be read"
+    )

@@ -32,6 +32,8 @@ def report(exc: BaseException) -> int:
         code, text = exc.exit_code, str(exc)
     elif isinstance(exc, ClickException):
         code, text = 2, exc.format_message()
+    elif isinstance(exc, (FileExistsError, NotADirectoryError)) and exc.filename:
+        code, text = 2, f"{exc.filename}: a file is in the way where a folder is needed; give a folder's path"
     elif isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
         name = exc.filename or ""
         code, text = 2, f"{name}: {exc.strerror}" if name else str(exc)

@@ -571,7 +571,17 @@ def pe_lines(path: PathLike) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"{path}: no such file")
-    return pd.read_csv(path, dtype={"product": str, "partner": str, "importer": str})
+    try:
+        frame = pd.read_csv(path, dtype={"product": str, "partner": str, "importer": str})
+    except (ValueError, OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"{path}: not a readable CSV file ({type(exc).__name__}: {exc})") from None
+    missing = [c for c in PE_LINE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: PE lines need columns {', '.join(PE_LINE_COLUMNS)}; missing {', '.join(missing)}")
+    return frame
+
+
+PE_LINE_COLUMNS = ("product", "partner", "imports", "tariff_pct", "new_tariff_pct")
 
 
 # ---- estimation panels and specifications --------------------------------------------------------

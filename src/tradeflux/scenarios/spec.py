@@ -92,6 +92,8 @@ def check_shock(shock: dict, where: str) -> None:
                 dt.date.fromisoformat(str(value))
             except ValueError:
                 raise InputError(f"{where} ({kind}): {name} must be a date YYYY-MM-DD, not {value!r}") from None
+    if kind == "tariff" and str(shock["imposing"]).strip().upper() == str(shock["target"]).strip().upper():
+        raise InputError(f"{where} ({kind}): {shock['imposing']} cannot put a tariff on its own goods")
     # optional fields: a number that is not one was taken as "no partner qualifies" without a word
     if "min_share_pct" in shock:
         value = shock["min_share_pct"]
@@ -123,6 +125,7 @@ class Scenario:
             raise InputError(f"{path}: 'shocks' must be a list of tables ([[shocks]])")
         for n, shock in enumerate(data["shocks"], start=1):
             check_shock(shock, f"{path}: shock {n}")
+        _check_settings(data, path)
         return cls(
             data["name"],
             data["baseline"],
@@ -131,6 +134,35 @@ class Scenario:
             data.get("description", ""),
             str(path),
         )
+
+
+def _number(value) -> bool:
+    import math
+
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _check_settings(data: dict, path: Path) -> None:
+    """The scenario's own fields and its [baseline] and [model] tables, by type (a year given as text ended in a
+    Python error)."""
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise InputError(f"{path}: {key} must be text, not {data[key]!r}")
+    for table in ("baseline", "model"):
+        if not isinstance(data.get(table, {}), dict):
+            raise InputError(f"{path}: [{table}] must be a table, not {data[table]!r}")
+    baseline, model = data["baseline"], data.get("model", {})
+    if "dataset" in baseline and not isinstance(baseline["dataset"], str):
+        raise InputError(f"{path}: baseline.dataset must be text, not {baseline['dataset']!r}")
+    if "year" in baseline and (isinstance(baseline["year"], bool) or not isinstance(baseline["year"], int)):
+        raise InputError(f"{path}: baseline.year must be a whole number such as 2019, not {baseline['year']!r}")
+    if "theta" in model and not (_number(model["theta"]) and model["theta"] > 0):
+        raise InputError(f"{path}: model.theta must be a positive number, not {model['theta']!r}")
+    band = model.get("theta_band")
+    if band is not None and not (isinstance(band, list) and len(band) == 2 and all(_number(b) and b > 0 for b in band)):
+        raise InputError(f"{path}: model.theta_band must be two positive numbers such as [2.0, 8.0], not {band!r}")
+    if "closure" in model and not isinstance(model["closure"], str):
+        raise InputError(f"{path}: model.closure must be text, not {model['closure']!r}")
 
 
 def shipped() -> dict[str, Path]:

@@ -184,6 +184,13 @@ class ReadContext:
             table = pa.Table.from_pandas(table, preserve_index=False)
         columns = [c.lstrip("\ufeff") for c in table.column_names]
         table = table.rename_columns(columns)
+        twice = [c for c in required if columns.count(c) > 1]
+        if twice:
+            where = [str(i + 1) for i, c in enumerate(columns) if c == twice[0]]
+            raise FormatError(
+                f"{path}: the header names {twice[0]!r} more than once (columns {', '.join(where)}); "
+                "rename the one not to be read"
+            )
         missing = [c for c in required if c not in columns]
         if missing:
             raise FormatError(
