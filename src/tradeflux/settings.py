@@ -16,7 +16,10 @@ Settings, each an option on the command line and an environment variable:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from tradeflux.errors import InputError
 
 __all__ = [
     "DEFAULT_DATA_DIR",
@@ -58,5 +61,11 @@ def spark_master(override: str | None = None) -> str:
 
 
 def store_url(override: str | None = None) -> str | None:
-    """Where an engine reads the store's files, if not at the store's local path."""
-    return override or os.environ.get("TRADEFLUX_STORE_URL") or None
+    """Where an engine reads the store's files, if not at the store's local path: a URL with a scheme
+    (``s3a://bucket/store``, ``hdfs://...``, ``file:///...``) or an absolute path."""
+    url = override or os.environ.get("TRADEFLUX_STORE_URL") or None
+    if url is not None and not (re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+", url) or url.startswith("/")):
+        raise InputError(
+            f"TRADEFLUX_STORE_URL {url!r}: not a URL such as s3a://bucket/store or file:///path, nor an absolute path"
+        )
+    return url

@@ -712,3 +712,15 @@ def test_files_in_the_way_and_unreadable_lines_are_one_line(store, tmp_path, dat
         str(caught.value)
         == f"{two}: the header names 'trade' more than once (columns 4, 5); rename the one not to be read"
     )
+
+
+@pytest.mark.parametrize("url", ["::bad", "relative/store", "s3a:/one-slash"])
+def test_a_store_url_that_is_not_one_is_named(url, store, monkeypatch):
+    """A bad TRADEFLUX_STORE_URL was read as a path, and its failure named a dimension file as "replaced"."""
+    monkeypatch.setenv("TRADEFLUX_STORE_URL", url)
+    result = runner.invoke(app, ["query", "--store", str(store.root), "--data-dir", str(store.data_dir)])
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        f"error: TRADEFLUX_STORE_URL {url!r}: not a URL such as s3a://bucket/store or file:///path, nor an "
+        "absolute path",
+    )
