@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tradeflux.errors import FormatError
 from tradeflux.sources.comtrade import COMTRADE
 from tradeflux.sources.comtrade_client import ComtradeClient, ComtradeError, ComtradeRequest, comtrade_code, plan
 
@@ -258,3 +259,12 @@ def test_cli_fetch_and_ingest(tmp_path, data_dir):
     assert [f["fetched"] for f in out["files"]] == [True, True]
     assert [i["loaded"] for i in out["ingested"]] == [1, 1]
     assert Path(out["files"][0]["file"]).parent == tmp_path / "ct"
+
+
+def test_a_response_nested_too_deeply_is_named(store, tmp_path):
+    """It ended in "internal error (RecursionError ...)"."""
+    path = tmp_path / "nested.json"
+    path.write_text('{"data": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(FormatError) as caught:
+        store.ingest("comtrade", path, dataset="api-json")
+    assert str(caught.value) == f"{path}: expected a UN Comtrade API JSON response (nested too deeply)"

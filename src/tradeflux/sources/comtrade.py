@@ -146,6 +146,8 @@ def read_api_json(ctx: ReadContext, path: Path) -> list[Staged]:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path}: expected a UN Comtrade API JSON response ({exc})") from None
+    except RecursionError:
+        raise FormatError(f"{path}: expected a UN Comtrade API JSON response (nested too deeply)") from None
     records = payload.get("data") if isinstance(payload, dict) else payload
     if not isinstance(records, list):
         raise FormatError(f"{path}: expected a UN Comtrade API JSON response with a 'data' list of records")
