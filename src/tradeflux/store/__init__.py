@@ -210,7 +210,8 @@ class Store:
         """Write the canonical rows of the latest vintage, once per state of the store (``tradeflux ingest`` does
         it after loading), so that reading a page of them costs what its rows cost; the number of rows written,
         or ``None`` if the present state's rows are already written. Until they are, queries rank the same rows
-        on the fly. Its cost is one sort of the store's flows (about 2x loading them): a library caller loading
+        on the fly. Its cost is one sort of the store's flows (several times loading them; DuckDB memory capped at
+        1 GB, spilling to disk): a library caller loading
         many files one by one derives once, at the end."""
         with self.lock:
             return self._derive(progress or (lambda _msg: None))
@@ -228,9 +229,9 @@ class Store:
         con = engines.DuckDBEngine().connect({"flows": self.file_groups("flows")}, [])
         spill = self.root / ".staging" / "derive"  # removed with the staging folder by the next ingest
         spill.mkdir(parents=True, exist_ok=True)
-        con.execute(f"SET memory_limit = '2GB'; SET temp_directory = {literal(str(spill))}")
+        con.execute(f"SET memory_limit = '1GB'; SET temp_directory = {literal(str(spill))}")
         try:
-            rows = _canonical.materialize(con, str(tmp))
+            rows = _canonical.materialize(con, str(tmp), scratch=str(spill / "unsorted.parquet"))
             os.replace(tmp, target)
         finally:
             con.close()

@@ -200,10 +200,10 @@ def page(con, *, limit: int, after: int | None = None, **filters: object) -> lis
     return _written(con, filters, limit, after, fetch=_records)
 
 
-def materialize(con, path: str) -> int:
+def materialize(con, path: str, scratch: str) -> int:
     """Write the canonical rows of ``con``'s flows to the Parquet file ``path`` in :data:`ROW_ORDER`; the number
     of rows. Engines number them by their place in the file (``row_id``, from 1). ``con`` is a DuckDB connection
-    of the store.
+    of the store; ``scratch`` a file path for the unsorted rows on the way.
 
     The same rows as ranking every fact (:func:`canonical`), at the cost of one sort: only facts that several
     sources hold are ranked (a hash aggregate finds them); every other row wins alone."""
@@ -243,16 +243,19 @@ def materialize(con, path: str) -> int:
             won_tier="coalesce(r.won_tier, p.tier)",
             first_of="CASE WHEN r.candidates > 1 THEN ' (first of ' || r.candidates || ' sources)' ELSE '' END",
         )
+        # written unsorted first, then sorted from that one file: sorting the union of the store's many files
+        # directly keeps a sort state per file and does not spill (out of memory at 2 GB on a 3.5M-row store)
         con.execute(
             f"""COPY (
-              SELECT * FROM (
                 SELECT {alone} FROM {candidates} WHERE NOT {involved}
                 UNION ALL
                 SELECT {ranked} FROM {candidates} LEFT JOIN _ranks r ON {on_row}
                 WHERE {involved} AND coalesce(r._order, 1) = 1
-              ) f
-              ORDER BY {", ".join(ROW_ORDER)}
-            ) TO {_literal(path)} (FORMAT parquet, ROW_GROUP_SIZE 50000)"""
+            ) TO {_literal(scratch)} (FORMAT parquet)"""
+        )
+        con.execute(
+            f"COPY (SELECT * FROM read_parquet({_literal(scratch)}) ORDER BY {', '.join(ROW_ORDER)}) "
+            f"TO {_literal(path)} (FORMAT parquet, ROW_GROUP_SIZE 50000)"
         )
     finally:
         con.unregister("_precedence")
