@@ -210,9 +210,8 @@ class Store:
         """Write the canonical rows of the latest vintage, once per state of the store (``tradeflux ingest`` does
         it after loading), so that reading a page of them costs what its rows cost; the number of rows written,
         or ``None`` if the present state's rows are already written. Until they are, queries rank the same rows
-        on the fly. Its cost is one sort of the store's flows (several times loading them; DuckDB memory capped at
-        1 GB, spilling to disk): a library caller loading
-        many files one by one derives once, at the end."""
+        on the fly. Its cost is one sort of the store's flows (several times loading them; DuckDB memory capped
+        at 1 GB, spilling to disk): a library caller loading many files one by one derives once, at the end."""
         with self.lock:
             return self._derive(progress or (lambda _msg: None))
 
