@@ -45,6 +45,9 @@ def report(exc: BaseException) -> int:
     return code
 
 
+READ_ATTEMPTS = 20  # readings of the store by one command while ingests keep replacing its files
+
+
 def _replaced_while_reading(exc: BaseException) -> bool:
     damaged = read_error(exc)
     return damaged is not None and "an ingest replaced it while it was being read" in str(damaged)
@@ -56,8 +59,8 @@ class Group(TyperGroup):
     def invoke(self, ctx):
         # click's Group.invoke consumes the command's arguments: keep them for a second reading
         given = (list(getattr(ctx, "_protected_args", [])), list(ctx.args))
-        for attempt in (1, 2):
-            if attempt == 2 and hasattr(ctx, "_protected_args"):
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            if attempt > 1 and hasattr(ctx, "_protected_args"):
                 ctx._protected_args, ctx.args = list(given[0]), list(given[1])
             try:
                 return super().invoke(ctx)
@@ -66,7 +69,7 @@ class Group(TyperGroup):
             except Exception as exc:
                 if os.environ.get("TRADEFLUX_DEBUG"):
                     raise
-                if attempt == 1 and _replaced_while_reading(exc):
-                    continue  # an ingest committed while this command read the store: read it again, once
+                if attempt < READ_ATTEMPTS and _replaced_while_reading(exc):
+                    continue  # an ingest committed while this command read the store: read it again
                 raise typer.Exit(report(exc)) from None
         return None

@@ -43,6 +43,7 @@ __all__ = ["create_app"]
 
 MAX_BODY = 64 * 1024
 MAX_PAGE = 1000
+READ_ATTEMPTS = 20  # readings of the store per request while ingests keep replacing its files
 MAX_OFFSET = 10_000  # deeper pages by cursor: an offset is read and thrown away
 Year = Annotated[int, PathParam(ge=1900, le=2100, description="a calendar year")]
 Code = Annotated[str, PathParam(min_length=2, max_length=60, description="ISO3 code or country name")]
@@ -223,18 +224,20 @@ def create_app(
     app.state.canonical_copies = copies
 
     def retried(handler):
-        """Run a handler that reads the store once more if an ingest replaced a file under it: a reader sees the
-        store before or after an ingest, never an error from between."""
+        """Run a handler that reads the store again if an ingest replaced a file under it (up to
+        ``READ_ATTEMPTS`` times, while ingests keep committing): a reader sees the store before or after an
+        ingest, never an error from between."""
 
         @functools.wraps(handler)
         def run(*args, **kwargs):
-            before = store.state
-            try:
-                return handler(*args, **kwargs)
-            except Exception as exc:
-                if _store.read_error(exc) is None or store.state == before:
-                    raise
-                return handler(*args, **kwargs)
+            for attempt in range(1, READ_ATTEMPTS + 1):
+                before = store.state
+                try:
+                    return handler(*args, **kwargs)
+                except Exception as exc:
+                    if attempt == READ_ATTEMPTS or _store.read_error(exc) is None or store.state == before:
+                        raise
+            return None
 
         return run
 
