@@ -11,10 +11,10 @@ from collections.abc import Sequence
 import pandas as pd
 
 from tradeflux.analysis.canonical import canonical
+from tradeflux.store import product_totals as _product_totals
 
 __all__ = [
     "GROUP_SLUGS",
-    "PRODUCT_TOTALS_SQL",
     "annual_usd",
     "declared_by_partners",
     "implied_previous",
@@ -32,45 +32,6 @@ GROUP_SLUGS = {
     "LATAM": "AGG:latin-america",
     "BRI": "AGG:belt-and-road-countries",
 }
-
-# Country totals from product-level sources (BACI-like HS6 flows) that carry no TOTAL rows: summed
-# over products by partner, and over partners for the world. Parameters: the country five times.
-PRODUCT_TOTALS_SQL = """
-WITH hs6 AS MATERIALIZED (
-  SELECT period, period_kind, year, month, reporter, partner, flow, classification, product, value, currency, valuation,
-         quantity, duty, declarant, mirror, source, dataset, vintage, file
-  FROM flows
-  WHERE (reporter = ? OR partner = ?) AND period_kind = 'year' AND currency = 'USD'
-    AND classification LIKE 'HS%' AND length(product) = 6
-    AND source NOT IN (SELECT DISTINCT source FROM flows WHERE classification = 'TOTAL' AND reporter = ?)
-),
-by_partner AS MATERIALIZED (
-  SELECT period, period_kind, year, month, reporter, NULL AS reporter_code, partner, NULL AS partner_code, flow,
-         'TOTAL' AS classification, 'TOTAL' AS product, sum(value) AS value, currency, min(valuation) AS valuation,
-         sum(quantity) AS quantity, NULL AS quantity_unit, sum(duty) AS duty, declarant, mirror, false AS estimated,
-         source, 'sum of ' || min(dataset) AS dataset, max(vintage) AS vintage, min(file) AS file, NULL::BIGINT AS line
-  FROM hs6 GROUP BY period, period_kind, year, month, reporter, partner, flow, currency, declarant, mirror, source
-)
-SELECT * FROM by_partner
-UNION ALL
--- a source with only exporter-side rows (BACI: reconciled) gives the country's imports as its partners' exports
-SELECT period, period_kind, year, month, partner, NULL, reporter, NULL, 'import', classification, product, value, currency,
-       valuation, quantity, quantity_unit, duty, partner, false, estimated, source, dataset || ' (partners'' exports)', vintage, file, line
-FROM by_partner b WHERE partner = ? AND flow = 'export'
-  AND NOT EXISTS (SELECT 1 FROM hs6 h WHERE h.source = b.source AND h.flow = 'import')
-UNION ALL
-SELECT period, period_kind, year, month, reporter, NULL, 'WLD', NULL, flow, classification, product, sum(value), currency,
-       any_value(valuation), NULL, NULL, sum(duty), reporter, false, false, source, any_value(dataset), max(vintage), any_value(file), NULL
-FROM (
-  SELECT * FROM by_partner
-  UNION ALL
-  SELECT period, period_kind, year, month, partner, NULL, reporter, NULL, 'import', classification, product, value, currency,
-         valuation, quantity, quantity_unit, duty, partner, false, estimated, source, dataset, vintage, file, line
-  FROM by_partner b WHERE partner = ? AND flow = 'export'
-    AND NOT EXISTS (SELECT 1 FROM hs6 h WHERE h.source = b.source AND h.flow = 'import')
-) WHERE NOT mirror AND partner NOT LIKE 'AGG:%' AND partner NOT IN ('WLD', 'EUU')
-GROUP BY period, period_kind, year, month, reporter, flow, classification, product, currency, source
-"""
 
 
 def annual_usd(frame: pd.DataFrame) -> pd.DataFrame:
@@ -110,7 +71,8 @@ def declared_by_partners(con, country: str) -> pd.DataFrame:
 
 def product_totals(con, country: str) -> pd.DataFrame:
     """Country totals by partner and with the world summed from HS6 flows (for sources without totals)."""
-    return con.execute(PRODUCT_TOTALS_SQL, [country] * 5).df()
+    sql, params = _product_totals.for_country(con, country)
+    return con.execute(sql, params).df()
 
 
 def indicators(con, country: str) -> pd.DataFrame:

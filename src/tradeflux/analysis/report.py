@@ -1104,21 +1104,25 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
     """HS chapters and the "new three" basket in partners' product-level imports from ``country``."""
     from tradeflux.reference import products
 
-    where = (
-        "((partner = ? AND flow = 'import') OR (reporter = ? AND flow = 'export')) "
-        "AND (classification = 'HTS' OR classification LIKE 'HS%') AND year <= ?"
-    )
+    # partners' imports from the country, and its own exports: two conjunctive filters, so that the scan skips
+    # row groups by their statistics (one OR of the two read every row of the years: 10x slower at 20M rows)
+    sides = ("partner = ? AND flow = 'import'", "reporter = ? AND flow = 'export'")
+    hs = "(classification = 'HTS' OR classification LIKE 'HS%')"
     # one scan: products with the source and file they come from (file and vintage are constant per ingested file)
     select = (
         "SELECT reporter, year, classification, source, dataset, file, vintage, product, quantity_unit, "
         "sum(value) AS value, min(line) AS line, sum(quantity) AS quantity, "
-        "sum(value) FILTER (WHERE quantity IS NOT NULL) AS value_q FROM flows WHERE {where} GROUP BY ALL"
+        "sum(value) FILTER (WHERE quantity IS NOT NULL) AS value_q FROM ({rows}) GROUP BY ALL"
     )
+
+    def scan(years: str, params: list) -> pd.DataFrame:
+        rows = " UNION ALL ".join(f"SELECT * FROM flows WHERE {side} AND {hs} AND {years}" for side in sides)
+        return con.execute(select.format(rows=rows), [country, *params] * 2).df()
+
     # the report's year and the one before first (partitions by year: a small read), earlier years if empty
-    recent = where.replace("year <= ?", "year IN (?, ?)")
-    detailed = con.execute(select.format(where=recent), [country, country, year - 1, year]).df()
+    detailed = scan("year IN (?, ?)", [year - 1, year])
     if detailed.empty:
-        detailed = con.execute(select.format(where=where), [country, country, year]).df()
+        detailed = scan("year <= ?", [year])
     if detailed.empty:
         warnings.append(f"No product-level data on {country}'s trade: baskets and HS chapters are not shown.")
         return

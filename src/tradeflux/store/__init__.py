@@ -10,6 +10,7 @@ Layout under the store directory::
     quarantine/<entry>.parquet          rejected rows with file, line, field and reason
     dimensions/dim_*.parquet            countries, dated groups, HS products, baskets (for joins in any engine)
     derived/canonical_flows-<state>.parquet   the canonical rows of the latest vintage, one file per state
+    derived/hs6_totals-<state>.parquet        totals summed from HS6 lines for sources without totals
 
 Guarantees:
 
@@ -22,9 +23,9 @@ Guarantees:
   the manifest are ignored and removed by the next ingest).
 * The manifest holds each file's SHA-256: the next ingest reads the source of a damaged or missing
   file again; until then a query that meets it stops with one line naming the file.
-* The canonical rows are written once per state of the store (:meth:`Store.derive`, run by
-  ``tradeflux ingest``); where the file for the present state is missing, queries rank the rows on
-  the fly, with the same result.
+* The canonical rows and the HS6 sums are written once per state of the store (:meth:`Store.derive`,
+  run by ``tradeflux ingest``); where a file for the present state is missing, queries compute the
+  same rows on the fly.
 
 The package: :mod:`~tradeflux.store.manifest` (what is loaded, which files a vintage sees),
 :mod:`~tradeflux.store.ingest` (one file read, validated and written), :mod:`~tradeflux.store.engines`
@@ -55,11 +56,14 @@ from tradeflux.sources.base import Dataset, Source
 from tradeflux.sources.gacc import embedded_headlines
 from tradeflux.store import canonical as _canonical
 from tradeflux.store import dimensions, engines
+from tradeflux.store import product_totals as _product_totals
 from tradeflux.store.ingest import IngestJob, sha256
 from tradeflux.store.lock import WriteLock
 from tradeflux.store.manifest import FORMAT, MANIFEST, IngestResult, Manifest, TableCount, is_iso_date
 
 Progress = Callable[[str], None]
+# What Store.derive writes once per state of the store, as views of the same name
+DERIVED = (_canonical.VIEW, _product_totals.VIEW)
 
 
 class Store:
@@ -204,7 +208,11 @@ class Store:
 
     def canonical_file(self) -> Path:
         """Where the canonical rows of the store's present state are written (by :meth:`derive`)."""
-        return self.root / "derived" / f"{_canonical.VIEW}-{self.state}.parquet"
+        return self.derived_file(_canonical.VIEW)
+
+    def derived_file(self, view: str) -> Path:
+        """Where :meth:`derive` writes the view ``view`` (one of :data:`DERIVED`) of the store's present state."""
+        return self.root / "derived" / f"{view}-{self.state}.parquet"
 
     def derive(self, progress: Progress | None = None) -> int | None:
         """Write the canonical rows of the latest vintage, once per state of the store (``tradeflux ingest`` does
@@ -216,27 +224,37 @@ class Store:
             return self._derive(progress or (lambda _msg: None))
 
     def _derive(self, say: Progress) -> int | None:
-        target = self.canonical_file()
-        if target.exists():
+        missing = [view for view in DERIVED if not self.derived_file(view).exists()]
+        if not missing:
             return None
-        target.parent.mkdir(exist_ok=True)
+        (self.root / "derived").mkdir(exist_ok=True)
         trash = self.root / ".trash"
-        for stale in target.parent.glob(f"{_canonical.VIEW}-*.parquet"):
-            trash.mkdir(exist_ok=True)  # a reader may still have it open: emptied by the next ingest
-            os.replace(stale, trash / stale.name)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
+        for view in missing:
+            for stale in (self.root / "derived").glob(f"{view}-*.parquet"):
+                trash.mkdir(exist_ok=True)  # a reader may still have it open: emptied by the next ingest
+                os.replace(stale, trash / stale.name)
         con = engines.DuckDBEngine().connect({"flows": self.file_groups("flows")}, [])
         spill = self.root / ".staging" / "derive"  # removed with the staging folder by the next ingest
         spill.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET memory_limit = '1GB'; SET temp_directory = {literal(str(spill))}")
+        rows = None
         try:
-            rows = _canonical.materialize(con, str(tmp), scratch=str(spill / "unsorted.parquet"))
-            os.replace(tmp, target)
+            for view in missing:
+                target = self.derived_file(view)
+                tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
+                try:
+                    if view == _canonical.VIEW:
+                        rows = _canonical.materialize(con, str(tmp), scratch=str(spill / "unsorted.parquet"))
+                        say(f"canonical rows: {rows:,} facts written to {target.relative_to(self.root)}")
+                    else:
+                        summed = _product_totals.materialize(con, str(tmp))
+                        say(f"HS6 sums: {summed:,} country totals written to {target.relative_to(self.root)}")
+                    os.replace(tmp, target)
+                finally:
+                    tmp.unlink(missing_ok=True)
         finally:
             con.close()
-            tmp.unlink(missing_ok=True)
             shutil.rmtree(spill, ignore_errors=True)
-        say(f"canonical rows: {rows:,} facts written to {target.relative_to(self.root)}")
         return rows
 
     def _move_in(self, entry: IngestResult) -> None:
@@ -425,8 +443,8 @@ class Store:
         tables = {table: self.file_groups(table, vintage) for table in schema.TABLES}
         quarantine = [self.root / e.quarantine_file for e in self._visible_entries(vintage) if e.quarantine_file]
         dims = {n: p for n in dimensions.DIMENSIONS if (p := self.root / "dimensions" / f"{n}.parquet").exists()}
-        derived = self.canonical_file()
-        numbered = {_canonical.VIEW: derived} if vintage == "latest" and derived.exists() else {}
+        derived = {view: self.derived_file(view) for view in DERIVED} if vintage == "latest" else {}
+        numbered = {view: path for view, path in derived.items() if path.exists()}
         return self.engine.connect(tables, quarantine, dims, numbered)
 
     def query(

@@ -84,6 +84,7 @@ class DuckDBEngine:
         numbered: dict[str, Path] | None = None,
     ) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
+        con.execute("SET parquet_metadata_cache = true")  # the store's files are never rewritten in place
         for name, path in (dimensions or {}).items():
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({literal(str(path))})")
         for name, path in (numbered or {}).items():
