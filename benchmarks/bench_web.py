@@ -42,6 +42,12 @@ FIGURES = [
 PAGE = 100
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc), seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -145,7 +151,10 @@ def main() -> None:
             while httpx.get(base + "/api/health", timeout=None).json()["pages"] != "local copy":
                 time.sleep(0.5)  # the server's own copy of the canonical rows, made once per state of the store
             for name, (paths, wheres) in workloads.items():
+                server_cpu, client_cpu = _cpu_seconds(server.pid), _cpu_seconds(os.getpid())
                 latencies, errors, elapsed = asyncio.run(_load(base, paths, args.clients, args.seconds))
+                server_cpu = _cpu_seconds(server.pid) - server_cpu
+                client_cpu = _cpu_seconds(os.getpid()) - client_cpu
                 ms = np.array(latencies) * 1000
                 p50 = float(np.percentile(ms, 50))
                 direct = _direct_ms(canonical_file, wheres) if wheres else float("nan")
@@ -158,6 +167,9 @@ def main() -> None:
                         "requests_per_s": round(len(latencies) / elapsed, 1),
                         "p50_ms": round(p50, 1),
                         "p99_ms": round(float(np.percentile(ms, 99)), 1),
+                        # where the two cores went: the server's and the clients' CPU per request
+                        "server_cpu_ms": round(server_cpu / len(latencies) * 1000, 2),
+                        "client_cpu_ms": round(client_cpu / len(latencies) * 1000, 2),
                         "direct_page_ms": round(direct, 1),
                         "p50_vs_direct": round(p50 / direct, 1) if wheres else None,
                     }

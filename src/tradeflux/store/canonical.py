@@ -188,10 +188,13 @@ def _written(con, filters: dict[str, object], limit: int | None, after: int | No
 
 def _records(result) -> list[dict]:
     names = [d[0] for d in result.description]
-    return [
-        {k: (None if v != v else v) for k, v in zip(names, row, strict=True)}  # NaN is null
-        for row in result.fetchall()
-    ]
+    floats = [d[0] for d in result.description if str(d[1]) in ("DOUBLE", "FLOAT")]
+    records = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    for record in records:
+        for name in floats:
+            if record[name] != record[name]:  # NaN is null
+                record[name] = None
+    return records
 
 
 def page(con, *, limit: int, after: int | None = None, **filters: object) -> list[dict]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import json
 import os
 import tempfile
 import threading
@@ -20,7 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 import duckdb
+import orjson
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
@@ -43,6 +44,7 @@ __all__ = ["create_app"]
 
 MAX_BODY = 64 * 1024
 MAX_PAGE = 1000
+HANDLER_THREADS = 8  # requests handled at once; the others wait their turn without using the CPU
 READ_ATTEMPTS = 20  # readings of the store per request while ingests keep replacing its files
 MAX_OFFSET = 10_000  # deeper pages by cursor: an offset is read and thrown away
 Year = Annotated[int, PathParam(ge=1900, le=2100, description="a calendar year")]
@@ -148,10 +150,18 @@ def create_app(
     folder = settings.data_dir(data_dir)
     jobs = Jobs(max_jobs)
     hosts = {h.lower().strip("[]") for h in (*LOOPBACK_HOSTS, *allowed_hosts)}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        # handlers run in worker threads; a few more than the cores keep them busy, more only contend for the GIL
+        anyio.to_thread.current_default_thread_limiter().total_tokens = HANDLER_THREADS
+        yield
+
     app = FastAPI(
         title="tradeflux",
         description="A country's merchandise trade: the monitor, tariffs, scenarios. Every figure with its source.",
         version="0.1.0",
+        lifespan=lifespan,
     )
 
     @app.middleware("http")
@@ -251,6 +261,8 @@ def create_app(
         with views_lock:
             if state not in views:
                 base = store.connect()
+                if hasattr(base, "cursor"):  # a page is small: read on the request's thread, not spread over cores
+                    base.execute("SET threads = 1")
                 written = has_view(base, CANONICAL_VIEW)
                 views.clear()  # the previous state's connection closes when its last cursor does
                 views[state] = (base, written)
@@ -259,7 +271,7 @@ def create_app(
             base, written = views[state]
         con = base.cursor() if hasattr(base, "cursor") else store.connect()
         try:
-            yield con, written
+            yield con, written, state
         finally:
             con.close()
 
@@ -268,8 +280,8 @@ def create_app(
     def health():
         """``pages``: where pages of canonical rows come from: ``"local copy"`` (the server's DuckDB copy),
         ``"parquet"`` (the store's written file, while the copy is made), or ``"ranked per request"``."""
-        with connection() as (_con, written):
-            pages = ("local copy" if copied.get(store.state) else "parquet") if written else "ranked per request"
+        with connection() as (_con, written, state):
+            pages = ("local copy" if copied.get(state) else "parquet") if written else "ranked per request"
         return _json({"status": "ok", "files": len(store.entries), "pages": pages})
 
     @app.get("/api/flows", summary="Canonical flows (one row per fact), filtered and paged")
@@ -296,25 +308,25 @@ def create_app(
             "year": year,
             "source": source,
         }
-        after = None
-        if cursor is not None:
-            if all_sources or offset:
-                raise InputError(
-                    "cursor: pages every source's rows by offset; give cursor without all_sources or offset"
-                )
-            state, _, row = cursor.partition(".")
-            if state != store.state:
-                raise InputError("cursor: the store has changed since this cursor was given; start again without it")
-            after = int(row)
-        with connection() as (con, written):
+        if cursor is not None and (all_sources or offset):
+            raise InputError("cursor: pages every source's rows by offset; give cursor without all_sources or offset")
+        with connection() as (con, written, state):
+            after = None
+            if cursor is not None:
+                given, _, row = cursor.partition(".")
+                if given != state:
+                    raise InputError(
+                        "cursor: the store has changed since this cursor was given; start again without it"
+                    )
+                after = int(row)
             if all_sources or offset or not written:
                 rows = jsonable(canonical(con, all_sources=all_sources, limit=limit + offset, **filters))[offset:]
             else:  # the written rows, as plain records: a page costs what its rows cost
                 rows = canonical_page(con, limit=limit, after=after, **filters)
         more = len(rows) == limit and "row_id" in rows[0]
-        next_cursor = f"{store.state}.{rows[-1]['row_id']}" if more else None
+        next_cursor = f"{state}.{rows[-1]['row_id']}" if more else None
         page = {"offset": offset, "limit": limit, "rows": rows, "next_cursor": next_cursor}
-        return Response(json.dumps(page, allow_nan=False), media_type="application/json")  # plain values only
+        return Response(orjson.dumps(page), media_type="application/json")  # plain values, NaN already null
 
     @app.get("/api/report/{country}/{year}", summary="The monitor's report: figures, tables, headline, warnings")
     @retried
@@ -340,7 +352,7 @@ def create_app(
     def reconcile(reporter: Code, partner: Code, year: Year):
         from tradeflux.analysis.reconcile import reconcile as _reconcile
 
-        with connection() as (con, _written):
+        with connection() as (con, _written, _state):
             return _json(_reconcile(con, code(reporter), code(partner), year).to_dict())
 
     @app.get("/api/tariffs/{partner}", summary="US add-on tariff on a partner or group: a timeline, or one date")
