@@ -31,7 +31,7 @@ from tradeflux.render.csv import csv_text
 from tradeflux.render.json import dumps
 from tradeflux.sources import SOURCES, find_source
 
-__all__ = ["fetch_comtrade", "ingest", "quarantine", "query", "sources"]
+__all__ = ["fetch_comtrade", "fetch_wits_trains", "ingest", "quarantine", "query", "sources"]
 
 
 SOURCE_COLUMNS = [
@@ -310,3 +310,59 @@ def fetch_comtrade(
             pd.DataFrame(done, columns=["request", "file", "fetched"]),
             f"Comtrade: {sum(d['fetched'] for d in done)} fetched, {sum(not d['fetched'] for d in done)} already there",
         )
+
+
+@fetch_app.command("wits-trains")
+def fetch_wits_trains(
+    importer: Annotated[str, typer.Option("--importer", help="the importer: ISO3 or ISO numeric")],
+    year: Annotated[int, typer.Option("--year", help="the year of the tariffs")],
+    products: Annotated[str, typer.Option("--products", help="HS6 codes separated by ';', or all")] = "all",
+    partner: Annotated[str, typer.Option("--partner", help="partner; 000 = every partner (MFN)")] = "000",
+    base_url: Annotated[str, typer.Option("--base-url", help="API base URL (a mirror or local server)")] = (
+        "https://wits.worldbank.org/API/V1/SDMX/V21"
+    ),
+    refresh: Annotated[bool, typer.Option("--refresh", help="fetch again even if the answer is kept")] = False,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch tariffs from UNCTAD TRAINS through World Bank WITS (no key; one request a second) and load them
+    as a new vintage; the answer is kept under the store's raw/wits-trains/ with its URL, time and hash."""
+    from tradeflux.sources import wits
+
+    request = wits.TrainsRequest(importer, year, products, partner)
+    st = open_store(store, data_dir, require_data=False, create=True)
+    path, answer = wits.fetch(request, st.root / "raw" / wits.SERVICE, base_url=base_url, refresh=refresh)
+    result = {"request": request.key, "file": str(path), "fetched": answer is not None, "changes": []}
+    if answer is not None:
+        result["url"], result["fetched_at"], result["sha256"] = answer.url, answer.fetched_at, answer.sha256
+        keys = ["imposing", "target", "product", "year", "measure"]
+        before = st.query("tariffs", source=wits.SERVICE)
+        loaded = st.ingest(wits.WITS_TRAINS, path, vintage=answer.fetched_at[:10])
+        result["ingest"] = loaded.to_dict()
+        after = st.query("tariffs", source=wits.SERVICE)
+        result["changes"] = _changes(before, after, keys, "rate_pct")
+    if as_json:
+        emit_json(result)
+        return
+    if answer is None:
+        say(f"{request.key}: already held ({path.name}); nothing fetched. --refresh fetches it again.")
+        return
+    say(f"fetched {answer.url} at {answer.fetched_at} (sha256 {answer.sha256[:16]}), kept as {path}")
+    changes = pd.DataFrame(
+        result["changes"], columns=["change", "imposing", "target", "product", "year", "measure", "old", "new"]
+    )
+    show(changes, f"WITS TRAINS tariffs, {request.year}: {len(changes)} new or revised rows (rates in %)")
+
+
+def _changes(before: pd.DataFrame, after: pd.DataFrame, keys: list[str], value: str) -> list[dict]:
+    """Rows of ``after`` that are new or whose ``value`` differs from ``before`` (same ``keys``)."""
+    old = {tuple(r[k] for k in keys): r[value] for r in before.to_dict("records")}
+    out = []
+    for row in after.to_dict("records"):
+        key = tuple(row[k] for k in keys)
+        if key not in old:
+            out.append({"change": "new", **dict(zip(keys, key, strict=True)), "old": None, "new": row[value]})
+        elif old[key] != row[value]:
+            out.append({"change": "revised", **dict(zip(keys, key, strict=True)), "old": old[key], "new": row[value]})
+    return out

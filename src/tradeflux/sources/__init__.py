@@ -12,6 +12,7 @@ from tradeflux.sources.gravity_data import GEGRAVITY, WIOD, YOTOV
 from tradeflux.sources.imf import CHINA_REPORTED, IMF_DOTS
 from tradeflux.sources.io_tables import OECD_ICIO
 from tradeflux.sources.tariff_lists import TRADEWARTRACKER
+from tradeflux.sources.wits import WITS_TRAINS
 
 SOURCES: dict[str, Source] = {
     s.id: s
@@ -28,6 +29,7 @@ SOURCES: dict[str, Source] = {
         OECD_ICIO,
         COMTRADE,
         BACI,
+        WITS_TRAINS,
     )
 }
 

@@ -297,6 +297,10 @@ class Dataset:
     reader: Reader
     description: str = ""
     vintage: str | None = None  # overrides the source's declared vintage
+    # what a newer vintage supersedes: "year" (every file's rows of that year: datasets released whole) or
+    # "request" (the rows of files named for the same request, ``<request>.<anything>``: answers fetched one
+    # request at a time, where one importer's new answer must not hide another's)
+    supersedes: str = "year"
 
     def find(self, data_dir: Path) -> list[Path]:
         """The dataset's files in ``data_dir``. A file found there that is a link to a file outside it is refused

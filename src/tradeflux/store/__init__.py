@@ -18,6 +18,8 @@ Guarantees:
 * Ingesting the same file (same bytes, same vintage) twice changes nothing.
 * A newer vintage of a source's dataset supersedes older ones, year by year, for queries
   (``vintage="latest"``); older vintages stay on disk and are read with ``vintage="all"`` or a date.
+  Answers fetched request by request (``Dataset.supersedes == "request"``) supersede the earlier answers
+  to the same request only.
 * Files are written to a staging folder and moved into place before the manifest, which is
   replaced atomically, names them: an interrupted ingest leaves the store as it was (files not in
   the manifest are ignored and removed by the next ingest).
@@ -386,7 +388,10 @@ class Store:
     # ---- reading ------------------------------------------------------------------------------
     def files(self, table: str, vintage: str = "latest") -> list[Path]:
         """Parquet files of ``table`` visible at ``vintage`` ("latest", "all" or an ISO date)."""
-        return self.manifest.files(table, vintage)
+        by_request = frozenset(
+            (src.id, ds.name) for src in SOURCES.values() for ds in src.datasets if ds.supersedes == "request"
+        )
+        return self.manifest.files(table, vintage, by_request)
 
     def file_groups(self, table: str, vintage: str = "latest") -> list[engines.FileGroup]:
         """The files of ``table`` at ``vintage`` grouped by ingested file, with the columns constant per file

@@ -129,18 +129,23 @@ class Manifest:
             json.dumps({"version": 1, "entries": [e.to_dict() for e in entries]}, indent=1, sort_keys=True),
         )
 
-    def files(self, table: str, vintage: str = "latest") -> list[Path]:
+    def files(
+        self, table: str, vintage: str = "latest", by_request: frozenset[tuple[str, str]] = frozenset()
+    ) -> list[Path]:
         """Parquet files of ``table`` visible at ``vintage`` ("latest", "all" or an ISO date).
 
         With "latest", for each source, dataset and year the newest vintage that covers that year wins.
-        A date selects, for each source, dataset and year, the newest vintage on or before it.
+        A date selects, for each source, dataset and year, the newest vintage on or before it. For the
+        ``(source, dataset)`` pairs in ``by_request`` (answers fetched request by request), the newest answer to
+        each request wins instead: the request is the file name up to its first dot; of two answers with the
+        same vintage, the one committed later.
         """
         check_vintage(vintage)
         if table not in schema.TABLES:
             raise NotFound(f"unknown table {table!r}; tables: {', '.join(schema.TABLES)}")
         rows = [
-            (e.source, e.dataset, f.get("year"), e.vintage, f["path"])
-            for e in self.entries
+            (e.source, e.dataset, f.get("year"), e.vintage, f["path"], e.file, order)
+            for order, e in enumerate(self.entries)  # in the order they were committed
             for t, c in e.counts.items()
             if t == table
             for f in c.files
@@ -148,10 +153,19 @@ class Manifest:
         if vintage != "all":
             if vintage != "latest":
                 rows = [r for r in rows if r[3] <= vintage]
-            best: dict[tuple, str] = {}
-            for s, d, y, v, _ in rows:
-                best[(s, d, y)] = max(v, best.get((s, d, y), v))
-            rows = [r for r in rows if r[3] == best[(r[0], r[1], r[2])]]
+
+            def key(r: tuple) -> tuple:
+                if (r[0], r[1]) in by_request:
+                    return (r[0], r[1], r[2], Path(r[5]).name.split(".")[0])
+                return (r[0], r[1], r[2])
+
+            def rank(r: tuple) -> tuple:
+                return (r[3], r[6]) if (r[0], r[1]) in by_request else (r[3],)
+
+            best: dict[tuple, tuple] = {}
+            for r in rows:
+                best[key(r)] = max(rank(r), best.get(key(r), rank(r)))
+            rows = [r for r in rows if rank(r) == best[key(r)]]
         return [self.root / r[4] for r in rows]
 
 
