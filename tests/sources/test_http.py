@@ -49,9 +49,12 @@ def test_server_errors_and_a_cut_body_are_retried_with_back_off():
 
 def test_giving_up_names_the_request_and_the_last_failure():
     waits: list[float] = []
-    with Replay({PATH: [Step(500, b"oops", "text/plain")]}) as server, _client(server.url, waits, 3) as client:
-        with pytest.raises(DownloadError) as caught:
-            client.get(PATH)
+    with (
+        Replay({PATH: [Step(500, b"oops", "text/plain")]}) as server,
+        _client(server.url, waits, 3) as client,
+        pytest.raises(DownloadError) as caught,
+    ):
+        client.get(PATH)
     assert str(caught.value) == f"wits-trains: GET {server.url}{PATH}: gave up after 3 attempts: HTTP 500"
     assert len(server.log) == 3
 
@@ -71,9 +74,8 @@ def test_giving_up_names_the_request_and_the_last_failure():
     ],
 )
 def test_answers_that_will_not_change_fail_at_once_in_one_line(step, message):
-    with Replay({PATH: [step]}) as server, _client(server.url, []) as client:
-        with pytest.raises(DownloadError) as caught:
-            client.get(PATH)
+    with Replay({PATH: [step]}) as server, _client(server.url, []) as client, pytest.raises(DownloadError) as caught:
+        client.get(PATH)
     assert str(caught.value) == f"wits-trains: GET {server.url}{PATH}: {message}"
     assert len(server.log) == 1
 
@@ -89,16 +91,12 @@ def test_a_refused_connection_is_retried_then_named(tmp_path):
 
 def test_the_key_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("TRADEFLUX_TEST_KEY", "s3cret")
-    seen = []
-
-    class Client(ServiceClient):
-        pass
-
-    with Replay({PATH: [Step(200, GENUINE.read_bytes())]}) as server:
-        with Client("x", server.url, accept=("xml",), key_env="TRADEFLUX_TEST_KEY", key_header="X-Key") as c:
-            seen.append(c._http.headers["X-Key"])
-            c.get(PATH)
-    assert seen == ["s3cret"]
+    with (
+        Replay({PATH: [Step(200, GENUINE.read_bytes())]}) as server,
+        ServiceClient("x", server.url, accept=("xml",), key_env="TRADEFLUX_TEST_KEY", key_header="X-Key") as c,
+    ):
+        c.get(PATH)
+        assert c._http.headers["X-Key"] == "s3cret"
 
 
 def test_kept_answers_are_named_by_hash_with_their_request(tmp_path):

@@ -188,9 +188,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())[:200]
 
 
-def keep(
-    fetched: Fetched, folder: str | os.PathLike[str], request_key: str, suffix: str, *, name: str = ""
-) -> Path:
+def keep(fetched: Fetched, folder: str | os.PathLike[str], request_key: str, suffix: str, *, name: str = "") -> Path:
     """Write ``fetched`` under ``folder`` as ``<name>.<sha256[:16]><suffix>`` with a record of the request beside
     it (``<request_key>.json``: URL, time, hash, the body's file name), each atomically; the body's path. Every
     answer stays (the provenance of the rows it gave); the record names the latest."""

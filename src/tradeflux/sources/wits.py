@@ -154,7 +154,11 @@ WITS_TRAINS = Source(
     licence="World Bank WITS terms of use; TRAINS data (c) UNCTAD",
     datasets=(
         Dataset(
-            "trains", f"{SERVICE}/*.xml", read_trains, "WITS SDMX answers kept by `tradeflux fetch`", supersedes="request"
+            "trains",
+            f"{SERVICE}/*.xml",
+            read_trains,
+            "WITS SDMX answers kept by `tradeflux fetch`",
+            supersedes="request",
         ),
     ),
 )
