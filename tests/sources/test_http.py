@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 from pathlib import Path
 
 import pytest
 
 from tradeflux.errors import DownloadError
-from tradeflux.sources.http import ServiceClient, keep, kept
+from tradeflux.sources.http import ServiceClient, _retry_after, keep, kept
 
 from ._replay import Replay, Step
 
@@ -80,13 +81,35 @@ def test_answers_that_will_not_change_fail_at_once_in_one_line(step, message):
     assert len(server.log) == 1
 
 
-def test_a_refused_connection_is_retried_then_named(tmp_path):
-    with Replay({}) as server:
-        url = server.url  # a port that was open, now closed
-    waits: list[float] = []
-    with _client(url, waits, 2) as client, pytest.raises(DownloadError) as caught:
-        client.get(PATH)
+def test_a_refused_connection_is_retried_then_named():
+    with socket.socket() as held:  # bound, never listening: connections are refused, and no one else takes it
+        held.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{held.getsockname()[1]}"
+        with _client(url, [], 2) as client, pytest.raises(DownloadError) as caught:
+            client.get(PATH)
     assert str(caught.value).startswith(f"wits-trains: GET {url}{PATH}: gave up after 2 attempts: ConnectError")
+
+
+def test_a_wait_longer_than_the_client_waits_is_said_at_once():
+    step = Step(429, b"slow down", "text/plain", {"Retry-After": "3600"})
+    with Replay({PATH: [step]}) as server, _client(server.url, []) as client, pytest.raises(DownloadError) as caught:
+        client.get(PATH)
+    assert str(caught.value) == (
+        f"wits-trains: GET {server.url}{PATH}: HTTP 429: the service asks to wait 3,600 s; try again later"
+    )
+    assert len(server.log) == 1
+
+
+def test_retry_after_as_an_http_date_with_or_without_a_zone():
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: at once
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 -0000") == 0.0  # no zone: UTC, not a crash
+    assert _retry_after("120") == 120.0 and _retry_after("soon") is None and _retry_after(None) is None
+
+
+def test_a_url_that_is_not_http_fails_at_once():
+    with _client("ftp://example.org", []) as client, pytest.raises(DownloadError) as caught:
+        client.get(PATH)
+    assert str(caught.value).startswith(f"wits-trains: GET ftp://example.org{PATH}: UnsupportedProtocol")
 
 
 def test_the_key_comes_from_the_environment(monkeypatch):
@@ -108,3 +131,14 @@ def test_kept_answers_are_named_by_hash_with_their_request(tmp_path):
     assert record == json.loads((tmp_path / "trn_840_000_020110_1989.json").read_text())
     assert record["url"] == server.url + PATH and record["sha256"] == got.sha256 and record["file"] == path.name
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, "trn_840_000_020110_1989.json"])
+
+
+def test_a_compressed_answer_is_whole_when_its_bytes_on_the_wire_are():
+    """Content-Length counts the gzip bytes; the body is the decoded XML."""
+    import gzip
+
+    body = GENUINE.read_bytes()
+    step = Step(200, gzip.compress(body), headers={"Content-Encoding": "gzip"})
+    with Replay({PATH: [step]}) as server, _client(server.url, []) as client:
+        assert client.get(PATH).body == body
+    assert len(server.log) == 1

@@ -112,6 +112,16 @@ def test_failures_give_one_line_and_leave_the_store_as_it_was(tmp_path, step, li
     message = result.output.strip().splitlines()
     assert len(message) == 1 and message[0].startswith("error: ") and line in message[0], result.output
     assert tradeflux.open(tmp_path / "store").query("tariffs").empty
+    assert not list((tmp_path / "store" / "raw" / "wits-trains").glob("*"))  # nothing kept: the next run asks again
+
+
+def test_after_a_failed_answer_the_next_run_fetches_and_loads(tmp_path):
+    script = {PATH: [Step(200, b"<Error><Code>500</Code></Error>"), Step(200, GENUINE.read_bytes())]}
+    with Replay(script) as server:
+        assert _fetch(server, tmp_path / "store").exit_code != 0
+        second = json.loads(_fetch(server, tmp_path / "store").output)
+    assert second["fetched"] and [c["new"] for c in second["changes"]] == [0.0]
+    assert tradeflux.open(tmp_path / "store").query("tariffs").rate_pct.tolist() == [0.0]
 
 
 def test_a_newer_answer_supersedes_only_the_same_request(store, tmp_path):

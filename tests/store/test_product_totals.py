@@ -16,8 +16,7 @@ from .test_store import write_baci
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    keys = ["reporter", "partner", "flow", "year", "source", "dataset"]
-    return frame.sort_values(keys).reset_index(drop=True)
+    return frame.sort_values(list(frame.columns), na_position="first").reset_index(drop=True)
 
 
 def _both_ways(store, country: str) -> pd.DataFrame:

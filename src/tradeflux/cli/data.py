@@ -328,27 +328,30 @@ def fetch_wits_trains(
 ) -> None:
     """Fetch tariffs from UNCTAD TRAINS through World Bank WITS (no key; one request a second) and load them
     as a new vintage; the answer is kept under the store's raw/wits-trains/ with its URL, time and hash."""
-    from tradeflux.sources import wits
+    from tradeflux.sources import http, wits
 
     request = wits.TrainsRequest(importer, year, products, partner)
     st = open_store(store, data_dir, require_data=False, create=True)
-    path, answer = wits.fetch(request, st.root / "raw" / wits.SERVICE, base_url=base_url, refresh=refresh)
-    result = {"request": request.key, "file": str(path), "fetched": answer is not None, "changes": []}
-    if answer is not None:
-        result["url"], result["fetched_at"], result["sha256"] = answer.url, answer.fetched_at, answer.sha256
-        keys = ["imposing", "target", "product", "year", "measure"]
-        before = st.query("tariffs", source=wits.SERVICE)
-        loaded = st.ingest(wits.WITS_TRAINS, path, vintage=answer.fetched_at[:10])
-        result["ingest"] = loaded.to_dict()
-        after = st.query("tariffs", source=wits.SERVICE)
-        result["changes"] = _changes(before, after, keys, "rate_pct")
+    folder = st.root / "raw" / wits.SERVICE
+    path, answer = wits.fetch(request, folder, base_url=base_url, refresh=refresh)
+    record = answer.record() if answer is not None else http.kept(folder, request.key)
+    result = {"request": request.key, "file": str(path), "fetched": answer is not None, **record, "changes": []}
+    keys = ["imposing", "target", "product", "year", "measure"]
+    before = st.query("tariffs", source=wits.SERVICE)
+    # loaded as the vintage of the day it was fetched; a kept answer that is already loaded changes nothing
+    loaded = st.ingest(wits.WITS_TRAINS, path, vintage=str(record["fetched_at"])[:10])
+    result["ingest"] = loaded.to_dict()
+    if loaded.status != "unchanged":
+        result["changes"] = _changes(before, st.query("tariffs", source=wits.SERVICE), keys, "rate_pct")
+        st.derive()  # the derived rows of the store's new state, as `tradeflux ingest` leaves it
     if as_json:
         emit_json(result)
         return
-    if answer is None:
-        say(f"{request.key}: already held ({path.name}); nothing fetched. --refresh fetches it again.")
+    if answer is None and loaded.status == "unchanged":
+        say(f"{request.key}: already held and loaded ({path.name}); nothing fetched. --refresh asks again.")
         return
-    say(f"fetched {answer.url} at {answer.fetched_at} (sha256 {answer.sha256[:16]}), kept as {path}")
+    if answer is not None:
+        say(f"fetched {answer.url} at {answer.fetched_at} (sha256 {answer.sha256[:16]}), kept as {path}")
     changes = pd.DataFrame(
         result["changes"], columns=["change", "imposing", "target", "product", "year", "measure", "old", "new"]
     )
@@ -363,6 +366,6 @@ def _changes(before: pd.DataFrame, after: pd.DataFrame, keys: list[str], value: 
         key = tuple(row[k] for k in keys)
         if key not in old:
             out.append({"change": "new", **dict(zip(keys, key, strict=True)), "old": None, "new": row[value]})
-        elif old[key] != row[value]:
+        elif not (old[key] == row[value] or (pd.isna(old[key]) and pd.isna(row[value]))):
             out.append({"change": "revised", **dict(zip(keys, key, strict=True)), "old": old[key], "new": row[value]})
     return out

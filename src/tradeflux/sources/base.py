@@ -302,6 +302,10 @@ class Dataset:
     # request at a time, where one importer's new answer must not hide another's)
     supersedes: str = "year"
 
+    def __post_init__(self) -> None:
+        if self.supersedes not in ("year", "request"):
+            raise ValueError(f"dataset {self.name}: supersedes must be 'year' or 'request', not {self.supersedes!r}")
+
     def find(self, data_dir: Path) -> list[Path]:
         """The dataset's files in ``data_dir``. A file found there that is a link to a file outside it is refused
         (its error messages would show lines of whatever it points to); name such a file with ``--file``."""

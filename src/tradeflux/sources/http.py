@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import httpx
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
+from tradeflux._io import atomic_write_bytes
 from tradeflux.errors import DownloadError
 
 __all__ = ["Fetched", "ServiceClient", "keep", "kept"]
@@ -77,7 +77,7 @@ class ServiceClient:
         max_wait: float = 120.0,
         min_interval: float = 1.0,
         progress: Progress | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ):
         self.service = service
         self.accept = accept
@@ -86,13 +86,25 @@ class ServiceClient:
         self.max_wait = max_wait
         self.min_interval = min_interval
         self._say = progress or (lambda _msg: None)
-        self._sleep = sleep
+        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
         self._last = -float("inf")
         headers = {"User-Agent": "tradeflux (https://github.com/tradeflux/tradeflux)"}
         key = os.environ.get(key_env) if key_env else None
         if key and key_header:
             headers[key_header] = key
-        self._http = httpx.Client(base_url=base_url, timeout=timeout, headers=headers, follow_redirects=True)
+        home = httpx.URL(base_url).host
+
+        def keep_key_home(request: httpx.Request) -> None:  # a redirect to another host does not get the key
+            if key_header and request.url.host != home:
+                request.headers.pop(key_header, None)
+
+        self._http = httpx.Client(
+            base_url=base_url,
+            timeout=timeout,
+            headers=headers,
+            follow_redirects=True,
+            event_hooks={"request": [keep_key_home]},
+        )
 
     def __enter__(self) -> ServiceClient:
         return self
@@ -137,7 +149,13 @@ class ServiceClient:
         try:
             with self._http.stream("GET", path, params=params) as response:
                 if response.status_code == 429 or response.status_code >= 500:
-                    raise _Retry(f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After")))
+                    wait = _retry_after(response.headers.get("Retry-After"))
+                    if wait is not None and wait > self.max_wait:
+                        raise DownloadError(
+                            f"{self.service}: GET {url}: HTTP {response.status_code}: the service asks to wait "
+                            f"{wait:,.0f} s; try again later"
+                        )
+                    raise _Retry(f"HTTP {response.status_code}", wait)
                 if response.status_code >= 400:
                     text = response.read().decode("utf-8", "replace")
                     raise DownloadError(f"{self.service}: GET {url}: HTTP {response.status_code}: {_one_line(text)}")
@@ -148,14 +166,18 @@ class ServiceClient:
                     if received // 10_000_000 != (received - len(chunk)) // 10_000_000:
                         self._say(f"{self.service}: {received / 1e6:,.0f} MB of {url}")
                 status, content_type = response.status_code, response.headers.get("Content-Type", "")
+                on_wire = response.num_bytes_downloaded  # before decoding: what Content-Length counts
+        except (httpx.UnsupportedProtocol, httpx.TooManyRedirects, httpx.DecodingError) as exc:  # will not pass
+            raise DownloadError(f"{self.service}: GET {url}: {type(exc).__name__}: {exc}") from None
         except httpx.TransportError as exc:  # timeouts, refused or broken connections, bodies cut short
             raise _Retry(f"{type(exc).__name__}: {exc}") from None
         body = b"".join(chunks)
-        if expected is not None and expected.isdigit() and int(expected) != len(body):
-            raise _Retry(f"truncated answer: {len(body):,} of {int(expected):,} bytes")
+        if expected is not None and expected.isdigit() and int(expected) != on_wire:
+            raise _Retry(f"truncated answer: {on_wire:,} of {int(expected):,} bytes")
         if status == 204 or not body:
             raise DownloadError(f"{self.service}: GET {url}: the service answered with no content (HTTP {status})")
-        if not any(kind in content_type.lower() for kind in self.accept):
+        main_type = content_type.split(";")[0].strip().lower()
+        if "html" in main_type or not any(kind in main_type for kind in self.accept):
             raise DownloadError(
                 f"{self.service}: GET {url}: expected {' or '.join(self.accept)}, got {content_type or 'no content type'}"
                 f": {_one_line(body[:200].decode('utf-8', 'replace'))}"
@@ -179,8 +201,10 @@ def _retry_after(value: str | None) -> float | None:
         return float(value.strip())
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # "-0000" or no zone: HTTP dates are UTC
+        when = when.replace(tzinfo=dt.UTC)
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
@@ -196,9 +220,9 @@ def keep(fetched: Fetched, folder: str | os.PathLike[str], request_key: str, suf
     out.mkdir(parents=True, exist_ok=True)
     body = out / f"{name + '.' if name else ''}{fetched.sha256[:16]}{suffix}"
     if not body.exists():
-        _write_atomic(body, fetched.body)
+        atomic_write_bytes(body, fetched.body)
     record = {**fetched.record(), "request": request_key, "file": body.name}
-    _write_atomic(out / f"{request_key}.json", json.dumps(record, indent=2).encode())
+    atomic_write_bytes(out / f"{request_key}.json", json.dumps(record, indent=2).encode())
     return body
 
 
@@ -206,12 +230,3 @@ def kept(folder: str | os.PathLike[str], request_key: str) -> dict | None:
     """The record :func:`keep` wrote for ``request_key``, or ``None``."""
     path = Path(folder) / f"{request_key}.json"
     return json.loads(path.read_text()) if path.is_file() else None
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

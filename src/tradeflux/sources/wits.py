@@ -12,6 +12,9 @@ genuine recorded answer (``tests/fixtures/services/wits``); no recorded answer w
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import re
 from pathlib import Path
 
@@ -48,6 +51,7 @@ class TrainsRequest:
 
         if not re.fullmatch(r"all|[0-9]{6}(;[0-9]{6})*", products):
             raise InputError(f"WITS TRAINS: products {products!r}: give 'all' or HS6 codes separated by ';'")
+        products = ";".join(sorted(set(products.split(";"))))  # the same request however the codes are listed
         if not 1988 <= int(year) <= 2100:
             raise InputError(f"WITS TRAINS: year {year!r} is not a year of TRAINS data (1988 on)")
         self.importer, self.partner = numeric(importer), numeric(partner)
@@ -62,8 +66,11 @@ class TrainsRequest:
 
     @property
     def key(self) -> str:
-        """The request's name among the kept answers."""
-        return f"trn_{self.importer}_{self.partner}_{self.products.replace(';', '-')}_{self.year}"
+        """The request's name among the kept answers (a long product list by its hash: file names stay short)."""
+        products = self.products.replace(";", "-")
+        if len(products) > 40:
+            products = "h" + hashlib.sha256(self.products.encode()).hexdigest()[:16]
+        return f"trn_{self.importer}_{self.partner}_{products}_{self.year}"
 
 
 def fetch(
@@ -86,25 +93,38 @@ def fetch(
     finally:
         if own:
             client.close()
+    _observations(answer.body, answer.url)  # an answer that is not data is not kept: the next run asks again
     return keep(answer, folder, request.key, ".xml", name=request.key), answer
 
 
-def read_trains(ctx: ReadContext, path: Path) -> list[Staged]:
-    """Tariffs from a WITS TRAINS answer; the observation's place in the message is its ``line``."""
+def _observations(message: bytes | Path, where: str | Path) -> pd.DataFrame:
+    """The observations of an SDMX data message, one row each: dimensions, attributes and ``value`` as text."""
     import sdmx
 
+    data = message.read_bytes() if isinstance(message, Path) else message
+    if b"<message:Error" in data[:2000] or b":Error>" in data[:2000]:
+        text = re.findall(rb"<(?:\w+:)?Text[^>]*>([^<]*)<", data)
+        said = " ".join(t.decode("utf-8", "replace").strip() for t in text[:2]) or "an SDMX error message"
+        raise FormatError(f"{where}: the service answered with an error: {said}")
     try:
-        message = sdmx.read_sdmx(path)
-        datasets = list(getattr(message, "data", None) or [])
+        with contextlib.redirect_stdout(io.StringIO()):  # sdmx1 prints its parser's state on some failures
+            parsed = sdmx.read_sdmx(io.BytesIO(data))
+        datasets = list(getattr(parsed, "data", None) or [])
     except Exception as exc:  # sdmx1 raises many kinds on what is not an SDMX data message
-        raise FormatError(f"{path}: not an SDMX data message ({type(exc).__name__}: {exc})") from None
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        raise FormatError(f"{where}: not an SDMX data message ({detail})") from None
     rows = []
     for ds in datasets:
         for obs in ds.obs:
             key = {k: str(v.value) for k, v in obs.key.values.items()}
             attrs = {k: str(v.value) for k, v in obs.attached_attribute.items()}
             rows.append({**key, **attrs, "value": None if obs.value is None else str(obs.value)})
-    frame = pd.DataFrame(rows, dtype="string")
+    return pd.DataFrame(rows, dtype="string")
+
+
+def read_trains(ctx: ReadContext, path: Path) -> list[Staged]:
+    """Tariffs from a WITS TRAINS answer; the observation's place in the message is its ``line``."""
+    frame = _observations(path, path)
     required = ["REPORTER", "PARTNER", "PRODUCTCODE", "TIME_PERIOD", "value", "TARIFFTYPE", "NOMENCODE"]
     if frame.empty:
         frame = pd.DataFrame({c: pd.Series(dtype="string") for c in required})

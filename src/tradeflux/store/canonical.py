@@ -188,11 +188,13 @@ def _written(con, filters: dict[str, object], limit: int | None, after: int | No
 
 def _records(result) -> list[dict]:
     names = [d[0] for d in result.description]
-    floats = [d[0] for d in result.description if str(d[1]) in ("DOUBLE", "FLOAT")]
+    # DuckDB names each column's type; where an engine does not, every column is checked
+    typed = all(len(d) > 1 for d in result.description)
+    floats = [d[0] for d in result.description if not typed or str(d[1]) in ("DOUBLE", "FLOAT")]
     records = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
     for record in records:
         for name in floats:
-            if record[name] != record[name]:  # NaN is null
+            if isinstance(record[name], float) and record[name] != record[name]:  # NaN is null
                 record[name] = None
     return records
 

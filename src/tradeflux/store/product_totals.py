@@ -11,6 +11,7 @@ Money in the source's units (USD for the rows summed here: annual rows in USD on
 
 from __future__ import annotations
 
+from tradeflux import schema
 from tradeflux._sql import literal as _literal
 from tradeflux.store.engines import has_view
 
@@ -44,7 +45,7 @@ partners_exports AS MATERIALIZED (
   FROM by_partner b WHERE partner = ? AND flow = 'export'
     AND NOT EXISTS (SELECT 1 FROM by_partner h WHERE h.source = b.source AND h.flow = 'import')
 )
-SELECT * EXCLUDE (row_id) FROM by_partner
+SELECT {columns} FROM by_partner
 UNION ALL
 SELECT period, period_kind, year, month, reporter, reporter_code, partner, partner_code, flow, classification,
        product, value, currency, valuation, quantity, quantity_unit, duty, declarant, mirror, estimated, source,
@@ -52,23 +53,26 @@ SELECT period, period_kind, year, month, reporter, reporter_code, partner, partn
 FROM partners_exports
 UNION ALL
 SELECT period, period_kind, year, month, reporter, NULL::VARCHAR, 'WLD', NULL::VARCHAR, flow, classification, product,
-       sum(value), currency, any_value(valuation), NULL::DOUBLE, NULL::VARCHAR, sum(duty), reporter, false, false,
-       source, any_value(dataset), max(vintage), any_value(file), NULL::BIGINT
-FROM (SELECT * EXCLUDE (row_id) FROM by_partner UNION ALL SELECT * FROM partners_exports)
+       sum(value), currency, min(valuation), NULL::DOUBLE, NULL::VARCHAR, sum(duty), reporter, false, false,
+       source, min(dataset), max(vintage), min(file), NULL::BIGINT
+FROM (SELECT {columns} FROM by_partner UNION ALL SELECT * FROM partners_exports)
 WHERE NOT mirror AND partner NOT LIKE 'AGG:%' AND partner NOT IN ('WLD', 'EUU')
 GROUP BY period, period_kind, year, month, reporter, flow, classification, product, currency, source
 """
+
+
+_COLUMNS = ", ".join(schema.FLOWS.column_names)  # the flows columns, without the view's row_id
 
 
 def for_country(con, country: str) -> tuple[str, list[str]]:
     """SQL and parameters of ``country``'s totals summed from HS6: read from the written sums where the
     connection has them, summed from its flows otherwise."""
     if has_view(con, VIEW):
-        return _FOR_COUNTRY.format(summed=VIEW), [country] * 4
+        return _FOR_COUNTRY.format(summed=VIEW, columns=_COLUMNS), [country] * 4
     # the same rows as the written file, for this country only; row_id as the view numbers it
     country_filter = " AND (reporter = ? OR partner = ?)"
     summed = f"(SELECT NULL::BIGINT AS row_id, * FROM ({_BY_PARTNER.format(country=country_filter)}))"
-    return _FOR_COUNTRY.format(summed=summed), [country] * 6
+    return _FOR_COUNTRY.format(summed=summed, columns=_COLUMNS), [country] * 6
 
 
 def materialize(con, path: str) -> int:
