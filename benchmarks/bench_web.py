@@ -42,10 +42,21 @@ FIGURES = [
 PAGE = 100
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far (Linux /proc), seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _cpu_seconds(pid: int, tree: bool = True) -> float:
+    """User and system CPU time so far of a process and (``tree``) every process under it (Linux /proc), seconds."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))  # parent, ticks
+    tree, ticks = {pid}, 0
+    for _ in range(8 if tree else 0):  # a few levels: tradeflux serve -> uvicorn workers
+        tree |= {p for p, (parent, _t) in stats.items() if parent in tree}
+    ticks = sum(t for p, (_parent, t) in stats.items() if p in tree)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _port() -> int:
@@ -104,6 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=2, help="server processes (`tradeflux serve --workers`)")
     args = parser.parse_args()
     rows, first_errors = [], {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,7 +148,9 @@ def main() -> None:
         }
         port = _port()
         server = subprocess.Popen(
-            [*cli, "serve", "--port", str(port), *common], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [*cli, "serve", "--port", str(port), "--workers", str(args.workers), *common],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -151,10 +165,10 @@ def main() -> None:
             while httpx.get(base + "/api/health", timeout=None).json()["pages"] != "local copy":
                 time.sleep(0.5)  # the server's own copy of the canonical rows, made once per state of the store
             for name, (paths, wheres) in workloads.items():
-                server_cpu, client_cpu = _cpu_seconds(server.pid), _cpu_seconds(os.getpid())
+                server_cpu, client_cpu = _cpu_seconds(server.pid), _cpu_seconds(os.getpid(), tree=False)
                 latencies, errors, elapsed = asyncio.run(_load(base, paths, args.clients, args.seconds))
                 server_cpu = _cpu_seconds(server.pid) - server_cpu
-                client_cpu = _cpu_seconds(os.getpid()) - client_cpu
+                client_cpu = _cpu_seconds(os.getpid(), tree=False) - client_cpu
                 ms = np.array(latencies) * 1000
                 p50 = float(np.percentile(ms, 50))
                 direct = _direct_ms(canonical_file, wheres) if wheres else float("nan")

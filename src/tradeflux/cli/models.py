@@ -381,13 +381,43 @@ def serve(
         list[str] | None,
         typer.Option("--allow-host", help="a host name requests may use besides loopback (repeatable)"),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, max=32, help="server processes (one per core serves the most pages)"),
+    ] = 1,
 ) -> None:
     """Start the web dashboard and HTTP API (docs at /docs, schema at /openapi.json)."""
+    import json
+    import os
+    import tempfile
+
     import uvicorn
 
+    from tradeflux import settings
     from tradeflux.web import create_app
 
     hosts = [*(allow_host or []), *([host] if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0") else [])]
-    say(f"tradeflux on http://{host}:{port} (API docs at /docs); Ctrl-C to stop")
-    app = create_app(store, data_dir, max_jobs=max_jobs, allowed_hosts=hosts)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        app = create_app(store, data_dir, max_jobs=max_jobs, allowed_hosts=hosts)
+        say(f"tradeflux on http://{host}:{port} (API docs at /docs); Ctrl-C to stop")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    create_app(store, data_dir, max_jobs=max_jobs, allowed_hosts=hosts)  # the settings fail here, not in a worker
+    with tempfile.TemporaryDirectory(prefix="tradeflux-serve-shared-") as shared:  # private (mode 0700)
+        config = {
+            "store_dir": str(settings.store_dir(store)),
+            "data_dir": str(settings.data_dir(data_dir)),
+            "max_jobs": max_jobs,
+            "allowed_hosts": hosts,
+            "shared_dir": shared,
+        }
+        os.environ["TRADEFLUX_SERVE"] = json.dumps(config)
+        say(f"tradeflux on http://{host}:{port} with {workers} processes (API docs at /docs); Ctrl-C to stop")
+        uvicorn.run(
+            "tradeflux.web.app:from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )

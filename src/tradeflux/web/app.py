@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import json
 import os
+import pickle
 import tempfile
 import threading
 import uuid
@@ -30,6 +32,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from tradeflux import settings
 from tradeflux import store as _store
+from tradeflux._io import atomic_write_bytes
 from tradeflux._sql import literal
 from tradeflux.errors import InputError, NotFound, StoreError, TradefluxError
 from tradeflux.render.csv import csv_text
@@ -40,7 +43,7 @@ from tradeflux.store.engines import has_view
 from tradeflux.web.dashboard import page as dashboard_page
 from tradeflux.web.jobs import JobBusy, Jobs
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "from_environment"]
 
 MAX_BODY = 64 * 1024
 MAX_PAGE = 1000
@@ -135,20 +138,38 @@ class _BodyLimit:
         await response(scope, receive, send)
 
 
+def from_environment() -> FastAPI:
+    """The app of a worker process of ``tradeflux serve --workers N`` (its settings in ``TRADEFLUX_SERVE``)."""
+    config = json.loads(os.environ["TRADEFLUX_SERVE"])
+    return create_app(
+        config["store_dir"],
+        config["data_dir"],
+        max_jobs=config["max_jobs"],
+        allowed_hosts=config["allowed_hosts"],
+        shared_dir=config["shared_dir"],
+    )
+
+
 def create_app(
     store_dir: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     *,
     max_jobs: int = 2,
     allowed_hosts: Sequence[str] = (),
+    shared_dir: str | os.PathLike[str] | None = None,
 ) -> FastAPI:
     """The web application over the store at ``store_dir`` (read-only) and the data directory.
+
+    ``shared_dir``: a private folder shared by several worker processes serving the same app (``tradeflux
+    serve --workers N``): jobs are registered there, so any worker answers a poll, and built reports are kept
+    there, so each is built once for all workers.
 
     Requests must name a loopback host or one of ``allowed_hosts`` in their ``Host`` header: a page on
     another site cannot reach the API by pointing its own name at 127.0.0.1 (DNS rebinding)."""
     store = _store.open(store_dir, data_dir=data_dir)
     folder = settings.data_dir(data_dir)
-    jobs = Jobs(max_jobs)
+    shared = Path(shared_dir) if shared_dir is not None else None
+    jobs = Jobs(max_jobs, folder=shared / "jobs" if shared is not None else None)
     hosts = {h.lower().strip("[]") for h in (*LOOPBACK_HOSTS, *allowed_hosts)}
 
     @contextlib.asynccontextmanager
@@ -209,7 +230,16 @@ def create_app(
 
         if store.sources().empty:
             raise InputError("the store is empty: run `tradeflux ingest` first")
-        return _report.build(store, country, year)
+        if shared is None:
+            return _report.build(store, country, year)
+        # built once for every worker (the folder is the server's own, made private by `tradeflux serve`)
+        kept = shared / "reports" / f"{_state}-{country}-{year}.pickle"
+        if kept.is_file():
+            return pickle.loads(kept.read_bytes())
+        built = _report.build(store, country, year)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(kept, pickle.dumps(built))
+        return built
 
     views: dict[str, Any] = {}
     views_lock = threading.Lock()
