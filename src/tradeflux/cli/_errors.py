@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from tradeflux.errors import TradefluxError
-from tradeflux.store import read_error
+from tradeflux.store import read_error, replaced_while_reading
 
 # Typer may bundle its own copy of click: take its exception classes from what it exports.
 ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -48,11 +48,6 @@ def report(exc: BaseException) -> int:
 READ_ATTEMPTS = 20  # readings of the store by one command while ingests keep replacing its files
 
 
-def _replaced_while_reading(exc: BaseException) -> bool:
-    damaged = read_error(exc)
-    return damaged is not None and "an ingest replaced it while it was being read" in str(damaged)
-
-
 class Group(TyperGroup):
     """The command group: runs a command and turns its errors into one line and an exit code."""
 
@@ -69,7 +64,7 @@ class Group(TyperGroup):
             except Exception as exc:
                 if os.environ.get("TRADEFLUX_DEBUG"):
                     raise
-                if attempt < READ_ATTEMPTS and _replaced_while_reading(exc):
+                if attempt < READ_ATTEMPTS and replaced_while_reading(exc):
                     continue  # an ingest committed while this command read the store: read it again
                 raise typer.Exit(report(exc)) from None
         return None

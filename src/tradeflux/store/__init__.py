@@ -573,6 +573,13 @@ def read_error(exc: BaseException) -> StoreError | None:
     )
 
 
+def replaced_while_reading(exc: BaseException) -> bool:
+    """Whether ``exc`` is an engine's failure on a store file that is gone: an ingest moved it in from staging or
+    retired it while it was being read. Reading the store again sees it before or after that ingest."""
+    gone = read_error(exc)
+    return gone is not None and "an ingest replaced it while it was being read" in str(gone)
+
+
 def open(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -587,4 +594,13 @@ def open(
     )
 
 
-__all__ = ["MANIFEST", "FormatError", "IngestResult", "Store", "TableCount", "open", "read_error"]
+__all__ = [
+    "MANIFEST",
+    "FormatError",
+    "IngestResult",
+    "Store",
+    "TableCount",
+    "open",
+    "read_error",
+    "replaced_while_reading",
+]

@@ -271,12 +271,16 @@ def create_app(
         @functools.wraps(handler)
         def run(*args, **kwargs):
             for attempt in range(1, READ_ATTEMPTS + 1):
-                before = store.state
                 try:
                     return handler(*args, **kwargs)
                 except Exception as exc:
-                    if attempt == READ_ATTEMPTS or _store.read_error(exc) is None or store.state == before:
+                    # a file moved in or retired by an ingest while it was read (also between an ingest's
+                    # commit and its files' move out of staging, when the state has already changed)
+                    if attempt == READ_ATTEMPTS or not _store.replaced_while_reading(exc):
                         raise
+                    with views_lock:  # the state's views may name a file's old place: build them again
+                        views.clear()
+                        copied.clear()
             return None
 
         return run
