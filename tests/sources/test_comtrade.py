@@ -178,7 +178,7 @@ class FakeComtrade:
 def test_client_retries_server_errors_and_rate_limits(tmp_path):
     with (
         FakeComtrade({0: 503, 1: 429, 2: -1}) as server,
-        ComtradeClient("k3y", base_url=server.url, backoff=0.01, timeout=5) as client,
+        ComtradeClient("k3y", base_url=server.url, backoff=0.01) as client,
     ):
         paths = client.download([ComtradeRequest("CHN", "2024")], tmp_path)
     assert len(server.log) == 4

@@ -20,11 +20,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
-
 from tradeflux.errors import DownloadError, InputError
 from tradeflux.reference import countries as _countries
+from tradeflux.sources.http import ServiceClient, ServiceError
 
 __all__ = [
     "COMTRADE_CODES",
@@ -49,11 +47,6 @@ COMTRADE_CODES = {"USA": "842", "FRA": "251", "IND": "699", "CHE": "757", "NOR":
 
 class ComtradeError(DownloadError):
     """The API refused a request, returned an error, or could not be reached after retries."""
-
-
-class _Retryable(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -116,7 +109,8 @@ def comtrade_code(code: str) -> str:
 
 
 class ComtradeClient:
-    """Fetch Comtrade data. Use as a context manager or call :meth:`close`."""
+    """Fetch Comtrade data. Use as a context manager or call :meth:`close`. Requests go through the services'
+    one HTTP client (:class:`~tradeflux.sources.http.ServiceClient`: retries, back-off, Retry-After, pace)."""
 
     def __init__(
         self,
@@ -130,10 +124,18 @@ class ComtradeClient:
     ):
         self.api_key = api_key if api_key is not None else os.environ.get("COMTRADE_API_KEY")
         self.max_attempts = max_attempts
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        headers = {"Ocp-Apim-Subscription-Key": self.api_key} if self.api_key else {}
-        self._http = httpx.Client(base_url=base_url, timeout=timeout, headers=headers)
+        self._http = ServiceClient(
+            "comtrade",
+            base_url,
+            accept=("json",),
+            key=self.api_key or "",
+            key_header="Ocp-Apim-Subscription-Key",
+            timeout=timeout,
+            max_attempts=max_attempts,
+            backoff=backoff,
+            max_wait=max_backoff,
+            min_interval=0.0,
+        )
 
     def __enter__(self) -> ComtradeClient:
         return self
@@ -164,36 +166,18 @@ class ComtradeClient:
 
     def get(self, request: ComtradeRequest) -> dict:
         """One request, retried on timeouts, connection errors, 429 and 5xx; returns the JSON payload."""
-        retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts),
-            wait=wait_exponential(multiplier=self.backoff, max=self.max_backoff),
-            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
-            reraise=False,
-        )
         try:
-            for attempt in retrying:
-                with attempt:
-                    return self._get_once(request)
-        except RetryError as exc:
-            last = exc.last_attempt.exception()
-            raise ComtradeError(f"{request.filename}: gave up after {self.max_attempts} attempts: {last}") from None
-        raise AssertionError("unreachable")
-
-    def _get_once(self, request: ComtradeRequest) -> dict:
+            answer = self._http.get(self.url(request), self.params(request))
+        except ServiceError as exc:
+            raise ComtradeError(f"{request.filename}: {exc.reason}") from None
         try:
-            response = self._http.get(self.url(request), params=self.params(request))
-        except httpx.TransportError as exc:
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _Retryable(f"HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise ComtradeError(f"{request.filename}: HTTP {response.status_code}: {response.text[:300]}")
-        try:
-            payload = response.json()
-        except json.JSONDecodeError:
-            raise _Retryable("response is not JSON (truncated?)") from None
+            payload = json.loads(answer.body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ComtradeError(f"{request.filename}: the answer is not JSON: {answer.body[:300]!r}") from None
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
-            raise ComtradeError(f"{request.filename}: unexpected response: {response.text[:300]}")
+            raise ComtradeError(
+                f"{request.filename}: unexpected response: {answer.body[:300].decode('utf-8', 'replace')}"
+            )
         if payload.get("error"):
             raise ComtradeError(f"{request.filename}: API error: {payload['error']}")
         if len(payload["data"]) >= self.limit:

@@ -28,7 +28,7 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 from tradeflux._io import atomic_write_bytes
 from tradeflux.errors import DownloadError
 
-__all__ = ["Fetched", "ServiceClient", "keep", "kept"]
+__all__ = ["Fetched", "ServiceClient", "ServiceError", "keep", "kept"]
 
 Progress = Callable[[str], None]
 
@@ -50,6 +50,14 @@ class Fetched:
         return {k: v for k, v in asdict(self).items() if k != "body"}
 
 
+class ServiceError(DownloadError):
+    """A request that failed, in one line: the service, the URL and ``reason``."""
+
+    def __init__(self, service: str, url: str, reason: str):
+        super().__init__(f"{service}: GET {url}: {reason}")
+        self.service, self.url, self.reason = service, url, reason
+
+
 class _Retry(Exception):
     """A failure worth trying again; ``wait`` is what the service asked for (Retry-After), seconds."""
 
@@ -61,7 +69,8 @@ class _Retry(Exception):
 class ServiceClient:
     """GET requests to one service. ``key_env`` names the environment variable holding the service's key, sent
     in the header ``key_header``; ``min_interval`` is the pause between two requests (seconds), the service's
-    fair-use pace; ``accept`` the content types its data come as (a substring each, ``"xml"``, ``"json"``)."""
+    fair-use pace; ``accept`` the content types its data come as (a substring each, ``"xml"``, ``"json"``). A
+    ``key`` given here is used instead of the environment's."""
 
     def __init__(
         self,
@@ -71,6 +80,7 @@ class ServiceClient:
         accept: tuple[str, ...],
         key_env: str | None = None,
         key_header: str | None = None,
+        key: str | None = None,
         timeout: float = 120.0,
         max_attempts: int = 5,
         backoff: float = 2.0,
@@ -89,7 +99,7 @@ class ServiceClient:
         self._sleep = sleep or (lambda seconds: time.sleep(seconds))
         self._last = -float("inf")
         headers = {"User-Agent": "tradeflux (https://github.com/tradeflux/tradeflux)"}
-        key = os.environ.get(key_env) if key_env else None
+        key = key if key is not None else (os.environ.get(key_env) if key_env else None)
         if key and key_header:
             headers[key_header] = key
         home = httpx.URL(base_url).host
@@ -130,9 +140,7 @@ class ServiceClient:
                     return self._get_once(path, params, url)
         except RetryError as exc:
             last = exc.last_attempt.exception()
-            raise DownloadError(
-                f"{self.service}: GET {url}: gave up after {self.max_attempts} attempts: {last}"
-            ) from None
+            raise ServiceError(self.service, url, f"gave up after {self.max_attempts} attempts: {last}") from None
         raise AssertionError("unreachable")
 
     def _wait(self, state) -> float:
@@ -151,14 +159,15 @@ class ServiceClient:
                 if response.status_code == 429 or response.status_code >= 500:
                     wait = _retry_after(response.headers.get("Retry-After"))
                     if wait is not None and wait > self.max_wait:
-                        raise DownloadError(
-                            f"{self.service}: GET {url}: HTTP {response.status_code}: the service asks to wait "
-                            f"{wait:,.0f} s; try again later"
+                        raise ServiceError(
+                            self.service,
+                            url,
+                            f"HTTP {response.status_code}: the service asks to wait {wait:,.0f} s; try again later",
                         )
                     raise _Retry(f"HTTP {response.status_code}", wait)
                 if response.status_code >= 400:
                     text = response.read().decode("utf-8", "replace")
-                    raise DownloadError(f"{self.service}: GET {url}: HTTP {response.status_code}: {_one_line(text)}")
+                    raise ServiceError(self.service, url, f"HTTP {response.status_code}: {_one_line(text)}")
                 expected = response.headers.get("Content-Length")
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
@@ -168,19 +177,21 @@ class ServiceClient:
                 status, content_type = response.status_code, response.headers.get("Content-Type", "")
                 on_wire = response.num_bytes_downloaded  # before decoding: what Content-Length counts
         except (httpx.UnsupportedProtocol, httpx.TooManyRedirects, httpx.DecodingError) as exc:  # will not pass
-            raise DownloadError(f"{self.service}: GET {url}: {type(exc).__name__}: {exc}") from None
+            raise ServiceError(self.service, url, f"{type(exc).__name__}: {exc}") from None
         except httpx.TransportError as exc:  # timeouts, refused or broken connections, bodies cut short
             raise _Retry(f"{type(exc).__name__}: {exc}") from None
         body = b"".join(chunks)
         if expected is not None and expected.isdigit() and int(expected) != on_wire:
             raise _Retry(f"truncated answer: {on_wire:,} of {int(expected):,} bytes")
         if status == 204 or not body:
-            raise DownloadError(f"{self.service}: GET {url}: the service answered with no content (HTTP {status})")
+            raise ServiceError(self.service, url, f"the service answered with no content (HTTP {status})")
         main_type = content_type.split(";")[0].strip().lower()
         if "html" in main_type or not any(kind in main_type for kind in self.accept):
-            raise DownloadError(
-                f"{self.service}: GET {url}: expected {' or '.join(self.accept)}, got {content_type or 'no content type'}"
-                f": {_one_line(body[:200].decode('utf-8', 'replace'))}"
+            raise ServiceError(
+                self.service,
+                url,
+                f"expected {' or '.join(self.accept)}, got {content_type or 'no content type'}: "
+                f"{_one_line(body[:200].decode('utf-8', 'replace'))}",
             )
         return Fetched(
             service=self.service,
