@@ -96,7 +96,23 @@ def page_subject(url: str, countries: CountryTable) -> str | None:
         if host == site or host.endswith("." + site):
             return code
     headline = slug_headline(url, countries)
-    return headline_subject(headline, countries) if headline else None
+    found = headline_subject(headline, countries) if headline else None
+    return found or site_country(host, countries)
+
+
+def site_country(host: str, countries: CountryTable) -> str | None:
+    """The country of a site's national domain ("en.ce.cn" -> CHN, "www.japantimes.co.jp" -> JPN), as a
+    reader takes a national paper's unattributed "exports" for its own country's; None for the domains
+    sold worldwide (.tv, .co, .io, ...)."""
+    from tradeflux.analysis.claims import _lexicon as lex
+
+    tld = host.rsplit(".", 1)[-1]
+    if tld == "gov":
+        return "USA"
+    if len(tld) != 2 or tld in lex.GENERIC_COUNTRY_DOMAINS:
+        return None
+    code = "GBR" if tld == "uk" else next((c.iso3 for c in countries.countries.values() if (c.iso2 or "").lower() == tld), None)
+    return code
 
 
 # the labellers' names for products the lexicon calls otherwise
