@@ -20,6 +20,16 @@ from ._replay import Replay, Step
 GENUINE = Path(__file__).parents[1] / "fixtures" / "services" / "wits" / "trains_usa_020110_1989.xml"
 PATH = "/datasource/TRN/reporter/840/partner/000/product/020110/year/1989/datatype/reported"
 runner = CliRunner(env={"COLUMNS": "200"})
+KEY = {
+    "date_from": "1989-01-01",
+    "imposing": "USA",
+    "target": "WLD",
+    "classification": "HS",
+    "product": "020110",
+    "measure": "TRAINS MFN SimpleAverage",
+    "rule_id": "840.000.020110.MFN",
+    "rate_kind": "applied",
+}
 
 
 def test_a_genuine_answer_read_by_hand(store):
@@ -62,36 +72,14 @@ def test_fetch_keeps_loads_and_does_not_fetch_twice(tmp_path):
         first = _fetch(server, tmp_path / "store")
         assert first.exit_code == 0, first.output
         done = json.loads(first.output)
-        assert done["fetched"] and done["url"] == server.url + PATH
-        assert done["changes"] == [
-            {
-                "change": "new",
-                "imposing": "USA",
-                "target": "WLD",
-                "product": "020110",
-                "year": 1989,
-                "measure": "TRAINS MFN SimpleAverage",
-                "old": None,
-                "new": 0.0,
-            }
-        ]
+        assert done["fetched"] == 1 and done["answers"][0]["url"] == server.url + PATH
+        assert done["changes"] == [{"change": "new", "table": "tariffs", "key": KEY, "old": None, "new": 0.0}]
         kept = json.loads((tmp_path / "store" / "raw" / "wits-trains" / "trn_840_000_020110_1989.json").read_text())
-        assert kept["sha256"] == done["sha256"] and kept["url"] == server.url + PATH
+        assert kept["sha256"] == done["answers"][0]["sha256"] and kept["url"] == server.url + PATH
         again = _fetch(server, tmp_path / "store")
-        assert json.loads(again.output)["fetched"] is False and len(server.log) == 1  # nothing fetched
+        assert json.loads(again.output)["fetched"] == 0 and len(server.log) == 1  # nothing fetched
         refreshed = json.loads(_fetch(server, tmp_path / "store", "--refresh").output)
-    assert refreshed["changes"] == [
-        {
-            "change": "revised",
-            "imposing": "USA",
-            "target": "WLD",
-            "product": "020110",
-            "year": 1989,
-            "measure": "TRAINS MFN SimpleAverage",
-            "old": 0.0,
-            "new": 5.5,
-        }
-    ]
+    assert refreshed["changes"] == [{"change": "revised", "table": "tariffs", "key": KEY, "old": 0.0, "new": 5.5}]
     store = tradeflux.open(tmp_path / "store")
     assert store.query("tariffs", source="wits-trains").rate_pct.tolist() == [5.5]  # the newer answer wins
 

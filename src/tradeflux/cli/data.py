@@ -328,44 +328,30 @@ def fetch_wits_trains(
 ) -> None:
     """Fetch tariffs from UNCTAD TRAINS through World Bank WITS (no key; one request a second) and load them
     as a new vintage; the answer is kept under the store's raw/wits-trains/ with its URL, time and hash."""
-    from tradeflux.sources import http, wits
+    from tradeflux.sources import wits
 
-    request = wits.TrainsRequest(importer, year, products, partner)
+    request = wits.TrainsRequest(importer, year, products, partner).service_request()
     st = open_store(store, data_dir, require_data=False, create=True)
-    folder = st.root / "raw" / wits.SERVICE
-    path, answer = wits.fetch(request, folder, base_url=base_url, refresh=refresh)
-    record = answer.record() if answer is not None else http.kept(folder, request.key)
-    result = {"request": request.key, "file": str(path), "fetched": answer is not None, **record, "changes": []}
-    keys = ["imposing", "target", "product", "year", "measure"]
-    before = st.query("tariffs", source=wits.SERVICE)
-    # loaded as the vintage of the day it was fetched; a kept answer that is already loaded changes nothing
-    loaded = st.ingest(wits.WITS_TRAINS, path, vintage=str(record["fetched_at"])[:10])
-    result["ingest"] = loaded.to_dict()
-    if loaded.status != "unchanged":
-        result["changes"] = _changes(before, st.query("tariffs", source=wits.SERVICE), keys, "rate_pct")
-        st.derive()  # the derived rows of the store's new state, as `tradeflux ingest` leaves it
+    _update(st, [request], refresh, {wits.SERVICE: base_url}, as_json, f"WITS TRAINS tariffs, {year} (rates in %)")
+
+
+def _update(st, requests, refresh: bool, base_urls: dict[str, str], as_json: bool, title: str) -> None:
+    """Run an update and show it: the answers (fetched or kept before), then the rows new, revised or gone."""
+    from tradeflux.store.update import update
+
+    with progress(as_json) as bar:
+        task = bar.add_task("fetching", total=None)
+        result = update(
+            st, requests, refresh=refresh, base_urls=base_urls, progress=lambda m: bar.update(task, description=m)
+        )
     if as_json:
-        emit_json(result)
+        emit_json(result.to_dict())
         return
-    if answer is None and loaded.status == "unchanged":
-        say(f"{request.key}: already held and loaded ({path.name}); nothing fetched. --refresh asks again.")
+    for answer in result.answers:
+        if answer.fetched:
+            say(f"fetched {answer.url} at {answer.fetched_at} (sha256 {answer.sha256[:16]}), kept as {answer.file}")
+    if not result.fetched and not result.loaded:
+        say(f"{len(result.answers)} answers already held and loaded; nothing fetched. --refresh asks again.")
         return
-    if answer is not None:
-        say(f"fetched {answer.url} at {answer.fetched_at} (sha256 {answer.sha256[:16]}), kept as {path}")
-    changes = pd.DataFrame(
-        result["changes"], columns=["change", "imposing", "target", "product", "year", "measure", "old", "new"]
-    )
-    show(changes, f"WITS TRAINS tariffs, {request.year}: {len(changes)} new or revised rows (rates in %)")
-
-
-def _changes(before: pd.DataFrame, after: pd.DataFrame, keys: list[str], value: str) -> list[dict]:
-    """Rows of ``after`` that are new or whose ``value`` differs from ``before`` (same ``keys``)."""
-    old = {tuple(r[k] for k in keys): r[value] for r in before.to_dict("records")}
-    out = []
-    for row in after.to_dict("records"):
-        key = tuple(row[k] for k in keys)
-        if key not in old:
-            out.append({"change": "new", **dict(zip(keys, key, strict=True)), "old": None, "new": row[value]})
-        elif not (old[key] == row[value] or (pd.isna(old[key]) and pd.isna(row[value]))):
-            out.append({"change": "revised", **dict(zip(keys, key, strict=True)), "old": old[key], "new": row[value]})
-    return out
+    changes = result.changes_frame()
+    show(changes, f"{title}: {len(changes)} rows new, revised or gone")

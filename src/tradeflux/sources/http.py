@@ -28,7 +28,7 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 from tradeflux._io import atomic_write_bytes
 from tradeflux.errors import DownloadError
 
-__all__ = ["Fetched", "ServiceClient", "ServiceError", "keep", "kept"]
+__all__ = ["Fetched", "Service", "ServiceClient", "ServiceError", "ServiceRequest", "keep", "kept"]
 
 Progress = Callable[[str], None]
 
@@ -202,6 +202,36 @@ class ServiceClient:
             sha256=hashlib.sha256(body).hexdigest(),
             body=body,
         )
+
+
+@dataclass(frozen=True)
+class Service:
+    """How one official service is asked and its answers read: ``id`` names its folder of kept answers
+    (``raw/<id>/``); the answers are files of ``source``'s ``dataset`` (read request by request), whose rows go
+    to ``table`` (``value`` is the column a revision changes). ``client(base_url)`` makes the HTTP client with
+    the service's pace and key; ``check(body, where)`` raises :class:`~tradeflux.errors.FormatError` on an
+    answer that is not data, which is then not kept."""
+
+    id: str
+    source: str
+    dataset: str
+    table: str
+    value: str
+    suffix: str
+    base_url: str
+    client: Callable[[str], ServiceClient]
+    check: Callable[[bytes, str], object]
+    experimental: bool = False
+
+
+@dataclass(frozen=True)
+class ServiceRequest:
+    """One GET of a service: ``key`` names it among the kept answers (letters, digits, ``_`` and ``-``)."""
+
+    service: Service
+    key: str
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
 
 
 def _retry_after(value: str | None) -> float | None:

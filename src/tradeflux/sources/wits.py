@@ -12,20 +12,19 @@ genuine recorded answer (``tests/fixtures/services/wits``); no recorded answer w
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from tradeflux.errors import FormatError, InputError
+from tradeflux.errors import InputError
 from tradeflux.schema import staged_select
+from tradeflux.sources._sdmx import observations
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged
-from tradeflux.sources.http import Fetched, ServiceClient, keep, kept
+from tradeflux.sources.http import Service, ServiceClient, ServiceRequest
 
-__all__ = ["DEFAULT_BASE_URL", "WITS_TRAINS", "TrainsRequest", "fetch", "read_trains"]
+__all__ = ["DEFAULT_BASE_URL", "TRAINS", "WITS_TRAINS", "TrainsRequest", "read_trains"]
 
 DEFAULT_BASE_URL = "https://wits.worldbank.org/API/V1/SDMX/V21"
 SERVICE = "wits-trains"
@@ -72,59 +71,13 @@ class TrainsRequest:
             products = "h" + hashlib.sha256(self.products.encode()).hexdigest()[:16]
         return f"trn_{self.importer}_{self.partner}_{products}_{self.year}"
 
-
-def fetch(
-    request: TrainsRequest,
-    folder: str | Path,
-    *,
-    base_url: str = DEFAULT_BASE_URL,
-    refresh: bool = False,
-    client: ServiceClient | None = None,
-) -> tuple[Path, Fetched | None]:
-    """The kept answer to ``request`` under ``folder``: fetched if not kept yet (or if ``refresh``); the path
-    of the body and the new answer (``None`` when nothing was fetched)."""
-    record = kept(folder, request.key)
-    if record is not None and not refresh and (Path(folder) / record["file"]).is_file():
-        return Path(folder) / record["file"], None
-    own = client is None
-    client = client or ServiceClient(SERVICE, base_url, accept=("xml",), min_interval=1.0)
-    try:
-        answer = client.get(request.path)
-    finally:
-        if own:
-            client.close()
-    _observations(answer.body, answer.url)  # an answer that is not data is not kept: the next run asks again
-    return keep(answer, folder, request.key, ".xml", name=request.key), answer
-
-
-def _observations(message: bytes | Path, where: str | Path) -> pd.DataFrame:
-    """The observations of an SDMX data message, one row each: dimensions, attributes and ``value`` as text."""
-    import sdmx
-
-    data = message.read_bytes() if isinstance(message, Path) else message
-    if b"<message:Error" in data[:2000] or b":Error>" in data[:2000]:
-        text = re.findall(rb"<(?:\w+:)?Text[^>]*>([^<]*)<", data)
-        said = " ".join(t.decode("utf-8", "replace").strip() for t in text[:2]) or "an SDMX error message"
-        raise FormatError(f"{where}: the service answered with an error: {said}")
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):  # sdmx1 prints its parser's state on some failures
-            parsed = sdmx.read_sdmx(io.BytesIO(data))
-        datasets = list(getattr(parsed, "data", None) or [])
-    except Exception as exc:  # sdmx1 raises many kinds on what is not an SDMX data message
-        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
-        raise FormatError(f"{where}: not an SDMX data message ({detail})") from None
-    rows = []
-    for ds in datasets:
-        for obs in ds.obs:
-            key = {k: str(v.value) for k, v in obs.key.values.items()}
-            attrs = {k: str(v.value) for k, v in obs.attached_attribute.items()}
-            rows.append({**key, **attrs, "value": None if obs.value is None else str(obs.value)})
-    return pd.DataFrame(rows, dtype="string")
+    def service_request(self) -> ServiceRequest:
+        return ServiceRequest(TRAINS, self.key, self.path)
 
 
 def read_trains(ctx: ReadContext, path: Path) -> list[Staged]:
     """Tariffs from a WITS TRAINS answer; the observation's place in the message is its ``line``."""
-    frame = _observations(path, path)
+    frame = observations(path, path)
     required = ["REPORTER", "PARTNER", "PRODUCTCODE", "TIME_PERIOD", "value", "TARIFFTYPE", "NOMENCODE"]
     if frame.empty:
         frame = pd.DataFrame({c: pd.Series(dtype="string") for c in required})
@@ -181,4 +134,17 @@ WITS_TRAINS = Source(
             supersedes="request",
         ),
     ),
+)
+
+TRAINS = Service(
+    id=SERVICE,
+    source=SERVICE,
+    dataset="trains",
+    table="tariffs",
+    value="rate_pct",
+    suffix=".xml",
+    base_url=DEFAULT_BASE_URL,
+    client=lambda base_url: ServiceClient(SERVICE, base_url, accept=("xml",), min_interval=1.0),
+    check=lambda body, where: observations(body, where),
+    experimental=True,
 )

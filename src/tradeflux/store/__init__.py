@@ -291,6 +291,14 @@ class Store:
                 planned.extend((src, ds, path) for path in found)
         return planned
 
+    def ingest_files(
+        self, items: Sequence[tuple[Source | str, str | os.PathLike[str], str | None, str | None]]
+    ) -> list[IngestResult]:
+        """Ingest several files, ``(source, path, dataset, vintage)`` each, as one unit (one manifest commit):
+        all of them are loaded or, on any error, none."""
+        with self.lock:
+            return self._batch(list(items), None)
+
     def ingest_all(
         self,
         sources: Iterable[str] | None = None,

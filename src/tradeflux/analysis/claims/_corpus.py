@@ -111,7 +111,11 @@ def site_country(host: str, countries: CountryTable) -> str | None:
         return "USA"
     if len(tld) != 2 or tld in lex.GENERIC_COUNTRY_DOMAINS:
         return None
-    code = "GBR" if tld == "uk" else next((c.iso3 for c in countries.countries.values() if (c.iso2 or "").lower() == tld), None)
+    code = (
+        "GBR"
+        if tld == "uk"
+        else next((c.iso3 for c in countries.countries.values() if (c.iso2 or "").lower() == tld), None)
+    )
     return code
 
 

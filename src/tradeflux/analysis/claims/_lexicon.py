@@ -833,7 +833,9 @@ OFFICIAL_SITES = {
 }
 
 # national domains sold to anyone, which say nothing of a site's country
-GENERIC_COUNTRY_DOMAINS = frozenset({"tv", "co", "io", "me", "ai", "fm", "ly", "to", "cc", "ws", "am", "eu", "gg", "so", "st", "nu", "la", "md", "vc"})
+GENERIC_COUNTRY_DOMAINS = frozenset(
+    {"tv", "co", "io", "me", "ai", "fm", "ly", "to", "cc", "ws", "am", "eu", "gg", "so", "st", "nu", "la", "md", "vc"}
+)
 
 # fractions written in words, as percent: "by more than a fifth", "dropped by more than two-fifths"
 FRACTIONS = {

@@ -1,0 +1,37 @@
+"""SDMX data messages read with ``sdmx1`` (the ``fetch`` extra): one row per observation, as text."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from tradeflux.errors import FormatError
+
+
+def observations(message: bytes | Path, where: str | Path) -> pd.DataFrame:
+    """The observations of an SDMX data message, one row each: dimensions, attributes and ``value`` as text."""
+    import sdmx
+
+    data = message.read_bytes() if isinstance(message, Path) else message
+    if b"<message:Error" in data[:2000] or b":Error>" in data[:2000]:
+        text = re.findall(rb"<(?:\w+:)?Text[^>]*>([^<]*)<", data)
+        said = " ".join(t.decode("utf-8", "replace").strip() for t in text[:2]) or "an SDMX error message"
+        raise FormatError(f"{where}: the service answered with an error: {said}")
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # sdmx1 prints its parser's state on some failures
+            parsed = sdmx.read_sdmx(io.BytesIO(data))
+        datasets = list(getattr(parsed, "data", None) or [])
+    except Exception as exc:  # sdmx1 raises many kinds on what is not an SDMX data message
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        raise FormatError(f"{where}: not an SDMX data message ({detail})") from None
+    rows = []
+    for ds in datasets:
+        for obs in ds.obs:
+            key = {k: str(v.value) for k, v in obs.key.values.items()}
+            attrs = {k: str(v.value) for k, v in obs.attached_attribute.items()}
+            rows.append({**key, **attrs, "value": None if obs.value is None else str(obs.value)})
+    return pd.DataFrame(rows, dtype="string")

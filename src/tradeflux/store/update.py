@@ -1,0 +1,187 @@
+"""Current data from the official services: fetch what the store lacks, keep each answer, load it, say what changed.
+
+:func:`update` takes requests of one or more services (:class:`~tradeflux.sources.http.ServiceRequest`) and
+
+1. fetches each one whose answer is not kept yet under ``raw/<service>/`` (all of them with ``refresh``), checking
+   that the answer is data before keeping it with its URL, time and SHA-256 (the provenance of its rows);
+2. loads every kept answer not loaded yet, as the vintage of the day it was fetched, in one commit;
+3. writes the derived rows of the store's new state, and compares the services' rows before and after on the
+   table's declared key: new rows, revised values (old and new), rows gone.
+
+A request that fails stops the update before anything is loaded: the store is as it was, the answers fetched
+before it stay kept, and the next run fetches only what is still missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tradeflux import schema
+from tradeflux.errors import FormatError
+from tradeflux.sources.http import Service, ServiceClient, ServiceError, ServiceRequest, keep, kept
+
+__all__ = ["Answer", "Change", "UpdateResult", "compare", "update"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A request's kept answer: ``fetched`` is False when it was kept before this run."""
+
+    service: str
+    request: str
+    file: str
+    fetched: bool
+    url: str
+    fetched_at: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of a service that is ``new``, ``revised`` (``old`` -> ``new``) or ``gone`` since the last state."""
+
+    change: str
+    table: str
+    key: dict[str, object]
+    old: float | None
+    new: float | None
+
+
+@dataclass
+class UpdateResult:
+    """What an update fetched, loaded and changed."""
+
+    answers: list[Answer]
+    loaded: list[dict] = field(default_factory=list)  # IngestResult.to_dict() of the answers loaded now
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def fetched(self) -> int:
+        return sum(a.fetched for a in self.answers)
+
+    def to_dict(self) -> dict:
+        return {
+            "fetched": self.fetched,
+            "answers": [asdict(a) for a in self.answers],
+            "loaded": self.loaded,
+            "changes": [asdict(c) for c in self.changes],
+        }
+
+    def changes_frame(self) -> pd.DataFrame:
+        """The changes as a table: one column per key column, then old and new."""
+        rows = [{"change": c.change, "table": c.table, **c.key, "old": c.old, "new": c.new} for c in self.changes]
+        return pd.DataFrame(rows, columns=list(dict.fromkeys(k for r in rows for k in r)) or ["change", "old", "new"])
+
+
+def update(
+    store,
+    requests: Sequence[ServiceRequest],
+    *,
+    refresh: bool = False,
+    base_urls: dict[str, str] | None = None,
+    progress: Progress | None = None,
+) -> UpdateResult:
+    """Fetch, keep and load the answers to ``requests`` into ``store``; see the module's docstring.
+
+    ``base_urls`` maps a service id to another address (a mirror, a local server); raises
+    :class:`~tradeflux.sources.http.ServiceError` naming the request that failed.
+    """
+    say = progress or (lambda _msg: None)
+    base_urls = base_urls or {}
+    answers: list[Answer] = []
+    clients: dict[str, ServiceClient] = {}
+    try:
+        for number, request in enumerate(requests, 1):
+            service = request.service
+            folder = store.root / "raw" / service.id
+            record = kept(folder, request.key)
+            if record is not None and not refresh and (folder / record["file"]).is_file():
+                answers.append(_answer(service, request.key, folder / record["file"], record, fetched=False))
+                continue
+            if service.id not in clients:
+                clients[service.id] = service.client(base_urls.get(service.id, service.base_url))
+            say(f"{service.id}: request {number} of {len(requests)}: {request.key}")
+            try:
+                got = clients[service.id].get(request.path, dict(request.params) or None)
+                service.check(got.body, got.url)  # an answer that is not data is not kept: the next run asks again
+            except ServiceError as exc:
+                raise ServiceError(exc.service, exc.url, f"{exc.reason}{_so_far(answers, len(requests))}") from None
+            except FormatError as exc:
+                raise FormatError(f"{exc}{_so_far(answers, len(requests))}") from None
+            path = keep(got, folder, request.key, service.suffix, name=request.key)
+            answers.append(_answer(service, request.key, path, got.record(), fetched=True))
+    finally:
+        for client in clients.values():
+            client.close()
+
+    services = {r.service.id: r.service for r in requests}
+    before = {s.id: _rows(store, s) for s in services.values()}
+    results = store.ingest_files(
+        [(services[a.service].source, a.file, services[a.service].dataset, a.fetched_at[:10]) for a in answers]
+    )
+    result = UpdateResult(answers, [r.to_dict() for r in results if r.status != "unchanged"])
+    if result.loaded:
+        for service in services.values():
+            result.changes += compare(before[service.id], _rows(store, service), service.table, service.value)
+        store.derive(say)  # the derived rows of the new state, as `tradeflux ingest` leaves them
+    return result
+
+
+def compare(before: pd.DataFrame, after: pd.DataFrame, table: str, value: str) -> list[Change]:
+    """Rows of ``after`` new or revised against ``before``, and rows of ``before`` gone, on ``table``'s key."""
+    keys = [k for k in schema.TABLES[table].key if k in after.columns or k in before.columns]
+
+    def by_key(frame: pd.DataFrame) -> dict[tuple, float | None]:
+        return {tuple(_plain(r[k]) for k in keys): _plain(r[value]) for r in frame.to_dict("records")}
+
+    old, new = by_key(before), by_key(after)
+    out = []
+    for key, now in new.items():
+        if key not in old:
+            out.append(Change("new", table, dict(zip(keys, key, strict=True)), None, now))
+        elif old[key] != now:
+            out.append(Change("revised", table, dict(zip(keys, key, strict=True)), old[key], now))
+    out += [
+        Change("gone", table, dict(zip(keys, key, strict=True)), was, None)
+        for key, was in old.items()
+        if key not in new
+    ]
+    return out
+
+
+def _rows(store, service: Service) -> pd.DataFrame:
+    return store.query(service.table, source=service.source)
+
+
+def _plain(value: object) -> object:
+    """A value comparable across two reads: NaN and missing as None, dates as ISO text, numpy scalars as Python."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _answer(service: Service, key: str, path: Path, record: dict, *, fetched: bool) -> Answer:
+    return Answer(
+        service.id, key, str(path), fetched, str(record["url"]), str(record["fetched_at"]), str(record["sha256"])
+    )
+
+
+def _so_far(answers: list[Answer], total: int) -> str:
+    fetched = sum(a.fetched for a in answers)
+    return (
+        f" (nothing loaded; {len(answers)} of {total} answers kept, {fetched} fetched in this run; "
+        "run the same command again to fetch the rest)"
+    )
