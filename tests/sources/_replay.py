@@ -1,5 +1,6 @@
 """A local HTTP server that replays recorded answers of a service, with the failures services show: each
-request to a path takes the next step of that path's script (the last step repeats)."""
+request to a path takes the next step of that path's script (the last step repeats). A script's key is a path,
+or a path with its query string where requests differ only by their query."""
 
 from __future__ import annotations
 
@@ -38,10 +39,10 @@ class Replay:
                 pass
 
             def do_GET(self):
-                path = self.path.split("?")[0]
+                path = self.path if self.path in outer.script else self.path.split("?")[0]
                 outer.log.append(self.path)
                 steps = outer.script.get(path) or [Step(404, b"Not Found", "text/plain")]
-                served = sum(1 for p in outer.log[:-1] if p.split("?")[0] == path)
+                served = sum(1 for p in outer.log[:-1] if p == path or p.split("?")[0] == path)
                 step = steps[min(served, len(steps) - 1)]
                 self.send_response(step.status)
                 if step.content_type:

@@ -837,12 +837,20 @@ def _bilateral(ctx: _Context, table: pd.DataFrame, pair: tuple[int, int], rows: 
     eu = [m for m in ctx.countries.members("EU27", last) if m != ctx.country]
     sub = table[table.partner.isin(eu)]
     if not sub.empty:
+        # the balance is that of the two sums shown, so the row adds up; the label says whose figures they sum
+        with_x, with_m = int(sub.exports.notna().sum()), int(sub.imports.notna().sum())
+        held = (
+            f"{with_x} of its {len(eu)} members in {last} with data"
+            if with_x == with_m
+            else f"of its {len(eu)} members in {last}, {with_x} with exports and {with_m} with imports"
+        )
+        exports, imports = sub.exports.sum(min_count=1), sub.imports.sum(min_count=1)
         picture.append(
             {
-                "partner": f"EU ({len(sub)} of its {len(eu)} members in {last} with data)",
-                "exports": sub.exports.sum(min_count=1),
-                "imports": sub.imports.sum(min_count=1),
-                "balance": sub.balance.sum(min_count=1),
+                "partner": f"EU ({held})",
+                "exports": exports,
+                "imports": imports,
+                "balance": exports - imports,
                 "exports_growth_pct": np.nan,
                 "imports_growth_pct": np.nan,
                 "year": last,

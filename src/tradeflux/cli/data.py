@@ -335,6 +335,53 @@ def fetch_wits_trains(
     _update(st, [request], refresh, {wits.SERVICE: base_url}, as_json, f"WITS TRAINS tariffs, {year} (rates in %)")
 
 
+@app.command()
+def update(
+    reporter: Annotated[list[str], typer.Option("--reporter", help="ISO3 code or name; repeat for several")],
+    year: Annotated[list[str], typer.Option("--year", help="2024, or a range 2021-2025; repeat for several")],
+    service: Annotated[
+        list[str] | None,
+        typer.Option("--service", help="imf-imts (default), comtrade, wits-trains; repeat for several"),
+    ] = None,
+    detail: Annotated[str, typer.Option("--detail", help="Comtrade: totals, hs2, hs4 or hs6")] = "totals",
+    frequency: Annotated[str, typer.Option("--frequency", help="A annual, M monthly")] = "A",
+    base_url: Annotated[
+        list[str] | None,
+        typer.Option("--base-url", help="SERVICE=URL: another address for a service (a mirror, a local server)"),
+    ] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="fetch again the answers already kept")] = False,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch from the official services what the store lacks for these reporters and years, keep each answer
+    under the store's raw/ with its URL, time and hash, load it as a new vintage and list what changed.
+    Running it again fetches nothing; --refresh asks again and reports revised figures."""
+    from tradeflux.store.update import SERVICES, plan
+
+    years = sorted({y for text in year for y in _years(text)})
+    urls = {}
+    for item in base_url or []:
+        name, sep, url = item.partition("=")
+        if not sep or name not in SERVICES or not url:
+            raise InputError(f"--base-url {item!r}: give SERVICE=URL with SERVICE one of {', '.join(SERVICES)}")
+        urls[name] = url
+    requests = plan(reporter, years, service or ["imf-imts"], detail=detail, frequency=frequency)
+    st = open_store(store, data_dir, require_data=False, create=True)
+    span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+    _update(st, requests, refresh, urls, as_json, f"Update of {', '.join(reporter)}, {span}")
+
+
+def _years(text: str) -> list[int]:
+    first, sep, last = text.partition("-")
+    if not first.strip().isdigit() or (sep and not last.strip().isdigit()):
+        raise InputError(f"--year {text!r}: give a year (2024) or a range (2021-2025)")
+    start, end = int(first), int(last) if sep else int(first)
+    if not 1900 <= start <= end <= 2100:
+        raise InputError(f"--year {text!r}: years from 1900 to 2100, the first before the last")
+    return list(range(start, end + 1))
+
+
 def _update(st, requests, refresh: bool, base_urls: dict[str, str], as_json: bool, title: str) -> None:
     """Run an update and show it: the answers (fetched or kept before), then the rows new, revised or gone."""
     from tradeflux.store.update import update

@@ -10,6 +10,7 @@ from tradeflux.sources.comtrade import CHINA_MIRROR, COMTRADE
 from tradeflux.sources.gacc import GACC
 from tradeflux.sources.gravity_data import GEGRAVITY, WIOD, YOTOV
 from tradeflux.sources.imf import CHINA_REPORTED, IMF_DOTS
+from tradeflux.sources.imts import IMTS_SOURCE
 from tradeflux.sources.io_tables import OECD_ICIO
 from tradeflux.sources.tariff_lists import TRADEWARTRACKER
 from tradeflux.sources.wits import WITS_TRAINS
@@ -30,6 +31,7 @@ SOURCES: dict[str, Source] = {
         COMTRADE,
         BACI,
         WITS_TRAINS,
+        IMTS_SOURCE,
     )
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -22,7 +23,9 @@ def observations(message: bytes | Path, where: str | Path) -> pd.DataFrame:
         said = " ".join(t.decode("utf-8", "replace").strip() for t in text[:2]) or "an SDMX error message"
         raise FormatError(f"{where}: the service answered with an error: {said}")
     try:
-        with contextlib.redirect_stdout(io.StringIO()):  # sdmx1 prints its parser's state on some failures
+        # sdmx1 prints its parser's state on some failures, and warns that a structure-specific message came
+        # without its structure (the dimensions are read from the series' attributes all the same)
+        with contextlib.redirect_stdout(io.StringIO()), _quiet(logging.getLogger("sdmx")):
             parsed = sdmx.read_sdmx(io.BytesIO(data))
         datasets = list(getattr(parsed, "data", None) or [])
     except Exception as exc:  # sdmx1 raises many kinds on what is not an SDMX data message
@@ -35,3 +38,13 @@ def observations(message: bytes | Path, where: str | Path) -> pd.DataFrame:
             attrs = {k: str(v.value) for k, v in obs.attached_attribute.items()}
             rows.append({**key, **attrs, "value": None if obs.value is None else str(obs.value)})
     return pd.DataFrame(rows, dtype="string")
+
+
+@contextlib.contextmanager
+def _quiet(logger: logging.Logger):
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

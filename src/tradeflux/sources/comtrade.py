@@ -267,6 +267,13 @@ COMTRADE = Source(
     licence="UN Comtrade terms of use: attribution 'Source: UN Comtrade'; no bulk redistribution",
     datasets=(
         Dataset("api-json", "comtrade/*.json", read_api_json, "data API responses"),
+        Dataset(
+            "api-fetched",
+            "comtrade-fetched/*.json",
+            read_api_json,
+            "data API answers kept by `tradeflux update` (raw/comtrade/ under the store)",
+            supersedes="request",
+        ),
         Dataset("bulk-csv", "comtrade/*.csv*", read_bulk_csv, "bulk or API CSV files"),
     ),
 )

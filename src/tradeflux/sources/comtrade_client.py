@@ -20,20 +20,23 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tradeflux.errors import DownloadError, InputError
+from tradeflux.errors import DownloadError, FormatError, InputError
 from tradeflux.reference import countries as _countries
-from tradeflux.sources.http import ServiceClient, ServiceError
+from tradeflux.sources.http import Service, ServiceClient, ServiceError, ServiceRequest
 
 __all__ = [
     "COMTRADE_CODES",
+    "COMTRADE_SERVICE",
     "DATA_LIMIT",
     "DEFAULT_BASE_URL",
     "PREVIEW_LIMIT",
     "ComtradeClient",
     "ComtradeError",
     "ComtradeRequest",
+    "check_answer",
     "comtrade_code",
     "plan",
+    "service_request",
 ]
 
 
@@ -79,6 +82,18 @@ class ComtradeRequest:
                 raise InputError(f"Comtrade {name} {value!r} is not valid (expected {pattern})")
         if (self.freq == "A" and len(self.period) != 4) or (self.freq == "M" and len(self.period) != 6):
             raise InputError(f"Comtrade period {self.period!r} does not fit freq {self.freq} (A: YYYY, M: YYYYMM)")
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query string of the API call."""
+        return {
+            "reporterCode": comtrade_code(self.reporter),
+            "period": self.period,
+            "partnerCode": comtrade_code(self.partner),
+            "flowCode": self.flow,
+            "cmdCode": self.cmd,
+            "includeDesc": "true",
+        }
 
     @property
     def filename(self) -> str:
@@ -155,14 +170,7 @@ class ComtradeClient:
         return f"/{kind}/{request.type_code}/{request.freq}/{request.classification}"
 
     def params(self, request: ComtradeRequest) -> dict[str, str]:
-        return {
-            "reporterCode": comtrade_code(request.reporter),
-            "period": request.period,
-            "partnerCode": comtrade_code(request.partner),
-            "flowCode": request.flow,
-            "cmdCode": request.cmd,
-            "includeDesc": "true",
-        }
+        return request.params
 
     def get(self, request: ComtradeRequest) -> dict:
         """One request, retried on timeouts, connection errors, 429 and 5xx; returns the JSON payload."""
@@ -171,21 +179,9 @@ class ComtradeClient:
         except ServiceError as exc:
             raise ComtradeError(f"{request.filename}: {exc.reason}") from None
         try:
-            payload = json.loads(answer.body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ComtradeError(f"{request.filename}: the answer is not JSON: {answer.body[:300]!r}") from None
-        if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
-            raise ComtradeError(
-                f"{request.filename}: unexpected response: {answer.body[:300].decode('utf-8', 'replace')}"
-            )
-        if payload.get("error"):
-            raise ComtradeError(f"{request.filename}: API error: {payload['error']}")
-        if len(payload["data"]) >= self.limit:
-            raise ComtradeError(
-                f"{request.filename}: {len(payload['data'])} records, the API's limit: the result is truncated; "
-                "split the request (fewer partners, products or periods)"
-            )
-        return payload
+            return check_answer(answer.body, self.limit)
+        except FormatError as exc:
+            raise ComtradeError(f"{request.filename}: {exc}") from None
 
     def download(
         self,
@@ -214,6 +210,62 @@ class ComtradeClient:
             if on_done:
                 on_done(request, path, fetched)
         return paths
+
+
+def check_answer(body: bytes, limit: int) -> dict:
+    """The payload of a data API answer; :class:`FormatError` if it is not one, reports an error, or holds
+    ``limit`` records (the API cut it off there)."""
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise FormatError(f"the answer is not JSON: {body[:300]!r}") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+        raise FormatError(f"unexpected response: {body[:300].decode('utf-8', 'replace')}")
+    if payload.get("error"):
+        raise FormatError(f"API error: {payload['error']}")
+    if len(payload["data"]) >= limit:
+        raise FormatError(
+            f"{len(payload['data'])} records, the API's limit: the result is truncated; "
+            "split the request (fewer partners, products or periods)"
+        )
+    return payload
+
+
+def service_request(request: ComtradeRequest, api_key: str | None = None) -> ServiceRequest:
+    """``request`` for :func:`tradeflux.store.update.update`: kept under ``raw/comtrade/`` and loaded from there.
+    Without a key (``COMTRADE_API_KEY``) it goes to the public preview endpoint (at most 500 records)."""
+    key = api_key if api_key is not None else os.environ.get("COMTRADE_API_KEY")
+    kind = "data/v1/get" if key else "public/v1/preview"
+    path = f"/{kind}/{request.type_code}/{request.freq}/{request.classification}"
+    return ServiceRequest(COMTRADE_SERVICE, request.filename.removesuffix(".json"), path, tuple(request.params.items()))
+
+
+def _client(base_url: str) -> ServiceClient:
+    return ServiceClient(
+        "comtrade",
+        base_url,
+        accept=("json",),
+        key_env="COMTRADE_API_KEY",
+        key_header="Ocp-Apim-Subscription-Key",
+        min_interval=1.0,
+    )
+
+
+def _check(body: bytes, where: str) -> dict:
+    return check_answer(body, PREVIEW_LIMIT if "/public/v1/preview/" in where else DATA_LIMIT)
+
+
+COMTRADE_SERVICE = Service(
+    id="comtrade",
+    source="comtrade",
+    dataset="api-fetched",
+    table="flows",
+    value="value",
+    suffix=".json",
+    base_url=DEFAULT_BASE_URL,
+    client=_client,
+    check=_check,
+)
 
 
 def plan(reporters: Sequence[str], periods: Sequence[str], **options: str) -> list[ComtradeRequest]:

@@ -15,6 +15,7 @@ before it stay kept, and the next run fetches only what is still missing.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,10 +23,15 @@ from pathlib import Path
 import pandas as pd
 
 from tradeflux import schema
-from tradeflux.errors import FormatError
+from tradeflux.errors import FormatError, InputError
+from tradeflux.reference import countries
 from tradeflux.sources.http import Service, ServiceClient, ServiceError, ServiceRequest, keep, kept
 
-__all__ = ["Answer", "Change", "UpdateResult", "compare", "update"]
+__all__ = ["DETAILS", "SERVICES", "Answer", "Change", "UpdateResult", "compare", "plan", "update"]
+
+SERVICES = ("imf-imts", "comtrade", "wits-trains")
+# --detail -> Comtrade's cmdCode: totals, or every HS code at 2, 4 or 6 digits
+DETAILS = {"totals": "TOTAL", "hs2": "AG2", "hs4": "AG4", "hs6": "AG6"}
 
 Progress = Callable[[str], None]
 
@@ -78,6 +84,55 @@ class UpdateResult:
         """The changes as a table: one column per key column, then old and new."""
         rows = [{"change": c.change, "table": c.table, **c.key, "old": c.old, "new": c.new} for c in self.changes]
         return pd.DataFrame(rows, columns=list(dict.fromkeys(k for r in rows for k in r)) or ["change", "old", "new"])
+
+
+def plan(
+    reporters: Sequence[str],
+    years: Sequence[int],
+    services: Sequence[str] = ("imf-imts",),
+    *,
+    detail: str = "totals",
+    frequency: str = "A",
+) -> list[ServiceRequest]:
+    """The requests that cover ``reporters`` and ``years`` in each service, one per reporter and year (so that a
+    year asked again is the same request, kept once): IMF IMTS, exports and imports with every partner; UN
+    Comtrade, with every partner at ``detail`` (``totals``, ``hs2``, ``hs4``, ``hs6``); WITS TRAINS, the
+    reporter's tariffs as an importer on every HS6 product (MFN, every partner)."""
+    from tradeflux.sources import comtrade_client, imts, wits
+
+    unknown = [s for s in services if s not in SERVICES]
+    if unknown:
+        raise InputError(f"unknown service {unknown[0]!r}; services: {', '.join(SERVICES)}")
+    if detail not in DETAILS:
+        raise InputError(f"--detail {detail!r}: give one of {', '.join(DETAILS)}")
+    if not reporters or not years:
+        raise InputError("give at least one reporter and one year")
+    table = countries.load()
+    codes = []
+    for name in reporters:
+        code = table.match(name)
+        if code is None or not re.fullmatch(r"[A-Z]{3}", code) or code == "WLD":
+            raise InputError(f"{name!r} is not a country: give an ISO3 code or a country's name")
+        codes.append(code)
+    out: list[ServiceRequest] = []
+    for service in services:
+        for reporter in codes:
+            for year in sorted(set(years)):
+                if service == "imf-imts":
+                    out.append(imts.ImtsRequest(reporter, year, year, frequency).service_request())
+                elif service == "comtrade":
+                    periods = [str(year)] if frequency == "A" else [f"{year}{m:02d}" for m in range(1, 13)]
+                    out += [
+                        comtrade_client.service_request(
+                            comtrade_client.ComtradeRequest(
+                                reporter, period, partner="all", cmd=DETAILS[detail], freq=frequency
+                            )
+                        )
+                        for period in periods
+                    ]
+                else:
+                    out.append(wits.TrainsRequest(reporter, year).service_request())
+    return out
 
 
 def update(
