@@ -15,11 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 import tradeflux
+from sources._replay import Replay, Step  # tests/ is on the path: its folders are packages
 from tradeflux.cli import app
 from tradeflux.errors import InputError
 from tradeflux.store.update import compare, plan
-
-from sources._replay import Replay, Step  # tests/ is on the path: its folders are packages
 
 runner = CliRunner(env={"COLUMNS": "200"})
 PATH = "/data/IMF.STA,IMTS/VNM.XG_FOB_USD+MG_CIF_USD+MG_FOB_USD..A"
