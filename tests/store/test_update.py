@@ -178,3 +178,63 @@ def test_compare_lists_new_revised_and_gone_rows():
     after = pd.DataFrame([{**key, "partner": "USA", "value": 1.5}, {**key, "partner": "KOR", "value": 3.0}])
     changes = [(c.change, c.key["partner"], c.old, c.new) for c in compare(before, after, "flows", "value")]
     assert changes == [("revised", "USA", 1.0, 1.5), ("new", "KOR", None, 3.0), ("gone", "CHN", 2.0, None)]
+
+
+def test_comtrade_product_detail_gives_an_eu_members_product_section(tmp_path, monkeypatch):
+    """Germany's exports by HS6 to three partners and the world (Comtrade, every partner: made-up figures); the
+    report reads the world rows (not the world plus the partners) and finds the 'new three' by hand: EVs
+    (870380) 25 bn + lithium-ion batteries (850760) 6 bn = 31 bn in 2024."""
+    from sources.test_comtrade import record
+
+    monkeypatch.delenv("COMTRADE_API_KEY", raising=False)  # the public preview endpoint
+    world = {
+        2023: {"870380": 30e9, "850760": 5e9, "300490": 40e9},
+        2024: {"870380": 25e9, "850760": 6e9, "300490": 45e9},
+    }
+    shares = {(842, "USA"): 0.25, (156, "CHN"): 0.15, (251, "FRA"): 0.2, (0, "W00"): 1.0}
+
+    def answer(year: int) -> bytes:
+        data = [
+            record(
+                period=str(year),
+                refYear=year,
+                reporterCode=276,
+                reporterISO="DEU",
+                partnerCode=code,
+                partnerISO=iso,
+                cmdCode=cmd,
+                primaryValue=value * share,
+                fobvalue=value * share,
+                qty=None,
+                qtyUnitAbbr=None,
+                netWgt=None,
+            )  # fmt: skip
+            for cmd, value in world[year].items()
+            for (code, iso), share in shares.items()
+        ]
+        return json.dumps({"elapsedTime": "0.1 secs", "count": len(data), "data": data, "error": ""}).encode()
+
+    script = {
+        "/public/v1/preview/C/A/HS": [
+            Step(200, answer(2023), "application/json"),
+            Step(200, answer(2024), "application/json"),
+        ]
+    }
+    with Replay(script) as server:
+        args = ["update", "--reporter", "Germany", "--year", "2023-2024", "--service", "comtrade", "--detail", "hs6"]
+        result = runner.invoke(
+            app, [*args, "--base-url", f"comtrade={server.url}", "--store", str(tmp_path / "store"), "--json"]
+        )
+    assert result.exit_code == 0, result.output
+    done = json.loads(result.output)
+    assert done["fetched"] == 2 and "reporterCode=276" in done["answers"][0]["url"]
+    report = runner.invoke(
+        app,
+        ["report", "DEU", "--year", "2024", "--store", str(tmp_path / "store"), "--out", str(tmp_path / "r"), "--json"],
+    )
+    report = json.loads(report.output)
+    new_three = next(f for f in report["figures"] if f["label"] == "'New three' exports of DEU, 2024")
+    assert new_three["value"] == pytest.approx(31e9) and new_three["basis"] == "DEU-reported exports (HS2022), FOB"
+    chapters = {r["chapter"]: r["value"] for r in report["tables"]["hs_chapters"]}
+    assert chapters == pytest.approx({"30": 45e9, "87": 25e9, "85": 6e9})
+    assert _figure(report, "Exports to United States 2024") == pytest.approx(0.25 * 76e9)

@@ -457,7 +457,7 @@ def group_growth(
     growth = (value / base - 1) * 100 if base and coverage >= min_coverage_pct else float("nan")
     known = set(partners.partner)
     unmatched = [m for m in sorted(constant) if m not in set(both.partner)]
-    weights = partners.set_index("partner").base_value.reindex(unmatched).fillna(0.0)
+    weights = partners.set_index("partner").base_value.reindex(unmatched).astype(float).fillna(0.0)
     missing = [m for m in weights.sort_values(ascending=False).index]
     left, joined = sorted(set(base_members) - set(members)), sorted(set(members) - set(base_members))
     if math.isnan(growth):

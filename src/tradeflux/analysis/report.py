@@ -1117,10 +1117,13 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
     sides = ("partner = ? AND flow = 'import'", "reporter = ? AND flow = 'export'")
     hs = "(classification = 'HTS' OR classification LIKE 'HS%')"
     # one scan: products with the source and file they come from (file and vintage are constant per ingested file)
+    # a source that gives the world beside the partners (Comtrade asked for every partner) is read at its world
+    # rows; one that gives partners only (BACI) at their sum; groups of partners are never added in
     select = (
         "SELECT reporter, year, classification, source, dataset, file, vintage, product, quantity_unit, "
-        "sum(value) AS value, min(line) AS line, sum(quantity) AS quantity, "
-        "sum(value) FILTER (WHERE quantity IS NOT NULL) AS value_q FROM ({rows}) GROUP BY ALL"
+        "partner = 'WLD' AS _world, sum(value) AS value, min(line) AS line, sum(quantity) AS quantity, "
+        "sum(value) FILTER (WHERE quantity IS NOT NULL) AS value_q FROM ({rows}) "
+        "WHERE partner NOT LIKE 'AGG:%' GROUP BY ALL"
     )
 
     def scan(years: str, params: list) -> pd.DataFrame:
@@ -1134,6 +1137,8 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
     if detailed.empty:
         warnings.append(f"No product-level data on {country}'s trade: baskets and HS chapters are not shown.")
         return
+    has_world = detailed.groupby(["reporter", "year", "source", "dataset"])._world.transform("any")
+    detailed = detailed[detailed._world == has_world]
     # per importing partner, one source: the latest year, the most detailed classification, the finest codes
     detailed["_detail"] = detailed.classification.map({"HTS": 0, "HS2022": 1}).fillna(2)
     detailed["_digits"] = detailed["product"].str.len()
@@ -1183,7 +1188,9 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
                 value,
                 "USD",
                 "computed",
-                f"{reporter}-reported imports ({grp.classification.iloc[0]}), customs value",
+                f"{reporter}-reported imports ({grp.classification.iloc[0]}), customs value"
+                if reporter != country
+                else f"{country}-reported exports ({grp.classification.iloc[0]}), FOB",
                 sources_of(provenance[provenance.reporter == reporter]),
                 f"{value / total * 100:.1f}% of {_bn(total)}; codes: {', '.join(basket.codes(revision))} ({revision})",
             )
