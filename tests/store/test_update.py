@@ -163,7 +163,7 @@ def test_plans_one_request_per_reporter_year_and_service():
     assert keys[:4] == ["imts_VNM_A_2023-2023", "imts_VNM_A_2024-2024", "imts_DEU_A_2023-2023", "imts_DEU_A_2024-2024"]
     assert keys[4] == "comtrade_VNM_2023_all_X-M_AG2_C_A_HS"
     assert dict(requests[4].params)["reporterCode"] == "704" and dict(requests[6].params)["reporterCode"] == "276"
-    assert keys[8:] == ["trn_704_000_all_2023", "trn_704_000_all_2024", "trn_276_000_all_2023", "trn_276_000_all_2024"]
+    assert keys[8:] == ["trn_704_000_all_2023", "trn_704_000_all_2024", "trn_918_000_all_2023", "trn_918_000_all_2024"]
     with pytest.raises(InputError, match="--detail 'hs8': give one of totals, hs2, hs4, hs6"):
         plan(["VNM"], [2024], ["comtrade"], detail="hs8")
     with pytest.raises(InputError, match="'Atlantis' is not a country: give an ISO3 code or a country's name"):
@@ -208,7 +208,7 @@ def test_comtrade_product_detail_gives_an_eu_members_product_section(tmp_path, m
                 qty=None,
                 qtyUnitAbbr=None,
                 netWgt=None,
-            )  # fmt: skip
+            )
             for cmd, value in world[year].items()
             for (code, iso), share in shares.items()
         ]

@@ -13,7 +13,7 @@ import typer
 from tradeflux import settings
 from tradeflux._io import atomic_write_text
 from tradeflux.cli import app
-from tradeflux.cli._output import DataOpt, JsonOpt, StoreOpt, console, emit_json, say, show
+from tradeflux.cli._output import DataOpt, JsonOpt, StoreOpt, console, emit_json, open_store, say, show
 from tradeflux.errors import InputError, NotFound
 from tradeflux.render import writers
 from tradeflux.render.csv import csv_text
@@ -217,7 +217,20 @@ def pe_command(
         str,
         typer.Option("--form", help="linear (SMART's closed forms) or constant (elasticities as powers: large shocks)"),
     ] = "linear",
+    importer: Annotated[
+        str | None,
+        typer.Option(
+            "--importer",
+            help="another importer than the US: its HS6 imports and applied tariffs (TRAINS) from the store",
+        ),
+    ] = None,
+    year: Annotated[int, typer.Option("--year", help="with --importer: the year of its imports")] = 2024,
+    tariff: Annotated[
+        list[str] | None,
+        typer.Option("--tariff", help="PARTNER:HS=PCT, an additional tariff of the importer (repeatable)"),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for the HTML, CSV and JSON files")] = Path("reports"),
+    store: StoreOpt = None,
     data_dir: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -245,17 +258,30 @@ def pe_command(
         )
         stem = f"pe_{lines_file.stem}"
     else:
+        from tradeflux.scenarios import pe_run
+
+        baseline = None
+        if importer is not None:
+            st = open_store(store, data_dir)
+            baseline = pe_run.store_baseline(st, importer, year)
+        who = baseline.importer if baseline else "USA"
+        added = [_tariff_shock(text, who) for text in tariff or []]
         if scenario is not None:
             found = _scenarios.find(scenario)
-            shocks, title, stem = found.shocks, found.name, f"pe_{Path(found.source).stem}"
+            shocks, title, stem = found.shocks + added, found.name, f"pe_{Path(found.source).stem}"
         elif day is not None:
-            shocks = [{"type": "schedule", "layers": layers, "date": day}]
+            shocks = [{"type": "schedule", "layers": layers, "date": day}, *added]
             title, stem = f"US duties in force on {day}", f"pe_us_{day}"
+        elif added:
+            shocks, title = added, "; ".join(tariff or [])
+            stem = f"pe_{who.lower()}_" + "_".join(t.replace(":", "-").replace("=", "-") for t in tariff or [])
         else:
-            raise InputError("give a scenario, --date YYYY-MM-DD, or --lines FILE")
+            raise InputError("give a scenario, --date YYYY-MM-DD, --tariff PARTNER:HS=PCT, or --lines FILE")
+        market = f"{who} {baseline.year if baseline else 2024} HS6 imports"
         run = _scenarios.simulate_pe(
             shocks,
-            title=f"{title}: SMART on US 2024 HS6 imports",
+            baseline=baseline,
+            title=f"{title}: SMART on {'US 2024 HS6 imports' if baseline is None else market}",
             elasticities=elasticities,
             substitution="broda-weinstein" if sigma == "broda-weinstein" else None,
             elasticities_file=elasticities_file,
@@ -270,6 +296,14 @@ def pe_command(
     console.rule(run.title, style="bold")
     for line in [*run.notes, run.result.elasticities]:
         say(f"- {line}")
+    if run.rates is not None:
+        changed = run.rates[run.rates.new_tariff_pct != run.rates.tariff_pct]
+        shown = (changed if not changed.empty else run.rates).head(10)
+        show(
+            shown[["product", "partner", "imports", "tariff_pct", "new_tariff_pct", "rate_source"]],
+            f"Tariffs of {importer}: baseline and new (%), largest lines "
+            f"{'changed' if not changed.empty else 'by imports'}; the baseline rate's source",
+        )
     partners = run.result.by("partner").sort_values("total_effect")
     cols = ["partner", "imports", "trade_creation", "trade_diversion", "floor_adjustment", "total_effect", "change_pct"]
     cols = [c for c in cols if c in partners]  # GSIM has no diversion column
@@ -286,6 +320,22 @@ def pe_command(
     ]
     say("Market totals: " + ", ".join(f"{c.replace('_', ' ')} {_money(market[c].sum())}" for c in shown))
     say(f"HTML: {paths['html']}")
+
+
+def _tariff_shock(text: str, importer: str) -> dict:
+    """``CHN:870380=20.7`` -> an additional 20.7% tariff of ``importer`` on HS 870380 from China."""
+    import re
+
+    match = re.fullmatch(r"\s*([A-Za-z0-9 ]+):([0-9]{2,6})=(-?[0-9]+(?:\.[0-9]+)?)\s*", text)
+    if not match:
+        raise InputError(f"--tariff {text!r}: give PARTNER:HS=PCT, for example CHN:870380=20.7")
+    return {
+        "type": "tariff",
+        "imposing": importer,
+        "target": match[1].strip(),
+        "products": [match[2]],
+        "rate_pct": float(match[3]),
+    }
 
 
 def _money(value: float) -> str:

@@ -1,4 +1,6 @@
-"""Scenarios in partial equilibrium (SMART) on the US 2024 HS6 imports: tariff shocks to line rates, the run."""
+"""Scenarios in partial equilibrium (SMART): tariff shocks to line rates, the run. The baseline is the US 2024 HS6
+imports of the shared data, or any importer's HS6 imports in the store with its applied tariffs from the store
+(UNCTAD TRAINS via WITS, fetched with ``tradeflux update --service wits-trains``)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,17 @@ from tradeflux.scenarios import inputs
 from tradeflux.scenarios.ge_run import expand_secondary
 from tradeflux.scenarios.inputs import PE_BASELINE
 
-__all__ = ["RULES", "PERun", "pe_tables", "pe_tariffs", "rules_rates_hs6", "schedule_rates_hs6", "simulate_pe"]
+__all__ = [
+    "RULES",
+    "PEBaseline",
+    "PERun",
+    "pe_tables",
+    "pe_tariffs",
+    "rules_rates_hs6",
+    "schedule_rates_hs6",
+    "simulate_pe",
+    "store_baseline",
+]
 
 
 @dataclass
@@ -30,12 +42,110 @@ class PERun(Result):
     result: pe.PEResult
     notes: list[str]
     source: str = ""
+    rates: pd.DataFrame | None = None  # baseline and new tariff per line, with the baseline rate's source
 
     def to_dict(self) -> dict:
-        return {"title": self.title, "notes": self.notes, "source": self.source, **self.result.to_dict()}
+        # the run's notes hold the model's and come last: the model's own "notes" would hide the run's
+        out = {**self.result.to_dict(), "title": self.title, "notes": self.notes, "source": self.source}
+        if self.rates is not None:
+            out["rates"] = self.rates.to_dict("records")
+        return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"market": self.result.market(), "partners": self.result.by("partner")}
+        out = {"market": self.result.market(), "partners": self.result.by("partner")}
+        if self.rates is not None:
+            out["rates"] = self.rates
+        return out
+
+
+@dataclass
+class PEBaseline:
+    """An importer's HS6 lines (``product, partner, imports, tariff_pct``, plus ``rate_source``), and how they
+    were built."""
+
+    importer: str
+    year: int
+    lines: pd.DataFrame
+    name: str
+    notes: list[str]
+
+
+def store_baseline(store, importer: str, year: int) -> PEBaseline:
+    """``importer``'s imports in ``year`` by HS6 product and partner from the store's canonical flows, each line
+    with the importer's applied tariff from the store's ``tariffs`` (an EU member's are the EU's): the rate for
+    that partner where one is held (a preference), else the MFN rate for every partner; the latest year of
+    rates up to ``year``. Lines without a rate keep 0%, counted in the notes."""
+    from tradeflux.analysis.canonical import canonical
+
+    table = _countries.load(store.data_dir)
+    code = table.code(importer)
+    con = store.connect()
+    try:
+        flows = canonical(con, reporter=code, flow="import")
+        rates = con.execute(
+            "SELECT imposing, target, product, year, rate_pct, measure, authority, source FROM tariffs "
+            "WHERE rate_kind = 'applied' AND length(product) = 6 AND year <= ? AND imposing IN (?, 'EUU')",
+            [year, code],
+        ).df()
+    finally:
+        con.close()
+    hs = flows[
+        (flows.year == year)
+        & (flows.period_kind == "year")
+        & (flows.currency == "USD")
+        & flows.classification.str.startswith("HS")
+        & (flows["product"].str.len() == 6)
+        & (flows.partner != "WLD")
+        & ~flows.partner.str.startswith("AGG:")
+    ]
+    if hs.empty:
+        raise InputError(
+            f"no HS6 imports of {code} in {year} by partner in the store; fetch them with "
+            f"`tradeflux update --reporter {code} --year {year} --service comtrade --detail hs6`"
+        )
+    lines = hs.groupby(["product", "partner"], as_index=False)["value"].sum().rename(columns={"value": "imports"})
+    lines = lines[lines.imports > 0].reset_index(drop=True)
+    imposing = code if (rates.imposing == code).any() or code not in table.members("EU27", year) else "EUU"
+    rates = rates[rates.imposing == imposing]
+    notes = [
+        f"Baseline: {code}'s imports in {year} by HS6 and partner from the store ({', '.join(sorted(set(hs.source)))})"
+    ]
+    lines["tariff_pct"], lines["rate_source"] = 0.0, "none held: 0%"
+    if rates.empty:
+        notes.append(
+            f"no applied tariffs of {code} up to {year} in the store: every line at 0% (fetch them with "
+            f"`tradeflux update --reporter {code} --year {year} --service wits-trains`)"
+        )
+    else:
+        held = int(rates.year.max())
+        rates = rates[rates.year == held]
+        # a rate for the partner itself (a preference) before the rate for every partner (MFN); AHS before MFN
+        rates = rates.assign(_own=rates.target != "WLD", _ahs=rates.measure.str.contains("AHS"))
+        rates = rates.sort_values(["_own", "_ahs"], ascending=False)
+        own = rates[rates._own].drop_duplicates(["target", "product"]).set_index(["target", "product"])
+        every = rates[~rates._own].drop_duplicates("product").set_index("product")
+        keys = pd.MultiIndex.from_frame(lines[["partner", "product"]])
+        own_rate = own.rate_pct.reindex(keys).to_numpy(float)
+        every_rate = every.rate_pct.reindex(lines["product"]).to_numpy(float)
+        label = f"{rates.authority.iloc[0]}, {'the EU' if imposing == 'EUU' else code}, {held}"
+        lines["tariff_pct"] = np.where(~np.isnan(own_rate), own_rate, np.where(~np.isnan(every_rate), every_rate, 0.0))
+        lines["rate_source"] = np.where(
+            ~np.isnan(own_rate),
+            f"{label}: rate for the partner",
+            np.where(~np.isnan(every_rate), f"{label}: MFN", "none held: 0%"),
+        )
+        covered = lines.rate_source != "none held: 0%"
+        weighted = float((lines.tariff_pct * lines.imports).sum() / lines.imports.sum())
+        notes.append(
+            f"Baseline tariffs: {label} ({'the EU common external tariff, ' if imposing == 'EUU' else ''}"
+            f"simple averages of the tariff lines in each HS6): {int(covered.sum())} of {len(lines)} lines "
+            f"({lines.imports[covered].sum() / lines.imports.sum() * 100:.1f}% of imports); "
+            f"trade-weighted mean {weighted:.2f}%"
+            + (f"; rates of {held} used for {year}" if held != year else "")
+            + (f"; {int((~covered).sum())} lines without a rate kept at 0%" if (~covered).any() else "")
+        )
+    name = table.name(code)
+    return PEBaseline(code, year, lines, f"{name}'s {year} HS6 imports from the store", notes)
 
 
 def _pe_targets(code: str, partners: set[str], table: _countries.CountryTable) -> list[str]:
@@ -107,8 +217,11 @@ def rules_rates_hs6(lines: pd.DataFrame, day: str, data_dir: Path) -> tuple[np.n
     return added, covered
 
 
-def pe_tariffs(shocks: list[dict], lines: pd.DataFrame, data_dir: Path) -> tuple[np.ndarray, list[str]]:
-    """New tariffs (percent) for the US HS6 lines under a scenario's shocks, and what was applied."""
+def pe_tariffs(
+    shocks: list[dict], lines: pd.DataFrame, data_dir: Path, importer: str = "USA", year: int = 2024
+) -> tuple[np.ndarray, list[str]]:
+    """New tariffs (percent) for ``importer``'s HS6 lines under a scenario's shocks, and what was applied. A shock
+    applies when its ``imposing`` is the importer or a group the importer belongs to in ``year`` (EU27)."""
     table = _countries.load(data_dir)
     partners = set(lines["partner"])
     new = lines["tariff_pct"].to_numpy(float).copy()
@@ -119,6 +232,9 @@ def pe_tariffs(shocks: list[dict], lines: pd.DataFrame, data_dir: Path) -> tuple
         kind = shock["type"]
         if kind == "surplus":
             notes.append(f"shock {n} (surplus) is a general-equilibrium shock; the PE model leaves it out")
+            continue
+        if kind == "schedule" and importer != "USA":
+            notes.append(f"shock {n} (US tariff schedule) left out: the importer is {importer}")
             continue
         if kind == "schedule" and shock.get("layers", RULES) == RULES:
             day = str(shock["date"])
@@ -142,9 +258,11 @@ def pe_tariffs(shocks: list[dict], lines: pd.DataFrame, data_dir: Path) -> tuple
                 new[hit] += schedule_rates_hs6(schedule, target, day, lines[hit], data_dir)
             notes.append(f"US additional duties in force on {day} from {path.stem} on {', '.join(targets)}")
             continue
-        if shock.get("imposing") != "USA":
+        imposing = str(shock.get("imposing"))
+        group = table.group_id(imposing)
+        if imposing != importer and not (group and importer in table.members(group, year)):
             notes.append(
-                f"shock {n} ({shock.get('imposing')} on {shock.get('target')}) left out: the PE baseline holds US imports only"
+                f"shock {n} ({imposing} on {shock.get('target')}) left out: the PE baseline holds {importer}'s imports only"
             )
             continue
         if shock.get("sectors"):
@@ -165,7 +283,10 @@ def pe_tariffs(shocks: list[dict], lines: pd.DataFrame, data_dir: Path) -> tuple
             hit = hit & codes.str.startswith(prefixes).to_numpy()
             scope = "HS " + ", ".join(prefixes)
         new[hit] += float(shock["rate_pct"])
-        notes.append(f"US additional {shock['rate_pct']}% on {scope} from {', '.join(targets)}, on top of 2024 rates")
+        notes.append(
+            f"{'US' if importer == 'USA' else importer} additional {shock['rate_pct']}% on {scope} from "
+            f"{', '.join(targets)}, on top of {year} rates"
+        )
     return new, notes
 
 
@@ -179,27 +300,33 @@ def simulate_pe(
     form: pe.Form = "linear",
     data_dir: str | Path | None = None,
     source: str = "",
+    baseline: PEBaseline | None = None,
 ) -> PERun:
-    """SMART on the US 2024 HS6 lines under ``shocks`` (scenario shock tables)."""
+    """SMART under ``shocks`` (scenario shock tables) on ``baseline`` (:func:`store_baseline`), by default the US
+    2024 HS6 lines of the shared data."""
     folder = settings.data_dir(data_dir)
-    lines = inputs.pe_baseline(folder)
-    new, notes = pe_tariffs(shocks, lines, folder)
+    if baseline is None:
+        lines, importer, year, name = inputs.pe_baseline(folder), "USA", 2024, "us-hs6-2024"
+        base_notes = [
+            f"Baseline: {PE_BASELINE}; chapters 98-99 (US special provisions) left out; "
+            "'EUU' is the EU aggregate (Slovakia also appears alone)"
+        ]
+    else:
+        lines, importer, year = baseline.lines, baseline.importer, baseline.year
+        name, base_notes = f"{importer.lower()}-hs6-{year}", list(baseline.notes)
+    new, notes = pe_tariffs(shocks, lines, folder, importer, year)
     elasticities = elasticities or pe.Elasticities()
     if elasticities_file is not None:
         elasticities = inputs.with_elasticities_file(elasticities, elasticities_file, lines["product"])
     if substitution == "broda-weinstein":
-        sigma = inputs.broda_weinstein(lines["product"], "USA", folder)
+        sigma = inputs.broda_weinstein(lines["product"], importer, folder)
         elasticities = elasticities.replace(
             "substitution",
             sigma,
-            "Broda and Weinstein 2006, US, HS 3-digit, winsorised at the 5th and 95th percentiles",
+            f"Broda and Weinstein 2006, {importer}, HS 3-digit, winsorised at the 5th and 95th percentiles",
         )
-    result = pe.Market(lines, name="us-hs6-2024", importer="USA").simulate(new, elasticities, form=form)
-    notes = [
-        f"Baseline: {PE_BASELINE}; chapters 98-99 (US special provisions) left out; "
-        "'EUU' is the EU aggregate (Slovakia also appears alone)",
-        *notes,
-    ]
+    result = pe.Market(lines, name=name, importer=importer).simulate(new, elasticities, form=form)
+    notes = [*base_notes, *notes]
     floor = result.by().get("floor_adjustment")
     if floor is not None and float(floor.iloc[0]) > 0:
         notes.append(
@@ -207,7 +334,11 @@ def simulate_pe(
             f"(USD {float(floor.iloc[0]) / 1e9:,.1f} bn) is what cutting lines at zero imports adds back to the "
             "linear formulas"
         )
-    return PERun(title, result, notes + result.notes, source)
+    rates = None
+    if baseline is not None:
+        rates = lines[["product", "partner", "imports", "tariff_pct", "rate_source"]].assign(new_tariff_pct=new)
+        rates = rates.sort_values("imports", ascending=False).reset_index(drop=True)
+    return PERun(title, result, notes + result.notes, source, rates)
 
 
 def pe_tables(run: PERun, data_dir: str | Path | None = None, top: int = 15) -> dict[str, pd.DataFrame]:

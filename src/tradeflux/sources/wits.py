@@ -28,6 +28,7 @@ __all__ = ["DEFAULT_BASE_URL", "TRAINS", "WITS_TRAINS", "TrainsRequest", "read_t
 
 DEFAULT_BASE_URL = "https://wits.worldbank.org/API/V1/SDMX/V21"
 SERVICE = "wits-trains"
+EU = "918"  # WITS's code for the European Union
 _TYPES = {"MFN": "applied", "AHS": "applied", "BND": "bound"}
 
 
@@ -43,6 +44,8 @@ class TrainsRequest:
         def numeric(code: str) -> str:
             if re.fullmatch(r"[0-9]{3}", code):
                 return code
+            if code.upper() in ("EUU", "EU", "EU27"):
+                return EU  # the EU's common external tariff: WITS's reporter for its members' tariffs
             country = table.countries.get(table.code(code))
             if country is None or not country.numeric:
                 raise InputError(f"WITS TRAINS: no ISO numeric code known for {code!r}")
@@ -86,6 +89,7 @@ def read_trains(ctx: ReadContext, path: Path) -> list[Staged]:
             frame[optional] = pd.Series([None] * len(frame), dtype="string")
     raw = ctx.register(frame, path, required, first_line=1)
     by_number = {int(c.numeric): c.iso3 for c in ctx.countries.countries.values() if c.numeric and c.numeric.isdigit()}
+    by_number[int(EU)] = "EUU"
     codes = {*ctx.distinct(raw, "REPORTER"), *ctx.distinct(raw, "PARTNER")}
     places = ctx.register_map({c: by_number.get(int(c)) if c.isdigit() else None for c in codes}, "countries")
     kind = "CASE r.TARIFFTYPE " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _TYPES.items()) + " END"

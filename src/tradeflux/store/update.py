@@ -131,7 +131,11 @@ def plan(
                         for period in periods
                     ]
                 else:
-                    out.append(wits.TrainsRequest(reporter, year).service_request())
+                    # an EU member's tariffs are the EU's: one request for all of them
+                    eu = reporter in table.members("EU27", year)
+                    request = wits.TrainsRequest("EUU" if eu else reporter, year).service_request()
+                    if request.key not in {r.key for r in out}:
+                        out.append(request)
     return out
 
 
