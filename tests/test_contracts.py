@@ -140,7 +140,7 @@ BAD = [
     (["tariff", "--date", "2025-13-01"], "2025-13-01"),
     (["tariff", "--layers", "nolayers"], "nolayers: no such layers file"),
     (["tariff", "--importer", "FRA"], "US imports from China only"),
-    (["pe"], "give a scenario, --date YYYY-MM-DD, or --lines FILE"),
+    (["pe"], "give a scenario, --date YYYY-MM-DD, --tariff PARTNER:HS=PCT, or --lines FILE"),
     (["pe", "--lines", "missing.csv"], "missing.csv: no such file"),
     (["pe", "--date", "2025-11-10", "--substitution", "lots"], "--substitution must be a number"),
     (["simulate", "no_such_scenario"], "no scenario file 'no_such_scenario'"),
