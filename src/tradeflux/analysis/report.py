@@ -1121,9 +1121,9 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
     # rows; one that gives partners only (BACI) at their sum; groups of partners are never added in
     select = (
         "SELECT reporter, year, classification, source, dataset, file, vintage, product, quantity_unit, "
-        "partner = 'WLD' AS _world, sum(value) AS value, min(line) AS line, sum(quantity) AS quantity, "
-        "sum(value) FILTER (WHERE quantity IS NOT NULL) AS value_q FROM ({rows}) "
-        "WHERE partner NOT LIKE 'AGG:%' GROUP BY ALL"
+        "partner = 'WLD' AS _world, period_kind AS _kind, count(DISTINCT month) AS _months, sum(value) AS value, "
+        "min(line) AS line, sum(quantity) AS quantity, sum(value) FILTER (WHERE quantity IS NOT NULL) AS value_q "
+        "FROM ({rows}) WHERE partner NOT LIKE 'AGG:%' AND period_kind IN ('year', 'month') GROUP BY ALL"
     )
 
     def scan(years: str, params: list) -> pd.DataFrame:
@@ -1139,6 +1139,15 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
         return
     has_world = detailed.groupby(["reporter", "year", "source", "dataset"])._world.transform("any")
     detailed = detailed[detailed._world == has_world]
+    # a year's rows where a source has them, else its months summed (months to date are never added in)
+    has_year = detailed.groupby(["reporter", "year", "source", "dataset"])._kind.transform(
+        lambda k: (k == "year").any()
+    )
+    detailed = detailed[(detailed._kind == "year") | ~has_year]
+    months = detailed[detailed._kind == "month"].groupby(["reporter", "year", "source"])._months.max()
+    for (who, when, source), count in months.items():
+        if when == year and count < 12:
+            warnings.append(f"{who}'s product rows from {source} for {when} sum {count} months, not a whole year.")
     # per importing partner, one source: the latest year, the most detailed classification, the finest codes
     detailed["_detail"] = detailed.classification.map({"HTS": 0, "HS2022": 1}).fillna(2)
     detailed["_digits"] = detailed["product"].str.len()

@@ -6,6 +6,7 @@ from tradeflux.errors import NotFound
 from tradeflux.sources.baci import BACI
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged
 from tradeflux.sources.census import US_CENSUS
+from tradeflux.sources.census_api import CENSUS_API
 from tradeflux.sources.comtrade import CHINA_MIRROR, COMTRADE
 from tradeflux.sources.gacc import GACC
 from tradeflux.sources.gravity_data import GEGRAVITY, WIOD, YOTOV
@@ -32,6 +33,7 @@ SOURCES: dict[str, Source] = {
         BACI,
         WITS_TRAINS,
         IMTS_SOURCE,
+        CENSUS_API,
     )
 }
 

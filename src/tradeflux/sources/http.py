@@ -70,7 +70,8 @@ class ServiceClient:
     """GET requests to one service. ``key_env`` names the environment variable holding the service's key, sent
     in the header ``key_header``; ``min_interval`` is the pause between two requests (seconds), the service's
     fair-use pace; ``accept`` the content types its data come as (a substring each, ``"xml"``, ``"json"``). A
-    ``key`` given here is used instead of the environment's."""
+    ``key`` given here is used instead of the environment's. A service that takes its key in the query string
+    names the parameter in ``key_param``: it is sent, but not kept in the recorded URL."""
 
     def __init__(
         self,
@@ -80,6 +81,7 @@ class ServiceClient:
         accept: tuple[str, ...],
         key_env: str | None = None,
         key_header: str | None = None,
+        key_param: str | None = None,
         key: str | None = None,
         timeout: float = 120.0,
         max_attempts: int = 5,
@@ -102,6 +104,7 @@ class ServiceClient:
         key = key if key is not None else (os.environ.get(key_env) if key_env else None)
         if key and key_header:
             headers[key_header] = key
+        self._key_params = {key_param: key} if key and key_param else {}
         home = httpx.URL(base_url).host
 
         def keep_key_home(request: httpx.Request) -> None:  # a redirect to another host does not get the key
@@ -127,7 +130,8 @@ class ServiceClient:
 
     def get(self, path: str, params: Mapping[str, str] | None = None) -> Fetched:
         """One request, retried on what may pass (timeouts, broken or truncated answers, 429, 5xx)."""
-        url = str(self._http.build_request("GET", path, params=params).url)
+        url = str(self._http.build_request("GET", path, params=params).url)  # as recorded: without a key
+        params = {**(params or {}), **self._key_params} or None
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=self._wait,

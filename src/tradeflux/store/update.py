@@ -29,7 +29,7 @@ from tradeflux.sources.http import Service, ServiceClient, ServiceError, Service
 
 __all__ = ["DETAILS", "SERVICES", "Answer", "Change", "UpdateResult", "compare", "plan", "update"]
 
-SERVICES = ("imf-imts", "comtrade", "wits-trains")
+SERVICES = ("imf-imts", "comtrade", "wits-trains", "us-census-api")
 # --detail -> Comtrade's cmdCode: totals, or every HS code at 2, 4 or 6 digits
 DETAILS = {"totals": "TOTAL", "hs2": "AG2", "hs4": "AG4", "hs6": "AG6"}
 
@@ -97,8 +97,9 @@ def plan(
     """The requests that cover ``reporters`` and ``years`` in each service, one per reporter and year (so that a
     year asked again is the same request, kept once): IMF IMTS, exports and imports with every partner; UN
     Comtrade, with every partner at ``detail`` (``totals``, ``hs2``, ``hs4``, ``hs6``); WITS TRAINS, the
-    reporter's tariffs as an importer on every HS6 product (MFN, every partner)."""
-    from tradeflux.sources import comtrade_client, imts, wits
+    reporter's tariffs as an importer on every HS6 product (MFN, every partner); the US Census API (the United
+    States only), exports and imports with every partner at ``detail`` (HS6 for totals)."""
+    from tradeflux.sources import census_api, comtrade_client, imts, wits
 
     unknown = [s for s in services if s not in SERVICES]
     if unknown:
@@ -114,6 +115,8 @@ def plan(
         if code is None or not re.fullmatch(r"[A-Z]{3}", code) or code == "WLD":
             raise InputError(f"{name!r} is not a country: give an ISO3 code or a country's name")
         codes.append(code)
+    if "us-census-api" in services and any(code != "USA" for code in codes):
+        raise InputError("the US Census API holds the United States' trade only: give --reporter USA")
     out: list[ServiceRequest] = []
     for service in services:
         for reporter in codes:
@@ -129,6 +132,12 @@ def plan(
                             )
                         )
                         for period in periods
+                    ]
+                elif service == "us-census-api":
+                    level = "HS6" if detail == "totals" else detail.upper()
+                    out += [
+                        census_api.CensusRequest(flow, year, level, monthly=frequency == "M").service_request()
+                        for flow in ("exports", "imports")
                     ]
                 else:
                     # an EU member's tariffs are the EU's: one request for all of them
