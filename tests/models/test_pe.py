@@ -254,7 +254,7 @@ def test_truce_duties_cut_chinese_lines_and_divert_to_viet_nam_mexico_and_the_eu
 def test_scenario_files_drive_the_pe_model(data_dir):
     run = scenarios.simulate_pe(scenarios.find("us_china_truce_2025_11").shocks, title="t", data_dir=data_dir)
     assert "US additional 20% on all goods from CHN, on top of 2024 rates" in run.notes
-    assert any("left out: the PE baseline holds US imports only" in n for n in run.notes)
+    assert any("left out: the PE baseline holds USA's imports only" in n for n in run.notes)
     lines = run.result.lines
     chn = lines[lines.partner == "CHN"]
     assert (chn.new_tariff_pct - chn.tariff_pct).to_numpy() == pytest.approx(np.full(len(chn), 20.0))
@@ -289,7 +289,10 @@ def test_pe_command_on_your_own_lines_and_its_errors(tmp_path):
     by = {row["partner"]: row for row in data["by_partner"]}
     assert by["X"]["trade_diversion"] == pytest.approx(10.843373493975903)
     res = runner.invoke(app, ["pe", "--out", str(tmp_path)])
-    assert res.exit_code == 2 and "give a scenario, --date YYYY-MM-DD, or --lines FILE" in res.output
+    assert (
+        res.exit_code == 2
+        and "give a scenario, --date YYYY-MM-DD, --tariff PARTNER:HS=PCT, or --lines FILE" in res.output
+    )
     res = runner.invoke(app, ["pe", "--lines", str(path), "--import-demand", "1.5"])
     assert res.exit_code == 2 and "import demand elasticities must be negative" in res.output
 

@@ -379,13 +379,24 @@ def simulate(
         str, typer.Argument(help="a scenario TOML file, or the name of a shipped one (see `tradeflux scenarios`)")
     ],
     out: Annotated[Path, typer.Option("--out", help="folder for the HTML, JSON and CSV files")] = Path("reports"),
+    other_tariffs: Annotated[
+        str,
+        typer.Option(
+            "--other-tariffs",
+            help="zero (default) or store: other importers' applied tariffs (TRAINS) from the store, goods baseline",
+        ),
+    ] = "zero",
+    store: StoreOpt = None,
     data_dir: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a tariff or imbalance scenario in general equilibrium: who gains, who loses, where trade goes."""
     from tradeflux import scenarios as _scenarios
 
-    sim = _scenarios.simulate(_scenarios.find(scenario), data_dir)
+    if other_tariffs not in ("zero", "store"):
+        raise InputError(f"--other-tariffs {other_tariffs!r}: give zero or store")
+    st = open_store(store, data_dir, require_data=False) if other_tariffs == "store" else None
+    sim = _scenarios.simulate(_scenarios.find(scenario), data_dir, store=st)
     paths = writers.write_simulation(sim, out)
     if as_json:
         emit_json({**sim.to_dict(), "files": paths})

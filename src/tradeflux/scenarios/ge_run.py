@@ -271,8 +271,8 @@ def _tariff(shock: dict, model: _Model) -> str:
     ks = [baseline.sectors.index(k) for k in wanted] if wanted else list(range(len(baseline.sectors)))
     for i in _members(shock["target"], baseline, model.table, model.year):
         for j in _members(shock["imposing"], baseline, model.table, model.year):
-            if i != j:
-                model.tariffs[i, j, ks] = rate
+            if i != j:  # on top of the baseline's rate, as the notes and the PE model say
+                model.tariffs[i, j, ks] = model.baseline.tariffs[i, j, ks] + rate
     everything = {"yotov2006": "all manufactured goods", "icio": "all industries"}
     scope = f"sectors {', '.join(wanted)}" if wanted else everything.get(model.dataset, "all goods and services")
     note = f" ({shock['note']})" if shock.get("note") else ""
@@ -311,8 +311,9 @@ _BASELINE_NOTES = {
 }
 
 
-def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulation:
-    """Run a scenario: build the baseline, apply the shocks, solve, and tabulate."""
+def simulate(scenario: Scenario, data_dir: str | Path | None = None, *, store=None) -> Simulation:
+    """Run a scenario: build the baseline, apply the shocks, solve, and tabulate. With a ``store``, the goods
+    baseline takes the other importers' applied tariffs the store holds (:func:`inputs.store_tariff_rates`)."""
     folder = settings.data_dir(data_dir)
     dataset = scenario.baseline.get("dataset")
     year = int(scenario.baseline.get("year", 2019 if dataset == "goods2019" else 2014))
@@ -324,6 +325,17 @@ def simulate(scenario: Scenario, data_dir: str | Path | None = None) -> Simulati
         baseline = inputs.baseline(scenario.baseline, folder)
     n = len(baseline.countries)
     notes = [_BASELINE_NOTES[dataset].format(n=n, k=len(baseline.sectors), year=year, goods_note=goods_note)]
+    if store is not None and dataset == "goods2019":
+        held, rate_notes = inputs.store_tariff_rates(store, baseline.countries)
+        tariffs = baseline.tariffs.copy()
+        index = {c: i for i, c in enumerate(baseline.countries)}
+        for importer, by_exporter in held.items():
+            for exporter, rate in by_exporter.items():
+                tariffs[index[exporter], index[importer], :] = rate
+        baseline = ge.SectorBaseline(baseline.countries, baseline.sectors, baseline.X, tariffs)
+        notes += rate_notes
+    elif store is not None:
+        notes.append(f"other importers' tariffs from the store apply to the goods2019 baseline only, not {dataset}")
     if dataset == "icio":
         theta = icio_theta(baseline.sectors)
     else:

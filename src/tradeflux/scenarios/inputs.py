@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import struct
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -508,6 +509,83 @@ def goods_baseline(year: int = 2019, data_dir: PathLike | None = None) -> tuple[
         "tariffs are not in the shared data and are zero. Shocks are added to these rates.",
     ]
     return ge.SectorBaseline(countries, ("goods",), X[:, :, None], tariffs[:, :, None]), notes
+
+
+def store_tariff_rates(store, countries: Sequence[str]) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """Applied tariffs the store holds (UNCTAD TRAINS via WITS, HS6 simple averages) as one rate per importer and
+    exporter (a fraction), for the importers among ``countries`` (an EU member takes the EU's rates), from each
+    importer's latest year held. Over products, each rate is weighted by the importer's HS6 imports of the product
+    from the store (from that exporter where held, else from every partner), else a simple mean; a product's rate
+    for the exporter itself (a preference) before its MFN rate. The United States keep their 2024 applied rates."""
+    from tradeflux.analysis.canonical import canonical
+    from tradeflux.reference import countries as _countries
+
+    table = _countries.load(store.data_dir)
+    con = store.connect()
+    try:
+        rates = con.execute(
+            "SELECT imposing, target, product, year, rate_pct, measure, authority FROM tariffs "
+            "WHERE rate_kind = 'applied' AND length(product) = 6"
+        ).df()
+        flows = canonical(con, flow="import") if not rates.empty else pd.DataFrame()
+    finally:
+        con.close()
+    if rates.empty:
+        return {}, [
+            "Tariffs of other importers: the store holds none (fetch them with `tradeflux update --service wits-trains`); they are zero."
+        ]
+    out: dict[str, dict[str, float]] = {}
+    notes = []
+    for imposing, held in rates.groupby("imposing"):
+        year = int(held.year.max())
+        held = held[held.year == year]
+        eu = table.members("EU27", year)
+        importers = (
+            [c for c in countries if c in eu] if imposing == "EUU" else [imposing] if imposing in countries else []
+        )
+        if not importers or imposing == "USA":
+            continue
+        bought = (
+            flows[
+                flows.reporter.isin(importers)
+                & (flows.year == year)
+                & (flows.period_kind == "year")
+                & flows.classification.str.startswith("HS")
+                & (flows["product"].str.len() == 6)
+            ]
+            if not flows.empty
+            else flows
+        )
+        mfn = held[held.target == "WLD"].drop_duplicates("product").set_index("product").rate_pct
+        own = held[held.target != "WLD"].set_index(["target", "product"]).rate_pct
+        weights = bought.groupby("product").value.sum() if not bought.empty else pd.Series(dtype=float)
+        by_partner = bought.groupby(["partner", "product"]).value.sum() if not bought.empty else pd.Series(dtype=float)
+        products = sorted(set(mfn.index) | set(own.index.get_level_values(1)))
+        rate_of: dict[str, float] = {}
+        for exporter in countries:
+            if exporter in importers or (imposing == "EUU" and exporter in eu):
+                continue
+            r = np.array([own.get((exporter, p), mfn.get(p, np.nan)) for p in products], float)
+            w = np.array(
+                [by_partner.get((exporter, p), weights.get(p, 0.0)) if not weights.empty else 1.0 for p in products],
+                float,
+            )
+            ok = ~np.isnan(r) & (w > 0)
+            rate_of[exporter] = float((r[ok] * w[ok]).sum() / w[ok].sum() / 100) if ok.any() else 0.0
+        for importer in importers:
+            out[importer] = rate_of
+        weighting = (
+            "weighted by its HS6 imports in the store"
+            if not weights.empty
+            else "a simple mean (no HS6 imports in the store)"
+        )
+        who = f"the EU ({len(importers)} members in the baseline)" if imposing == "EUU" else imposing
+        shown = ", ".join(f"{c} {v * 100:.1f}%" for c, v in sorted(rate_of.items(), key=lambda kv: -kv[1])[:5])
+        notes.append(
+            f"Tariffs of {who} from the store: {held.authority.iloc[0]}, {year}, {len(products)} HS6 products, "
+            f"{weighting}; highest: {shown}"
+        )
+    return out, notes
 
 
 RECIPROCAL_FLOOR_PCT = 10.0  # the reciprocal rate of every partner without a country rate (EO 14257)
