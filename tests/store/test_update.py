@@ -238,3 +238,5 @@ def test_comtrade_product_detail_gives_an_eu_members_product_section(tmp_path, m
     chapters = {r["chapter"]: r["value"] for r in report["tables"]["hs_chapters"]}
     assert chapters == pytest.approx({"30": 45e9, "87": 25e9, "85": 6e9})
     assert _figure(report, "Exports to United States 2024") == pytest.approx(0.25 * 76e9)
+    # no TOTAL rows: the world's HS6 lines summed (76 bn), not those plus the partners' (another 45.6 bn)
+    assert _figure(report, "Exports 2024") == pytest.approx(76e9)

@@ -32,7 +32,7 @@ GROUP BY period, period_kind, year, month, reporter, partner, flow, currency, de
 
 # For one country (parameters: the country four times, after those of the summed rows): its rows with every
 # partner, from the sources that hold no TOTAL rows of its own; a source with only exporter-side rows (BACI: reconciled) gives the country's
-# imports as its partners' exports; and the world as the sum over partners.
+# imports as its partners' exports; and the world as the sum over partners, where the source gives no world lines.
 _FOR_COUNTRY = """
 WITH by_partner AS MATERIALIZED (
   SELECT * FROM {summed} s
@@ -55,8 +55,12 @@ UNION ALL
 SELECT period, period_kind, year, month, reporter, NULL::VARCHAR, 'WLD', NULL::VARCHAR, flow, classification, product,
        sum(value), currency, min(valuation), NULL::DOUBLE, NULL::VARCHAR, sum(duty), reporter, false, false,
        source, min(dataset), max(vintage), min(file), NULL::BIGINT
-FROM (SELECT {columns} FROM by_partner UNION ALL SELECT * FROM partners_exports)
+FROM (SELECT {columns} FROM by_partner UNION ALL SELECT * FROM partners_exports) x
 WHERE NOT mirror AND partner NOT LIKE 'AGG:%' AND partner NOT IN ('WLD', 'EUU')
+  AND NOT EXISTS (  -- a source that gives the world's lines itself (Comtrade asked for every partner)
+    SELECT 1 FROM by_partner w
+    WHERE w.partner = 'WLD' AND w.source = x.source AND w.reporter = x.reporter AND w.flow = x.flow AND w.year = x.year
+  )
 GROUP BY period, period_kind, year, month, reporter, flow, classification, product, currency, source
 """
 
