@@ -1120,7 +1120,7 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
     # a source that gives the world beside the partners (Comtrade asked for every partner) is read at its world
     # rows; one that gives partners only (BACI) at their sum; groups of partners are never added in
     select = (
-        "SELECT reporter, year, classification, source, dataset, file, vintage, product, quantity_unit, "
+        "SELECT reporter, year, classification, source, dataset, file, vintage, product, quantity_unit, currency, "
         "partner = 'WLD' AS _world, period_kind AS _kind, count(DISTINCT month) AS _months, sum(value) AS value, "
         "min(line) AS line, sum(quantity) AS quantity, sum(value) FILTER (WHERE quantity IS NOT NULL) AS value_q "
         "FROM ({rows}) WHERE partner NOT LIKE 'AGG:%' AND period_kind IN ('year', 'month') GROUP BY ALL"
@@ -1162,6 +1162,7 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
     chosen = detailed.merge(pick, on=keys)
     provenance = chosen.groupby(["reporter", "source", "dataset", "file", "vintage"], as_index=False).line.min()
     rows = chosen.groupby(["reporter", "year", "classification", "product"], as_index=False).value.sum()
+    currency_of = chosen.groupby("reporter").currency.first()  # one source per reporter: one currency
     nomenclature = products.load(store.data_dir)
     basket = products.basket("new-three")
     chapter_tables, basket_rows = [], []
@@ -1172,6 +1173,7 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
         ch["description"] = ch.chapter.map(lambda c: nomenclature.describe(c))
         ch.insert(0, "reported_by", reporter)
         ch.insert(1, "year", int(grp.year.iloc[0]))
+        ch["currency"] = currency_of[reporter]
         chapter_tables.append(ch.sort_values("value", ascending=False).head(10))
         revision = grp.classification.iloc[0] if grp.classification.iloc[0].startswith("HS20") else "HS2022"
         parts = grp.assign(part=grp["product"].map(lambda c, rev=revision: basket.part_of(c, rev)))
@@ -1195,13 +1197,14 @@ def _products(store, con, country: str, year: int, figures: list[Figure], tables
                 if reporter != country
                 else f"'New three' exports of {country}, {int(grp.year.iloc[0])}",
                 value,
-                "USD",
+                currency_of[reporter],
                 "computed",
                 f"{reporter}-reported imports ({grp.classification.iloc[0]}), customs value"
                 if reporter != country
                 else f"{country}-reported exports ({grp.classification.iloc[0]}), FOB",
                 sources_of(provenance[provenance.reporter == reporter]),
-                f"{value / total * 100:.1f}% of {_bn(total)}; codes: {', '.join(basket.codes(revision))} ({revision})",
+                f"{value / total * 100:.1f}% of {money(total, currency_of[reporter])}; codes: "
+                f"{', '.join(basket.codes(revision))} ({revision})",
             )
         )
     tables["hs_chapters"] = pd.concat(chapter_tables, ignore_index=True)

@@ -7,6 +7,7 @@ from tradeflux.sources.baci import BACI
 from tradeflux.sources.base import Dataset, FormatError, ReadContext, Source, Staged
 from tradeflux.sources.census import US_CENSUS
 from tradeflux.sources.census_api import CENSUS_API
+from tradeflux.sources.comext import COMEXT_SOURCE
 from tradeflux.sources.comtrade import CHINA_MIRROR, COMTRADE
 from tradeflux.sources.gacc import GACC
 from tradeflux.sources.gravity_data import GEGRAVITY, WIOD, YOTOV
@@ -34,6 +35,7 @@ SOURCES: dict[str, Source] = {
         WITS_TRAINS,
         IMTS_SOURCE,
         CENSUS_API,
+        COMEXT_SOURCE,
     )
 }
 

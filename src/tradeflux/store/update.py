@@ -29,7 +29,7 @@ from tradeflux.sources.http import Service, ServiceClient, ServiceError, Service
 
 __all__ = ["DETAILS", "SERVICES", "Answer", "Change", "UpdateResult", "compare", "plan", "update"]
 
-SERVICES = ("imf-imts", "comtrade", "wits-trains", "us-census-api")
+SERVICES = ("imf-imts", "comtrade", "wits-trains", "us-census-api", "eurostat-comext")
 # --detail -> Comtrade's cmdCode: totals, or every HS code at 2, 4 or 6 digits
 DETAILS = {"totals": "TOTAL", "hs2": "AG2", "hs4": "AG4", "hs6": "AG6"}
 
@@ -98,8 +98,9 @@ def plan(
     year asked again is the same request, kept once): IMF IMTS, exports and imports with every partner; UN
     Comtrade, with every partner at ``detail`` (``totals``, ``hs2``, ``hs4``, ``hs6``); WITS TRAINS, the
     reporter's tariffs as an importer on every HS6 product (MFN, every partner); the US Census API (the United
-    States only), exports and imports with every partner at ``detail`` (HS6 for totals)."""
-    from tradeflux.sources import census_api, comtrade_client, imts, wits
+    States only), exports and imports with every partner at ``detail`` (HS6 for totals); Eurostat Comext (EU
+    members only), imports and exports in euros with every partner, every product (HS6 lines and totals kept)."""
+    from tradeflux.sources import census_api, comext, comtrade_client, imts, wits
 
     unknown = [s for s in services if s not in SERVICES]
     if unknown:
@@ -133,6 +134,8 @@ def plan(
                         )
                         for period in periods
                     ]
+                elif service == "eurostat-comext":
+                    out.append(comext.ComextRequest(reporter, year, monthly=frequency == "M").service_request())
                 elif service == "us-census-api":
                     level = "HS6" if detail == "totals" else detail.upper()
                     out += [
