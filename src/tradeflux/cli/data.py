@@ -335,6 +335,46 @@ def fetch_wits_trains(
     _update(st, [request], refresh, {wits.SERVICE: base_url}, as_json, f"WITS TRAINS tariffs, {year} (rates in %)")
 
 
+@fetch_app.command("baci")
+def fetch_baci(
+    year: Annotated[list[str], typer.Option("--year", help="2023, or a range 2021-2023; repeat for several")],
+    revision: Annotated[str, typer.Option("--revision", help="HS revision of the file: HS92 ... HS22")] = "HS22",
+    release: Annotated[str, typer.Option("--release", help="BACI release, YYYYMM (202501)")] = "202501",
+    base_url: Annotated[str, typer.Option("--base-url", help="CEPII's site, a mirror or a local server")] = (
+        "https://www.cepii.fr"
+    ),
+    refresh: Annotated[bool, typer.Option("--refresh", help="download again even if the archive is kept")] = False,
+    store: StoreOpt = None,
+    data_dir: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Download CEPII BACI's bulk archive of one HS revision (about 2 GB, no key), keep it under the store's
+    raw/baci/ with its URL, time and hash, and load the years asked for as the release's vintage."""
+    from tradeflux.store.update import fetch_baci as run
+
+    years = sorted({y for text in year for y in _years(text)})
+    st = open_store(store, data_dir, require_data=False, create=True)
+    with progress(as_json) as bar:
+        task = bar.add_task("baci", total=None)
+        result = run(st, revision, release, years, base_url=base_url, refresh=refresh,
+                     progress=lambda m: bar.update(task, description=m))  # fmt: skip
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    answer = result.answers[0]
+    say(
+        f"{'downloaded' if answer.fetched else 'already kept'}: {answer.url} (sha256 {answer.sha256[:16]}), "
+        f"{answer.file}"
+    )
+    loaded = pd.DataFrame(result.loaded)
+    if loaded.empty:
+        say("every year asked for is already loaded; nothing to do. --refresh downloads again.")
+        return
+    loaded["file"] = loaded.file.map(lambda f: Path(f).name)
+    columns = ["source", "dataset", "file", "vintage", "status", "lines_read", "staged", "loaded", "quarantined"]
+    show(loaded, f"BACI {revision} release {release}: {len(loaded)} files loaded", columns=columns)
+
+
 @app.command()
 def update(
     reporter: Annotated[list[str], typer.Option("--reporter", help="ISO3 code or name; repeat for several")],

@@ -17,10 +17,12 @@ import email.utils
 import hashlib
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
@@ -152,12 +154,16 @@ class ServiceClient:
         exponential = self.backoff * 2 ** (state.attempt_number - 1)
         return min(self.max_wait, asked if asked is not None else exponential)
 
-    def _get_once(self, path: str, params: Mapping[str, str] | None, url: str) -> Fetched:
+    def _get_once(self, path: str, params: Mapping[str, str] | None, url: str, sink: BinaryIO | None = None) -> Fetched:
+        """One attempt; the body is collected, or written to ``sink`` (emptied first: an attempt starts afresh)."""
         pause = self._last + self.min_interval - time.monotonic()
         if pause > 0:
             self._sleep(pause)
         self._last = time.monotonic()
-        chunks, received = [], 0
+        chunks, received, head, digest = [], 0, b"", hashlib.sha256()
+        if sink is not None:
+            sink.seek(0)
+            sink.truncate()
         try:
             with self._http.stream("GET", path, params=params) as response:
                 if response.status_code == 429 or response.status_code >= 500:
@@ -174,7 +180,12 @@ class ServiceClient:
                     raise ServiceError(self.service, url, f"HTTP {response.status_code}: {_one_line(text)}")
                 expected = response.headers.get("Content-Length")
                 for chunk in response.iter_bytes():
-                    chunks.append(chunk)
+                    digest.update(chunk)
+                    head = head if len(head) >= 200 else head + chunk[: 200 - len(head)]
+                    if sink is None:
+                        chunks.append(chunk)
+                    else:
+                        sink.write(chunk)
                     received += len(chunk)
                     if received // 10_000_000 != (received - len(chunk)) // 10_000_000:
                         self._say(f"{self.service}: {received / 1e6:,.0f} MB of {url}")
@@ -184,10 +195,9 @@ class ServiceClient:
             raise ServiceError(self.service, url, f"{type(exc).__name__}: {exc}") from None
         except httpx.TransportError as exc:  # timeouts, refused or broken connections, bodies cut short
             raise _Retry(f"{type(exc).__name__}: {exc}") from None
-        body = b"".join(chunks)
         if expected is not None and expected.isdigit() and int(expected) != on_wire:
             raise _Retry(f"truncated answer: {on_wire:,} of {int(expected):,} bytes")
-        if status == 204 or not body:
+        if status == 204 or not received:
             raise ServiceError(self.service, url, f"the service answered with no content (HTTP {status})")
         main_type = content_type.split(";")[0].strip().lower()
         if "html" in main_type or not any(kind in main_type for kind in self.accept):
@@ -195,7 +205,7 @@ class ServiceClient:
                 self.service,
                 url,
                 f"expected {' or '.join(self.accept)}, got {content_type or 'no content type'}: "
-                f"{_one_line(body[:200].decode('utf-8', 'replace'))}",
+                f"{_one_line(head.decode('utf-8', 'replace'))}",
             )
         return Fetched(
             service=self.service,
@@ -203,9 +213,40 @@ class ServiceClient:
             fetched_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             status=status,
             content_type=content_type,
-            sha256=hashlib.sha256(body).hexdigest(),
-            body=body,
+            sha256=digest.hexdigest(),
+            body=b"".join(chunks),
         )
+
+    def download(self, path: str, dest: str | os.PathLike[str], params: Mapping[str, str] | None = None) -> Fetched:
+        """A large answer streamed to the file ``dest`` (written whole or not at all), retried as :meth:`get`;
+        the answer's record, with an empty ``body``."""
+        url = str(self._http.build_request("GET", path, params=params).url)
+        params = {**(params or {}), **self._key_params} or None
+        target = Path(dest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retry),
+            sleep=self._sleep,
+        )
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
+            try:
+                for attempt in retrying:
+                    with attempt:
+                        fetched = self._get_once(path, params, url, sink=handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            except BaseException as exc:
+                Path(handle.name).unlink(missing_ok=True)
+                if isinstance(exc, RetryError):
+                    last = exc.last_attempt.exception()
+                    raise ServiceError(
+                        self.service, url, f"gave up after {self.max_attempts} attempts: {last}"
+                    ) from None
+                raise
+        os.replace(handle.name, target)
+        return fetched
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,12 @@ before it stay kept, and the next run fetches only what is still missing.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,11 +27,14 @@ from pathlib import Path
 import pandas as pd
 
 from tradeflux import schema
+from tradeflux._io import atomic_write_bytes
 from tradeflux.errors import FormatError, InputError
 from tradeflux.reference import countries
 from tradeflux.sources.http import Service, ServiceClient, ServiceError, ServiceRequest, keep, kept
 
-__all__ = ["DETAILS", "SERVICES", "Answer", "Change", "UpdateResult", "compare", "plan", "update"]
+__all__ = ["DETAILS", "SERVICES", "Answer", "Change", "UpdateResult", "compare", "fetch_baci", "plan", "update"]
+
+BACI_BASE_URL = "https://www.cepii.fr"
 
 SERVICES = ("imf-imts", "comtrade", "wits-trains", "us-census-api", "eurostat-comext")
 # --detail -> Comtrade's cmdCode: totals, or every HS code at 2, 4 or 6 digits
@@ -202,6 +209,77 @@ def update(
         for service in services.values():
             result.changes += compare(before[service.id], _rows(store, service), service.table, service.value)
         store.derive(say)  # the derived rows of the new state, as `tradeflux ingest` leaves them
+    return result
+
+
+def fetch_baci(
+    store,
+    revision: str,
+    release: str,
+    years: Sequence[int],
+    *,
+    base_url: str = BACI_BASE_URL,
+    refresh: bool = False,
+    progress: Progress | None = None,
+) -> UpdateResult:
+    """CEPII BACI's bulk file of one HS ``revision`` (``HS22``) and ``release`` (``202501``): the zip (about 2 GB)
+    streamed to ``raw/baci/`` and kept with its record, the ``years`` asked for and the country codes taken out of
+    it, and loaded in one commit as the release's vintage. A second run downloads nothing. The rows are summed into
+    per-country totals by :meth:`Store.derive` (BACI has none); changes are not listed row by row (millions of
+    rows): ``loaded`` says which years came in."""
+    import zipfile
+
+    from tradeflux.sources.baci import REVISIONS
+
+    say = progress or (lambda _msg: None)
+    if revision not in REVISIONS or not re.fullmatch(r"20[0-9]{2}(0[1-9]|1[0-2])", release):
+        raise InputError(
+            f"BACI: revision {revision!r} and release {release!r}: give one of {', '.join(REVISIONS)} and YYYYMM"
+        )
+    if not years:
+        raise InputError("BACI: give at least one year")
+    folder = store.root / "raw" / "baci"
+    key = f"BACI_{revision}_V{release}"
+    archive, record = folder / f"{key}.zip", kept(folder, key)
+    fetched = False
+    if refresh or record is None or not archive.is_file():
+        client = ServiceClient("baci", base_url, accept=("zip", "octet-stream"), min_interval=1.0, progress=say)
+        with client:
+            got = client.download(f"/DATA_DOWNLOAD/baci/data/{key}.zip", archive)
+        if not zipfile.is_zipfile(archive):
+            archive.unlink()
+            raise FormatError(f"baci: {got.url}: the answer is not a zip archive; nothing kept")
+        record = {**got.record(), "request": key, "file": archive.name}
+        atomic_write_bytes(folder / f"{key}.json", json.dumps(record, indent=2).encode())
+        fetched = True
+    wanted = [f"country_codes_V{release}.csv", *(f"BACI_{revision}_Y{y}_V{release}.csv" for y in sorted(set(years)))]
+    out = folder / f"V{release}"
+    with zipfile.ZipFile(archive) as bundle:
+        inside = {Path(n).name: n for n in bundle.namelist()}
+        missing = [w for w in wanted if w not in inside]
+        if missing:
+            held = sorted(int(m[1]) for n in inside if (m := re.search(rf"_{revision}_Y([0-9]{{4}})_", n)))
+            raise InputError(
+                f"BACI {key}: {', '.join(missing)} not in the archive; it holds the years "
+                f"{held[0] if held else '-'}-{held[-1] if held else '-'}"
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        for name in wanted:
+            if refresh or fetched or not (out / name).is_file():
+                say(f"baci: taking {name} out of {archive.name}")
+                with (
+                    bundle.open(inside[name]) as member,
+                    tempfile.NamedTemporaryFile(dir=out, prefix=f".{name}.", delete=False) as handle,
+                ):
+                    shutil.copyfileobj(member, handle, 1 << 20)
+                os.replace(handle.name, out / name)
+    answer = Answer(
+        "baci", key, str(archive), fetched, str(record["url"]), str(record["fetched_at"]), str(record["sha256"])
+    )
+    results = store.ingest_files([("baci", out / name, "hs6", None) for name in wanted[1:]])
+    result = UpdateResult([answer], [r.to_dict() for r in results if r.status != "unchanged"])
+    if result.loaded:
+        store.derive(say)
     return result
 
 
