@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from tradeflux.errors import FormatError
+from tradeflux.sources.http import Service, ServiceClient
 
 
 def observations(message: bytes | Path, where: str | Path) -> pd.DataFrame:
@@ -48,3 +49,20 @@ def _quiet(logger: logging.Logger):
         yield
     finally:
         logger.setLevel(level)
+
+
+def sdmx_service(service: str, dataset: str, table: str, value: str, base_url: str) -> Service:
+    """A service answering SDMX-ML data messages: an answer that is not one is refused (and not kept); no key; one
+    request a second; experimental until a genuine answer with several series is at hand."""
+    return Service(
+        id=service,
+        source=service,
+        dataset=dataset,
+        table=table,
+        value=value,
+        suffix=".xml",
+        base_url=base_url,
+        client=lambda url: ServiceClient(service, url, accept=("xml",), min_interval=1.0),
+        check=lambda body, where: observations(body, where),
+        experimental=True,
+    )

@@ -20,9 +20,9 @@ import re
 from pathlib import Path
 
 from tradeflux.errors import InputError
-from tradeflux.sources._sdmx import observations
+from tradeflux.sources._sdmx import observations, sdmx_service
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged
-from tradeflux.sources.http import Service, ServiceClient, ServiceRequest
+from tradeflux.sources.http import ServiceRequest
 
 __all__ = ["COMEXT", "COMEXT_SOURCE", "ComextRequest", "read_comext"]
 
@@ -120,15 +120,4 @@ COMEXT_SOURCE = Source(
     ),
 )
 
-COMEXT = Service(
-    id=SERVICE,
-    source=SERVICE,
-    dataset="ds-045409",
-    table="flows",
-    value="value",
-    suffix=".xml",
-    base_url=DEFAULT_BASE_URL,
-    client=lambda base_url: ServiceClient(SERVICE, base_url, accept=("xml",), min_interval=1.0),
-    check=lambda body, where: observations(body, where),
-    experimental=True,
-)
+COMEXT = sdmx_service(SERVICE, "ds-045409", "flows", "value", DEFAULT_BASE_URL)

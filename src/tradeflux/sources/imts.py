@@ -22,9 +22,9 @@ import re
 from pathlib import Path
 
 from tradeflux.errors import InputError
-from tradeflux.sources._sdmx import observations
+from tradeflux.sources._sdmx import observations, sdmx_service
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged
-from tradeflux.sources.http import Service, ServiceClient, ServiceRequest
+from tradeflux.sources.http import ServiceRequest
 
 __all__ = ["DEFAULT_BASE_URL", "IMTS", "IMTS_SOURCE", "ImtsRequest", "read_imts"]
 
@@ -125,15 +125,4 @@ IMTS_SOURCE = Source(
     ),
 )
 
-IMTS = Service(
-    id=SERVICE,
-    source=SERVICE,
-    dataset="imts",
-    table="flows",
-    value="value",
-    suffix=".xml",
-    base_url=DEFAULT_BASE_URL,
-    client=lambda base_url: ServiceClient(SERVICE, base_url, accept=("xml",), min_interval=1.0),
-    check=lambda body, where: observations(body, where),
-    experimental=True,
-)
+IMTS = sdmx_service(SERVICE, "imts", "flows", "value", DEFAULT_BASE_URL)

@@ -20,9 +20,9 @@ import pandas as pd
 
 from tradeflux.errors import InputError
 from tradeflux.schema import staged_select
-from tradeflux.sources._sdmx import observations
+from tradeflux.sources._sdmx import observations, sdmx_service
 from tradeflux.sources.base import Dataset, ReadContext, Source, Staged
-from tradeflux.sources.http import Service, ServiceClient, ServiceRequest
+from tradeflux.sources.http import ServiceRequest
 
 __all__ = ["DEFAULT_BASE_URL", "TRAINS", "WITS_TRAINS", "TrainsRequest", "read_trains"]
 
@@ -140,15 +140,4 @@ WITS_TRAINS = Source(
     ),
 )
 
-TRAINS = Service(
-    id=SERVICE,
-    source=SERVICE,
-    dataset="trains",
-    table="tariffs",
-    value="rate_pct",
-    suffix=".xml",
-    base_url=DEFAULT_BASE_URL,
-    client=lambda base_url: ServiceClient(SERVICE, base_url, accept=("xml",), min_interval=1.0),
-    check=lambda body, where: observations(body, where),
-    experimental=True,
-)
+TRAINS = sdmx_service(SERVICE, "trains", "tariffs", "rate_pct", DEFAULT_BASE_URL)
